@@ -1,0 +1,312 @@
+use serde_json::{Map, Value};
+use tessera_dictionary::{AgeBand, CodeList, Dictionary, Entity, IdentifierKind, Rule, VarType, Variable};
+use tessera_pseudonym::{Encoder, Identifiers};
+use time::Date;
+
+use crate::report::CellError;
+use crate::IntakeRecord;
+
+/// Checks the cells of one entity's records against the dictionary.
+pub struct Validator<'d> {
+    dict: &'d Dictionary,
+    entity: &'d Entity,
+    encoder: &'d dyn Encoder,
+}
+
+/// Parses a date typed as `YYYY-MM-DD` or day first as `DD/MM/YYYY` (or with `.` or `-`).
+pub fn parse_date(s: &str) -> Option<Date> {
+    let s = s.trim();
+    let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
+    let [a, b, c] = parts.as_slice() else { return None };
+    let (y, m, d) = if a.len() == 4 { (a, b, c) } else if c.len() == 4 { (c, b, a) } else { return None };
+    let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_lowercase().as_str() {
+        "1" | "true" | "yes" | "y" | "oui" | "o" | "vrai" | "sim" | "ano" | "tak" | "áno" => Some(true),
+        "0" | "false" | "no" | "n" | "non" | "faux" | "não" | "nao" | "ne" | "nie" | "nie " => Some(false),
+        _ => None,
+    }
+}
+
+/// Edit distance, for suggestions on mistyped codes.
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn suggest(list: &CodeList, input: &str, lang: &str) -> Option<String> {
+    let needle = input.trim().to_lowercase();
+    if needle.len() < 3 {
+        return None;
+    }
+    let mut best: Option<(usize, String)> = None;
+    for code in &list.codes {
+        for label in code.label.0.values() {
+            let d = levenshtein(&needle, &label.to_lowercase());
+            if d <= 2.max(needle.len() / 5) && best.as_ref().is_none_or(|(bd, _)| d < *bd) {
+                best = Some((d, format!("{} ({})", code.code, code.label.get(lang))));
+            }
+        }
+    }
+    best.map(|(_, s)| s)
+}
+
+impl<'d> Validator<'d> {
+    pub fn new(dict: &'d Dictionary, entity: &'d Entity, encoder: &'d dyn Encoder) -> Validator<'d> {
+        Validator { dict, entity, encoder }
+    }
+
+    pub fn entity(&self) -> &Entity {
+        self.entity
+    }
+
+    fn cell(&self, var: &Variable, raw: &str, row: usize, column: &str, errors: &mut Vec<CellError>) -> Option<Value> {
+        let err = |rule: &str, message: String, suggestion: Option<String>| CellError {
+            row,
+            column: column.to_string(),
+            value: raw.to_string(),
+            rule: rule.to_string(),
+            message,
+            suggestion,
+        };
+        let s = raw.trim();
+        let value = match &var.var_type {
+            VarType::Text { max_length } => {
+                if s.chars().count() > *max_length {
+                    errors.push(err("length", format!("text longer than {max_length} characters"), None));
+                    return None;
+                }
+                if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+                    errors.push(err("text", "text holds control characters".into(), None));
+                    return None;
+                }
+                Value::String(s.to_string())
+            }
+            VarType::Integer { min, max } => match s.parse::<i64>() {
+                Ok(n) if (*min..=*max).contains(&n) => Value::from(n),
+                Ok(n) => {
+                    errors.push(err("range", format!("{n} is outside the allowed range {min}–{max}"), None));
+                    return None;
+                }
+                Err(_) => {
+                    errors.push(err("integer", "not a whole number".into(), None));
+                    return None;
+                }
+            },
+            VarType::Decimal { min, max } => match s.replace(',', ".").parse::<f64>() {
+                Ok(n) if n.is_finite() && (*min..=*max).contains(&n) => Value::from(n),
+                _ => {
+                    errors.push(err("decimal", format!("not a number between {min} and {max}"), None));
+                    return None;
+                }
+            },
+            VarType::Boolean => match parse_bool(s) {
+                Some(b) => Value::Bool(b),
+                None => {
+                    errors.push(err("boolean", "expected yes or no (oui/non, 1/0, true/false)".into(), None));
+                    return None;
+                }
+            },
+            VarType::Date => match parse_date(s) {
+                Some(d) => Value::String(d.to_string()),
+                None => {
+                    errors.push(err("date", "not a date: write YYYY-MM-DD or DD/MM/YYYY".into(), None));
+                    return None;
+                }
+            },
+            VarType::Year { min, max } => match s.parse::<i64>() {
+                Ok(y) if (*min..=*max).contains(&y) => Value::from(y),
+                _ => {
+                    errors.push(err("year", format!("not a year between {min} and {max}"), None));
+                    return None;
+                }
+            },
+            VarType::Code { codelist } | VarType::Codes { codelist } => {
+                let list = self.dict.codelist(codelist)?;
+                let multi = matches!(var.var_type, VarType::Codes { .. });
+                let parts: Vec<&str> = if multi { s.split([';', '|', ',']).map(str::trim).filter(|p| !p.is_empty()).collect() } else { vec![s] };
+                let mut codes = Vec::new();
+                for p in parts {
+                    match list.resolve(p) {
+                        Some(c) => {
+                            if !codes.contains(&c) {
+                                codes.push(c);
+                            }
+                        }
+                        None => {
+                            errors.push(CellError {
+                                value: p.to_string(),
+                                ..err("code", format!("\"{p}\" is not a code or label of the list \"{}\"", list.label.get("en")), suggest(list, p, "en"))
+                            });
+                            return None;
+                        }
+                    }
+                }
+                if multi {
+                    Value::Array(codes.into_iter().map(|c| Value::String(c.to_string())).collect())
+                } else {
+                    Value::String(codes.first().map(|c| c.to_string()).unwrap_or_default())
+                }
+            }
+        };
+        Some(value)
+    }
+
+    /// Validates one row given as (column as written, variable, raw text) triples. Empty cells are
+    /// absent values. Returns the record or pushes errors.
+    pub fn record(&self, row: usize, cells: &[(&str, &Variable, &str)], errors: &mut Vec<CellError>) -> Option<IntakeRecord> {
+        let before = errors.len();
+        let mut data = Map::new();
+        let mut ids = Identifiers::default();
+        let mut columns: Vec<(&str, &str)> = Vec::new();
+        for (column, var, raw) in cells {
+            columns.push((var.code.as_str(), column));
+            if raw.trim().is_empty() {
+                continue;
+            }
+            if let Some(kind) = var.identifying {
+                // Identifying text is never stored: it only feeds the encoder below.
+                let slot = match kind {
+                    IdentifierKind::GivenName => &mut ids.given_name,
+                    IdentifierKind::FamilyName => &mut ids.family_name,
+                    IdentifierKind::BirthDate => &mut ids.birth_date,
+                    IdentifierKind::IdNumber => &mut ids.id_number,
+                    IdentifierKind::Phone => &mut ids.phone,
+                    IdentifierKind::FatherName => &mut ids.father_name,
+                    IdentifierKind::MotherName => &mut ids.mother_name,
+                };
+                *slot = Some(raw);
+                continue;
+            }
+            if let Some(v) = self.cell(var, raw, row, column, errors) {
+                data.insert(var.code.clone(), v);
+            }
+        }
+        let column_of = |code: &str| columns.iter().find(|(c, _)| *c == code).map(|(_, col)| col.to_string()).unwrap_or_else(|| code.to_string());
+        for var in self.entity.variables.iter().filter(|v| v.required) {
+            if !data.contains_key(&var.code) && !errors[before..].iter().any(|e| e.column == column_of(&var.code)) {
+                errors.push(CellError {
+                    row,
+                    column: column_of(&var.code),
+                    value: String::new(),
+                    rule: "required".into(),
+                    message: format!("{} is required", var.label.get("en")),
+                    suggestion: None,
+                });
+            }
+        }
+        if let Some(raw) = ids.birth_date
+            && tessera_pseudonym::BirthDate::parse(raw).is_none()
+        {
+            errors.push(CellError {
+                row,
+                column: column_of("birth_date"),
+                value: raw.to_string(),
+                rule: "birth_date".into(),
+                message: "not a date of birth: write YYYY-MM-DD, YYYY-MM, YYYY or DD/MM/YYYY".into(),
+                suggestion: None,
+            });
+        }
+        if errors.len() == before {
+            for rule in &self.entity.rules {
+                if let Some((vars, message)) = check_rule(rule, &data) {
+                    errors.push(CellError {
+                        row,
+                        column: vars.iter().map(|v| column_of(v)).collect::<Vec<_>>().join(", "),
+                        value: vars.iter().filter_map(|v| data.get(*v)).map(|v| v.to_string().trim_matches('"').to_string()).collect::<Vec<_>>().join(", "),
+                        rule: rule_name(rule).into(),
+                        message,
+                        suggestion: None,
+                    });
+                }
+            }
+        }
+        if errors.len() > before {
+            return None;
+        }
+        // Derive the band from exact age so every record can be counted in bands.
+        if let (Some(age), None) = (data.get("age").and_then(Value::as_i64), data.get("age_band"))
+            && self.entity.variable("age_band").is_some()
+            && let Ok(band) = AgeBand::from_age(age)
+        {
+            data.insert("age_band".into(), Value::String(band.code().into()));
+        }
+        let pseudonyms = (!ids.is_empty()).then(|| self.encoder.encode(&ids));
+        if let Some(p) = &pseudonyms
+            && let (Some(y), true, false) = (p.birth_year, self.entity.variable("birth_year").is_some(), data.contains_key("birth_year"))
+        {
+            data.insert("birth_year".into(), Value::from(y));
+        }
+        let provider_ref = data.get("provider_ref").and_then(Value::as_str).unwrap_or_default().to_string();
+        Some(IntakeRecord { provider_ref, data, pseudonyms, source_row: row })
+    }
+}
+
+fn rule_name(rule: &Rule) -> &'static str {
+    match rule {
+        Rule::DateOrder { .. } => "date_order",
+        Rule::Requires { .. } => "requires",
+        Rule::AgeBirthYear { .. } => "age_birth_year",
+        Rule::CrossBorder { .. } => "cross_border",
+    }
+}
+
+fn text<'a>(data: &'a Map<String, Value>, var: &str) -> Option<&'a str> {
+    data.get(var).and_then(Value::as_str)
+}
+
+fn has_code(data: &Map<String, Value>, var: &str, codes: &[String]) -> bool {
+    match data.get(var) {
+        None => false,
+        Some(_) if codes.is_empty() => true,
+        Some(Value::String(s)) => codes.contains(s),
+        Some(Value::Array(a)) => a.iter().any(|v| v.as_str().is_some_and(|s| codes.iter().any(|c| c == s))),
+        Some(_) => false,
+    }
+}
+
+/// A broken cross-field rule: the variables involved and a message.
+fn check_rule<'r>(rule: &'r Rule, data: &Map<String, Value>) -> Option<(Vec<&'r str>, String)> {
+    match rule {
+        Rule::DateOrder { earlier, later } => {
+            let (a, b) = (text(data, earlier)?, text(data, later)?);
+            (a > b).then(|| (vec![earlier.as_str(), later.as_str()], format!("{earlier} ({a}) is after {later} ({b})")))
+        }
+        Rule::Requires { when, if_in, then, then_in } => {
+            if !has_code(data, when, if_in) || has_code(data, then, then_in) {
+                return None;
+            }
+            let cond = if if_in.is_empty() { format!("{when} is given") } else { format!("{when} is {}", if_in.join(" or ")) };
+            let need = if then_in.is_empty() { format!("{then} is required") } else { format!("{then} must be {}", then_in.join(" or ")) };
+            Some((vec![when.as_str(), then.as_str()], format!("when {cond}, {need}")))
+        }
+        Rule::AgeBirthYear { age, birth_year, at } => {
+            let (a, y) = (data.get(age)?.as_i64()?, data.get(birth_year)?.as_i64()?);
+            let year: i64 = text(data, at)?.get(..4)?.parse().ok()?;
+            let implied = year - y;
+            ((implied - a).abs() > 1).then(|| (vec![age.as_str(), birth_year.as_str()], format!("age {a} does not agree with year of birth {y} (age {implied} in {year})")))
+        }
+        Rule::CrossBorder { flag, from, to } => {
+            let cross = data.get(flag)?.as_bool()?;
+            let (a, b) = (text(data, from)?, text(data, to)?);
+            if cross && a == b {
+                Some((vec![flag.as_str(), from.as_str(), to.as_str()], format!("marked cross-border, but {from} and {to} are both {a}")))
+            } else if !cross && a != b {
+                Some((vec![flag.as_str(), from.as_str(), to.as_str()], format!("marked domestic, but {from} is {a} and {to} is {b}")))
+            } else {
+                None
+            }
+        }
+    }
+}

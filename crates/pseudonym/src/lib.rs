@@ -1,0 +1,407 @@
+//! Keyed pseudonymisation of identifying fields.
+//!
+//! Names, birth dates, identity and phone numbers are accepted at intake only to be turned into
+//! keyed pseudonyms here, then dropped: they are never stored and never logged. Two kinds of
+//! encoding come out of an [`Encoder`]:
+//!
+//! * **exact keys** — HMAC-SHA256 (truncated to 128 bits) of normalised values, for blocking and
+//!   exact agreement (same full name, same date of birth, same ID number);
+//! * a **CLK** — a 1024-bit Bloom-filter encoding of the name's q-grams, keyed with the same secret,
+//!   whose Dice similarity tracks the similarity of the names without revealing them.
+//!
+//! Normalisation does the work that makes the same person look the same across providers: case,
+//! diacritics, punctuation, name order, and common transliteration variants of Arabic, French and
+//! Bengali names (Mohamed/Mohammed/Muhammad/Mahamat, Ousmane/Usman, Fatoumata/Fatima, …).
+//! Without the deployment secret, none of the encodings can be recomputed from a guessed name.
+
+mod normalise;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+pub use normalise::{BirthDate, normalise_id, normalise_name, normalise_phone};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Bits in a name CLK.
+pub const CLK_BITS: usize = 1024;
+/// Bit positions set per q-gram.
+const CLK_HASHES: u64 = 20;
+/// Bytes kept of each exact key: 128 bits make accidental collisions negligible at national scale.
+pub const KEY_LEN: usize = 16;
+
+/// Errors of this crate.
+#[derive(Debug, thiserror::Error)]
+pub enum PseudonymError {
+    #[error("the deployment secret must be at least 32 bytes; it has {0}")]
+    ShortSecret(usize),
+    #[error("the deployment secret file {path} cannot be read: {source}")]
+    SecretFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the deployment secret must be hexadecimal text")]
+    SecretNotHex,
+    #[error("encoded pseudonyms are damaged (unknown key tag {0})")]
+    BadEncoding(u8),
+}
+
+/// The deployment secret. Whoever holds it can test guesses against pseudonyms, so it lives outside
+/// the database (a key file or an environment variable) and is wiped from memory when dropped.
+#[derive(Clone)]
+pub struct Secret(Zeroizing<Vec<u8>>);
+
+impl Secret {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Secret, PseudonymError> {
+        if bytes.len() < 32 {
+            return Err(PseudonymError::ShortSecret(bytes.len()));
+        }
+        Ok(Secret(Zeroizing::new(bytes.to_vec())))
+    }
+
+    /// Reads a secret written as hexadecimal text (what [`Secret::to_hex`] writes).
+    pub fn from_hex(text: &str) -> Result<Secret, PseudonymError> {
+        let t = text.trim();
+        if t.len() % 2 != 0 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(PseudonymError::SecretNotHex);
+        }
+        let bytes: Vec<u8> = (0..t.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&t[i..i + 2], 16).map_err(|_| PseudonymError::SecretNotHex))
+            .collect::<Result<_, _>>()?;
+        Secret::from_bytes(&bytes)
+    }
+
+    pub fn to_hex(&self) -> Zeroizing<String> {
+        Zeroizing::new(self.0.iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// The identifying fields of one person record, in clear, as they arrive at intake.
+#[derive(Debug, Default, Clone)]
+pub struct Identifiers<'a> {
+    pub given_name: Option<&'a str>,
+    pub family_name: Option<&'a str>,
+    pub birth_date: Option<&'a str>,
+    pub id_number: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub father_name: Option<&'a str>,
+    pub mother_name: Option<&'a str>,
+}
+
+impl Identifiers<'_> {
+    pub fn is_empty(&self) -> bool {
+        [self.given_name, self.family_name, self.birth_date, self.id_number, self.phone, self.father_name, self.mother_name]
+            .iter()
+            .all(|f| f.is_none_or(|s| s.trim().is_empty()))
+    }
+}
+
+/// What an exact key was computed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum KeyKind {
+    /// All name tokens, sorted (so name order does not matter).
+    FullName = 1,
+    /// Full name and complete date of birth.
+    NameBirthDate = 2,
+    /// Complete date of birth.
+    BirthDate = 3,
+    /// Year and month of birth.
+    BirthYearMonth = 4,
+    /// Day and month in either order, with the year (catches swapped day/month).
+    BirthDateUnordered = 5,
+    /// Identity or passport number.
+    IdNumber = 6,
+    /// Phone number (last eight digits).
+    Phone = 7,
+    /// Parents' names.
+    Parents = 8,
+    /// Family-name tokens alone.
+    FamilyName = 9,
+    /// Given-name tokens alone.
+    GivenName = 10,
+}
+
+impl KeyKind {
+    fn from_u8(b: u8) -> Option<KeyKind> {
+        use KeyKind::*;
+        [FullName, NameBirthDate, BirthDate, BirthYearMonth, BirthDateUnordered, IdNumber, Phone, Parents, FamilyName, GivenName]
+            .into_iter()
+            .find(|k| *k as u8 == b)
+    }
+}
+
+/// The pseudonyms of one person record: all that is kept of its identifying fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pseudonyms {
+    /// Bloom-filter encoding of the name q-grams; all zero when no name was given.
+    pub clk: [u64; CLK_BITS / 64],
+    /// Exact keys, sorted by kind.
+    pub keys: Vec<(KeyKind, [u8; KEY_LEN])>,
+    /// Year of birth, when known: a quasi-identifier kept in clear for blocking and statistics.
+    pub birth_year: Option<i32>,
+}
+
+impl Pseudonyms {
+    pub fn key(&self, kind: KeyKind) -> Option<&[u8; KEY_LEN]> {
+        self.keys.iter().find(|(k, _)| *k == kind).map(|(_, v)| v)
+    }
+
+    pub fn clk_bytes(&self) -> Vec<u8> {
+        self.clk.iter().flat_map(|w| w.to_le_bytes()).collect()
+    }
+
+    pub fn clk_from_bytes(bytes: &[u8]) -> [u64; CLK_BITS / 64] {
+        let mut clk = [0u64; CLK_BITS / 64];
+        for (i, chunk) in bytes.chunks_exact(8).take(clk.len()).enumerate() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            clk[i] = u64::from_le_bytes(w);
+        }
+        clk
+    }
+
+    /// Compact form of the exact keys for storage: tag byte + 16 bytes each.
+    pub fn keys_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.keys.len() * (KEY_LEN + 1));
+        for (kind, key) in &self.keys {
+            out.push(*kind as u8);
+            out.extend_from_slice(key);
+        }
+        out
+    }
+
+    pub fn keys_from_bytes(bytes: &[u8]) -> Result<Vec<(KeyKind, [u8; KEY_LEN])>, PseudonymError> {
+        bytes
+            .chunks(KEY_LEN + 1)
+            .map(|c| {
+                let kind = KeyKind::from_u8(c[0]).ok_or(PseudonymError::BadEncoding(c[0]))?;
+                let mut key = [0u8; KEY_LEN];
+                if c.len() != KEY_LEN + 1 {
+                    return Err(PseudonymError::BadEncoding(c[0]));
+                }
+                key.copy_from_slice(&c[1..]);
+                Ok((kind, key))
+            })
+            .collect()
+    }
+
+    /// Dice coefficient of two CLKs: 2|A∩B| / (|A|+|B|), 0 when either is empty.
+    pub fn dice(&self, other: &Pseudonyms) -> f64 {
+        dice(&self.clk, &other.clk)
+    }
+}
+
+/// Dice coefficient of two bit sets.
+pub fn dice(a: &[u64], b: &[u64]) -> f64 {
+    let (mut both, mut total) = (0u32, 0u32);
+    for (x, y) in a.iter().zip(b) {
+        both += (x & y).count_ones();
+        total += x.count_ones() + y.count_ones();
+    }
+    if total == 0 { 0.0 } else { 2.0 * both as f64 / total as f64 }
+}
+
+/// Turns identifying fields into pseudonyms. Intake depends on this interface only, so a
+/// deployment can swap the scheme (and the linkage crate can read what it wrote).
+pub trait Encoder: Send + Sync {
+    /// Name and version of the encoding scheme, stored with each record's pseudonyms.
+    fn scheme(&self) -> &'static str;
+    fn encode(&self, ids: &Identifiers<'_>) -> Pseudonyms;
+}
+
+/// The standard encoder: HMAC-SHA256 exact keys and a keyed 1024-bit CLK of name bigrams.
+#[derive(Clone)]
+pub struct KeyedEncoder {
+    mac: HmacSha256,
+}
+
+impl KeyedEncoder {
+    pub fn new(secret: &Secret) -> KeyedEncoder {
+        // HMAC accepts keys of any length; the constructor cannot fail.
+        let mac = <HmacSha256 as Mac>::new_from_slice(&secret.0).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        KeyedEncoder { mac }
+    }
+
+    fn hmac(&self, domain: &[u8], parts: &[&str]) -> [u8; 32] {
+        let mut m = self.mac.clone();
+        m.update(domain);
+        for p in parts {
+            m.update(&[0x1f]);
+            m.update(p.as_bytes());
+        }
+        m.finalize().into_bytes().into()
+    }
+
+    fn key(&self, domain: &[u8], parts: &[&str]) -> [u8; KEY_LEN] {
+        let full = self.hmac(domain, parts);
+        let mut k = [0u8; KEY_LEN];
+        k.copy_from_slice(&full[..KEY_LEN]);
+        k
+    }
+
+    fn add_to_clk(&self, clk: &mut [u64; CLK_BITS / 64], token: &str) {
+        // Bigrams of the padded token: "_fatima_" → _f, fa, at, ti, im, ma, a_.
+        let padded: Vec<char> = std::iter::once('_').chain(token.chars()).chain(std::iter::once('_')).collect();
+        let mut buf = String::with_capacity(8);
+        for w in padded.windows(2) {
+            buf.clear();
+            buf.extend(w);
+            let h = self.hmac(b"clk", &[&buf]);
+            let h1 = u64::from_le_bytes(h[0..8].try_into().unwrap_or([0; 8]));
+            let h2 = u64::from_le_bytes(h[8..16].try_into().unwrap_or([0; 8])) | 1;
+            for i in 0..CLK_HASHES {
+                let bit = (h1.wrapping_add(i.wrapping_mul(h2)) % CLK_BITS as u64) as usize;
+                clk[bit / 64] |= 1 << (bit % 64);
+            }
+        }
+    }
+}
+
+impl Encoder for KeyedEncoder {
+    fn scheme(&self) -> &'static str {
+        "tessera-hmac-clk-v1"
+    }
+
+    fn encode(&self, ids: &Identifiers<'_>) -> Pseudonyms {
+        let given = ids.given_name.map(normalise_name).unwrap_or_default();
+        let family = ids.family_name.map(normalise_name).unwrap_or_default();
+        let mut all: Vec<String> = given.iter().chain(family.iter()).cloned().collect();
+        all.sort();
+        let mut clk = [0u64; CLK_BITS / 64];
+        for t in &all {
+            self.add_to_clk(&mut clk, t);
+        }
+        let mut keys = Vec::new();
+        let joined = all.join(" ");
+        let sorted_join = |mut v: Vec<String>| {
+            v.sort();
+            v.join(" ")
+        };
+        if !all.is_empty() {
+            keys.push((KeyKind::FullName, self.key(b"name", &[&joined])));
+        }
+        if !family.is_empty() {
+            keys.push((KeyKind::FamilyName, self.key(b"family", &[&sorted_join(family.clone())])));
+        }
+        if !given.is_empty() {
+            keys.push((KeyKind::GivenName, self.key(b"given", &[&sorted_join(given.clone())])));
+        }
+        let dob = ids.birth_date.and_then(BirthDate::parse);
+        if let Some(d) = &dob {
+            if let (Some(m), Some(day)) = (d.month, d.day) {
+                let full = format!("{:04}-{m:02}-{day:02}", d.year);
+                keys.push((KeyKind::BirthDate, self.key(b"dob", &[&full])));
+                let (lo, hi) = (m.min(day), m.max(day));
+                keys.push((KeyKind::BirthDateUnordered, self.key(b"dobu", &[&format!("{:04}:{lo}:{hi}", d.year)])));
+                if !all.is_empty() {
+                    keys.push((KeyKind::NameBirthDate, self.key(b"namedob", &[&joined, &full])));
+                }
+            }
+            if let Some(m) = d.month {
+                keys.push((KeyKind::BirthYearMonth, self.key(b"dobym", &[&format!("{:04}-{m:02}", d.year)])));
+            }
+        }
+        if let Some(id) = ids.id_number.map(normalise_id).filter(|s| !s.is_empty()) {
+            keys.push((KeyKind::IdNumber, self.key(b"id", &[&id])));
+        }
+        if let Some(p) = ids.phone.and_then(normalise_phone) {
+            keys.push((KeyKind::Phone, self.key(b"phone", &[&p])));
+        }
+        let mut parents: Vec<String> = ids.father_name.map(normalise_name).unwrap_or_default();
+        parents.extend(ids.mother_name.map(normalise_name).unwrap_or_default());
+        if !parents.is_empty() {
+            keys.push((KeyKind::Parents, self.key(b"parents", &[&sorted_join(parents)])));
+        }
+        keys.sort_by_key(|(k, _)| *k);
+        Pseudonyms { clk, keys, birth_year: dob.map(|d| d.year) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc() -> KeyedEncoder {
+        KeyedEncoder::new(&Secret::from_bytes(&[7u8; 32]).unwrap())
+    }
+
+    fn ids<'a>(g: &'a str, f: &'a str, dob: &'a str) -> Identifiers<'a> {
+        Identifiers { given_name: Some(g), family_name: Some(f), birth_date: Some(dob), ..Default::default() }
+    }
+
+    #[test]
+    fn transliteration_variants_and_name_order_give_the_same_keys() {
+        let a = enc().encode(&ids("Mohamed", "Abakar", "2001-03-04"));
+        let b = enc().encode(&ids("ABAKAR", "Muhammad", "2001-03-04"));
+        let c = enc().encode(&ids("Mahamat", "abakar", "2001-03-04"));
+        assert_eq!(a.key(KeyKind::FullName), b.key(KeyKind::FullName));
+        assert_eq!(a.key(KeyKind::NameBirthDate), c.key(KeyKind::NameBirthDate));
+        assert_eq!(a.clk, b.clk);
+    }
+
+    #[test]
+    fn different_secret_gives_unrelated_keys() {
+        let other = KeyedEncoder::new(&Secret::from_bytes(&[8u8; 32]).unwrap());
+        let a = enc().encode(&ids("Fatima", "Ndiaye", "1999"));
+        let b = other.encode(&ids("Fatima", "Ndiaye", "1999"));
+        assert_ne!(a.key(KeyKind::FullName), b.key(KeyKind::FullName));
+        assert!(a.dice(&b) < 0.5);
+    }
+
+    #[test]
+    fn clk_similarity_follows_name_similarity() {
+        let e = enc();
+        let base = e.encode(&ids("Severin", "Kongbo", ""));
+        let typo = e.encode(&ids("Séverin", "Kongbho", ""));
+        let other = e.encode(&ids("Aicha", "Yakite", ""));
+        assert!(base.dice(&typo) > 0.75, "{}", base.dice(&typo));
+        assert!(base.dice(&other) < 0.4, "{}", base.dice(&other));
+    }
+
+    #[test]
+    fn swapped_day_and_month_share_the_unordered_key() {
+        let e = enc();
+        let a = e.encode(&ids("A", "B", "2003-05-11"));
+        let b = e.encode(&ids("A", "B", "2003-11-05"));
+        assert_ne!(a.key(KeyKind::BirthDate), b.key(KeyKind::BirthDate));
+        assert_eq!(a.key(KeyKind::BirthDateUnordered), b.key(KeyKind::BirthDateUnordered));
+        assert_eq!(a.birth_year, Some(2003));
+    }
+
+    #[test]
+    fn stored_forms_round_trip_and_damage_is_detected() {
+        let p = enc().encode(&Identifiers { id_number: Some("ab 123-45"), phone: Some("+236 72 12 34 56"), ..ids("Ali", "Saleh", "1990-01-02") });
+        let back = Pseudonyms::keys_from_bytes(&p.keys_bytes()).unwrap();
+        assert_eq!(back, p.keys);
+        assert_eq!(Pseudonyms::clk_from_bytes(&p.clk_bytes()), p.clk);
+        assert!(Pseudonyms::keys_from_bytes(&[99; 17]).is_err());
+        assert!(Pseudonyms::keys_from_bytes(&[1; 5]).is_err());
+    }
+
+    #[test]
+    fn secret_must_be_long_enough_and_hex() {
+        assert!(Secret::from_bytes(&[0; 31]).is_err());
+        let s = Secret::from_bytes(&[0xab; 32]).unwrap();
+        assert_eq!(Secret::from_hex(&s.to_hex()).unwrap().0, s.0);
+        assert!(Secret::from_hex("zz").is_err());
+        assert_eq!(format!("{s:?}"), "Secret(…)");
+    }
+
+    #[test]
+    fn no_identifiers_give_no_keys() {
+        let p = enc().encode(&Identifiers::default());
+        assert!(p.keys.is_empty());
+        assert!(p.clk.iter().all(|w| *w == 0));
+        assert!(Identifiers::default().is_empty());
+    }
+}

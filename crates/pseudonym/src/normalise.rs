@@ -1,0 +1,156 @@
+//! Normalisation of identifying values before they are keyed. Everything here exists so that the
+//! same person, written differently by two providers, encodes to the same or similar pseudonyms.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Spelling variants folded to one form. Each row: canonical form, then variants. Sources are the
+/// transliterations seen across francophone Central and West Africa (Arabic names written in
+/// French), English and Bengali romanisations.
+const VARIANTS: &[(&str, &[&str])] = &[
+    ("mohamed", &["mohammed", "muhammad", "mohammad", "muhammed", "mohamad", "mouhamed", "mouhammed", "mahamat", "mahammat", "mahamad", "mohamat", "mamadou", "md", "mohd"]),
+    ("abdullah", &["abdoulaye", "abdullahi", "abdallah", "abdallahi", "abdulla", "abdoullah"]),
+    ("abdul", &["abdel", "abdoul", "abdou", "abd"]),
+    ("abubakar", &["aboubakar", "aboubacar", "boubacar", "abubakr", "abou bakr", "aboubakr"]),
+    ("ibrahim", &["ibrahima", "brahim", "ebrahim", "ibrahime"]),
+    ("usman", &["ousmane", "othman", "osman", "uthman", "ousman", "osmane"]),
+    ("musa", &["moussa", "mousa", "moosa"]),
+    ("yusuf", &["youssouf", "yousouf", "youssef", "yousuf", "yousef", "yusef"]),
+    ("sulaiman", &["souleymane", "suleiman", "sulayman", "soulemane", "souleman", "suleman"]),
+    ("umar", &["oumar", "omar", "omer"]),
+    ("idris", &["idriss", "idrissa", "driss"]),
+    ("hassan", &["hasan", "hassane", "hacen"]),
+    ("hussein", &["hussain", "houssein", "hossain", "hosain", "hosen", "husain", "hussen", "houssen"]),
+    ("ahmed", &["ahmad", "ahmat", "ahamat", "ahmadou", "amadou", "ahmadu"]),
+    ("ali", &["aly", "aliou", "alioune"]),
+    ("adam", &["adama", "adamou"]),
+    ("ismail", &["ismael", "ismaila", "smail"]),
+    ("khalil", &["khalilou", "halilou"]),
+    ("salih", &["saleh", "salah", "saley"]),
+    ("yaqub", &["yacoub", "yakoub", "yaqoob", "yakubu", "yacouba"]),
+    ("ishaq", &["issa", "isaac", "ishak"]),
+    ("rahman", &["rehman", "rahaman", "rahmane"]),
+    ("aisha", &["aicha", "aissatou", "aissa", "ayesha", "aysha", "ayisha"]),
+    ("fatima", &["fatoumata", "fatimata", "fatime", "fatouma", "fatma", "fatema", "fatou"]),
+    ("khadija", &["kadidja", "khadidja", "khadidiatou", "kadiatou", "khadiza"]),
+    ("zainab", &["zeinab", "zeinabou", "zaynab", "zenab", "zeynab"]),
+    ("maryam", &["mariam", "mariama", "meriem", "maryame", "mariame"]),
+    ("halima", &["halimatou", "halimata", "alima"]),
+    ("hawa", &["hawaou", "awa"]),
+    ("jean", &["jan"]),
+];
+
+fn variant(token: &str) -> &str {
+    for (canonical, forms) in VARIANTS {
+        if *canonical == token || forms.contains(&token) {
+            return canonical;
+        }
+    }
+    token
+}
+
+/// Name tokens after normalisation: Unicode compatibility decomposition, accents dropped,
+/// lower case, punctuation as separators, Arabic article prefixes (`al-`, `el-`) dropped, and
+/// spelling variants folded. Order is kept; callers sort when order must not matter.
+pub fn normalise_name(raw: &str) -> Vec<String> {
+    let folded: String = raw
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    folded
+        .split_whitespace()
+        .filter(|t| !matches!(*t, "al" | "el" | "ben" | "bin" | "ibn" | "ould" | "wuld"))
+        .map(|t| variant(t).to_string())
+        .collect()
+}
+
+/// Identity or passport number: letters and digits only, upper case.
+pub fn normalise_id(raw: &str) -> String {
+    raw.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+/// Phone number: its last eight digits (the national number in most of the countries served), so `+236 72 12 34 56` and `72123456` written with or
+/// without the country code compare equal. Fewer than six digits is not a phone number.
+pub fn normalise_phone(raw: &str) -> Option<String> {
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 6 {
+        return None;
+    }
+    let start = digits.len().saturating_sub(8);
+    Some(digits[start..].to_string())
+}
+
+/// A possibly partial date of birth: year, or year and month, or a complete date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BirthDate {
+    pub year: i32,
+    pub month: Option<u8>,
+    pub day: Option<u8>,
+}
+
+impl BirthDate {
+    /// Accepts `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, and the day-first `DD/MM/YYYY` or `DD.MM.YYYY`
+    /// that most francophone forms use. Anything else is no date at all (never a guess).
+    pub fn parse(raw: &str) -> Option<BirthDate> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return None;
+        }
+        let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
+        let num = |p: &str| p.parse::<i32>().ok();
+        let (y, m, d) = match parts.as_slice() {
+            [y] if y.len() == 4 => (num(y)?, None, None),
+            [y, m] if y.len() == 4 => (num(y)?, Some(num(m)?), None),
+            [y, m, d] if y.len() == 4 => (num(y)?, Some(num(m)?), Some(num(d)?)),
+            [d, m, y] if y.len() == 4 => (num(y)?, Some(num(m)?), Some(num(d)?)),
+            _ => return None,
+        };
+        if !(1900..=2100).contains(&y) {
+            return None;
+        }
+        let month = match m {
+            Some(m) if (1..=12).contains(&m) => Some(m as u8),
+            Some(_) => return None,
+            None => None,
+        };
+        let day = match d {
+            Some(d) if (1..=31).contains(&d) => Some(d as u8),
+            Some(_) => return None,
+            None => None,
+        };
+        Some(BirthDate { year: y, month, day })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_fold_case_accents_punctuation_and_variants() {
+        assert_eq!(normalise_name("  Séverin-Éloi  N'GAÏ "), vec!["severin", "eloi", "n", "gai"]);
+        assert_eq!(normalise_name("Muhammad al-Amin"), vec!["mohamed", "amin"]);
+        assert_eq!(normalise_name("FATOUMATA"), vec!["fatima"]);
+        assert!(normalise_name("!!!").is_empty());
+    }
+
+    #[test]
+    fn dates_accept_partial_and_day_first_forms_only() {
+        assert_eq!(BirthDate::parse("2001"), Some(BirthDate { year: 2001, month: None, day: None }));
+        assert_eq!(BirthDate::parse("2001-07"), Some(BirthDate { year: 2001, month: Some(7), day: None }));
+        assert_eq!(BirthDate::parse("04/07/2001"), Some(BirthDate { year: 2001, month: Some(7), day: Some(4) }));
+        for bad in ["", "01", "2001-13", "32/01/2001", "1850", "abcd", "2001-02-03-04"] {
+            assert_eq!(BirthDate::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn phones_and_ids_normalise() {
+        assert_eq!(normalise_phone("+236 72 12 34 56").as_deref(), Some("72123456"));
+        assert_eq!(normalise_phone("72 12 34 56").as_deref(), Some("72123456"));
+        assert_eq!(normalise_phone("123"), None);
+        assert_eq!(normalise_id(" ab-123 45 "), "AB12345");
+    }
+}
