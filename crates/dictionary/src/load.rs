@@ -150,7 +150,12 @@ impl Source<'_> {
             + 1
     }
 
-    fn problem(&self, offset: Option<usize>, item: impl Into<String>, msg: impl Into<String>) -> Problem {
+    fn problem(
+        &self,
+        offset: Option<usize>,
+        item: impl Into<String>,
+        msg: impl Into<String>,
+    ) -> Problem {
         Problem {
             file: self.name.clone(),
             line: offset.map(|o| self.line(o)),
@@ -248,19 +253,31 @@ impl Dictionary {
     }
 
     /// This dictionary extended with an extension given as text; `name` is used in messages.
-    pub fn with_extension_text(mut self, name: &str, text: &str) -> Result<Dictionary, DictionaryError> {
+    pub fn with_extension_text(
+        mut self,
+        name: &str,
+        text: &str,
+    ) -> Result<Dictionary, DictionaryError> {
         if self.extension.is_some() {
             return Err(DictionaryError::Invalid(vec![Problem {
                 file: name.to_string(),
                 line: None,
                 item: "extension".into(),
-                message: "a dictionary takes one deployment extension; this one already has one".into(),
+                message: "a dictionary takes one deployment extension; this one already has one"
+                    .into(),
             }]));
         }
-        let src = Source { name: name.to_string(), text };
+        let src = Source {
+            name: name.to_string(),
+            text,
+        };
         let languages = self.languages.clone();
         let required = self.required_languages.clone();
-        let mut ck = Checker { languages: &languages, required: &required, problems: Vec::new() };
+        let mut ck = Checker {
+            languages: &languages,
+            required: &required,
+            problems: Vec::new(),
+        };
         let Some(raw) = src.parse::<RawExtensionFile>(&mut ck.problems) else {
             return Err(DictionaryError::Invalid(ck.problems));
         };
@@ -269,7 +286,11 @@ impl Dictionary {
             ck.problems.push(src.problem(
                 Some(header.extends.span().start),
                 "extension",
-                format!("it extends dictionary \"{}\", but this dictionary is \"{}\"", header.extends.get_ref(), self.id),
+                format!(
+                    "it extends dictionary \"{}\", but this dictionary is \"{}\"",
+                    header.extends.get_ref(),
+                    self.id
+                ),
             ));
         }
         if *header.base_version.get_ref() != self.version {
@@ -289,7 +310,10 @@ impl Dictionary {
             ck.problems.push(src.problem(
                 Some(header.country.span().start),
                 "extension",
-                format!("country \"{}\" is not an ISO 3166-1 alpha-2 code", header.country.get_ref()),
+                format!(
+                    "country \"{}\" is not an ISO 3166-1 alpha-2 code",
+                    header.country.get_ref()
+                ),
             ));
         }
         let label = ck.labels(&src, 0, "extension", header.label);
@@ -314,23 +338,43 @@ impl Dictionary {
             let rc = spanned.into_inner();
             let code = rc.code.get_ref().clone();
             let Some(list_id) = rc.codelist.clone() else {
-                ck.problems.push(src.problem(Some(at), format!("code \"{code}\""), "an extension code must say which code list it extends (codelist = \"…\")"));
+                ck.problems.push(src.problem(
+                    Some(at),
+                    format!("code \"{code}\""),
+                    "an extension code must say which code list it extends (codelist = \"…\")",
+                ));
                 continue;
             };
             let item = format!("code \"{code}\" of code list \"{list_id}\"");
             let Some(list) = self.codelists.get(&list_id) else {
-                ck.problems.push(src.problem(Some(at), &item, format!("there is no code list \"{list_id}\" in the dictionary")));
+                ck.problems.push(src.problem(
+                    Some(at),
+                    &item,
+                    format!("there is no code list \"{list_id}\" in the dictionary"),
+                ));
                 continue;
             };
             if !list.extensible {
-                ck.problems.push(src.problem(Some(at), &item, format!("code list \"{list_id}\" is international and cannot be extended")));
+                ck.problems.push(src.problem(
+                    Some(at),
+                    &item,
+                    format!("code list \"{list_id}\" is international and cannot be extended"),
+                ));
                 continue;
             }
             if !code_is_well_formed(&code) {
-                ck.problems.push(src.problem(Some(rc.code.span().start), &item, "a code is 1–32 characters among A–Z, 0–9, _, - and +"));
+                ck.problems.push(src.problem(
+                    Some(rc.code.span().start),
+                    &item,
+                    "a code is 1–32 characters among A–Z, 0–9, _, - and +",
+                ));
             }
             if list.contains(&code) {
-                ck.problems.push(src.problem(Some(rc.code.span().start), &item, "this code already exists in the code list"));
+                ck.problems.push(src.problem(
+                    Some(rc.code.span().start),
+                    &item,
+                    "this code already exists in the code list",
+                ));
             }
             let labels = ck.labels(&src, at, &item, rc.label);
             for scheme in &list.schemes {
@@ -364,11 +408,20 @@ impl Dictionary {
             }
             for scheme in rc.map.keys() {
                 if !list.schemes.contains(scheme) {
-                    ck.problems.push(src.problem(Some(at), &item, format!("code list \"{list_id}\" has no scheme \"{scheme}\"")));
+                    ck.problems.push(src.problem(
+                        Some(at),
+                        &item,
+                        format!("code list \"{list_id}\" has no scheme \"{scheme}\""),
+                    ));
                 }
             }
             if let Some(list) = self.codelists.get_mut(&list_id) {
-                list.codes.push(Code { code, label: labels, map: rc.map, national: true });
+                list.codes.push(Code {
+                    code,
+                    label: labels,
+                    map: rc.map,
+                    national: true,
+                });
                 list.reindex();
             }
         }
@@ -377,19 +430,35 @@ impl Dictionary {
             let at = spanned.span().start;
             let rv = spanned.into_inner();
             let Some(entity_id) = rv.entity.clone() else {
-                ck.problems.push(src.problem(Some(at), format!("variable \"{}\"", rv.code.get_ref()), "an extension variable must say which entity it extends (entity = \"…\")"));
+                ck.problems.push(src.problem(
+                    Some(at),
+                    format!("variable \"{}\"", rv.code.get_ref()),
+                    "an extension variable must say which entity it extends (entity = \"…\")",
+                ));
                 continue;
             };
             if !self.entities.contains_key(&entity_id) {
-                ck.problems.push(src.problem(Some(at), format!("variable \"{}\"", rv.code.get_ref()), format!("there is no entity \"{entity_id}\" in the dictionary")));
+                ck.problems.push(src.problem(
+                    Some(at),
+                    format!("variable \"{}\"", rv.code.get_ref()),
+                    format!("there is no entity \"{entity_id}\" in the dictionary"),
+                ));
                 continue;
             }
             let codelists = &self.codelists;
-            let Some(mut var) = build_variable(&src, &mut ck, &entity_id, at, rv, codelists) else { continue };
+            let Some(mut var) = build_variable(&src, &mut ck, &entity_id, at, rv, codelists) else {
+                continue;
+            };
             var.national = true;
-            let Some(entity) = self.entities.get_mut(&entity_id) else { continue };
+            let Some(entity) = self.entities.get_mut(&entity_id) else {
+                continue;
+            };
             if entity.variable(&var.code).is_some() {
-                ck.problems.push(src.problem(Some(at), format!("variable \"{}\" of entity \"{entity_id}\"", var.code), "duplicate variable: the entity already has a variable with this code"));
+                ck.problems.push(src.problem(
+                    Some(at),
+                    format!("variable \"{}\" of entity \"{entity_id}\"", var.code),
+                    "duplicate variable: the entity already has a variable with this code",
+                ));
                 continue;
             }
             entity.variables.push(var);
@@ -421,15 +490,29 @@ fn collect_embedded(dir: &Dir<'_>, out: &mut Vec<(String, String)>) {
     out.sort();
 }
 
-fn read_dir_sorted(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> Result<(), DictionaryError> {
-    let io = |source| DictionaryError::Io { file: dir.display().to_string(), source };
-    let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io)?.filter_map(Result::ok).map(|e| e.path()).collect();
+fn read_dir_sorted(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<(String, String)>,
+) -> Result<(), DictionaryError> {
+    let io = |source| DictionaryError::Io {
+        file: dir.display().to_string(),
+        source,
+    };
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
             read_dir_sorted(root, &path, out)?;
         } else if path.extension().is_some_and(|e| e == "toml") {
-            let text = std::fs::read_to_string(&path).map_err(|source| DictionaryError::Io { file: path.display().to_string(), source })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| DictionaryError::Io {
+                file: path.display().to_string(),
+                source,
+            })?;
             out.push((path.display().to_string(), text));
         }
     }
@@ -439,7 +522,9 @@ fn read_dir_sorted(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> 
 
 fn build_base(files: &[(String, String)]) -> Result<Dictionary, DictionaryError> {
     let mut problems = Vec::new();
-    let header_file = files.iter().find(|(name, _)| name.ends_with("dictionary.toml"));
+    let header_file = files
+        .iter()
+        .find(|(name, _)| name.ends_with("dictionary.toml"));
     let Some((hname, htext)) = header_file else {
         return Err(DictionaryError::Invalid(vec![Problem {
             file: "dictionary".into(),
@@ -448,42 +533,70 @@ fn build_base(files: &[(String, String)]) -> Result<Dictionary, DictionaryError>
             message: "the dictionary folder has no dictionary.toml header".into(),
         }]));
     };
-    let hsrc = Source { name: hname.clone(), text: htext };
+    let hsrc = Source {
+        name: hname.clone(),
+        text: htext,
+    };
     let Some(header) = hsrc.parse::<RawHeaderFile>(&mut problems) else {
         return Err(DictionaryError::Invalid(problems));
     };
     let header = header.dictionary;
     for lang in &header.required_languages {
         if !header.languages.contains(lang) {
-            problems.push(hsrc.problem(None, "required_languages", format!("\"{lang}\" is required but not in languages")));
+            problems.push(hsrc.problem(
+                None,
+                "required_languages",
+                format!("\"{lang}\" is required but not in languages"),
+            ));
         }
     }
-    let mut ck = Checker { languages: &header.languages, required: &header.required_languages, problems };
+    let mut ck = Checker {
+        languages: &header.languages,
+        required: &header.required_languages,
+        problems,
+    };
 
     let mut codelists: BTreeMap<String, CodeList> = BTreeMap::new();
     let mut patterns: HashMap<(String, String), regex_lite::Regex> = HashMap::new();
     let mut list_files: HashMap<String, String> = HashMap::new();
     for (name, text) in files.iter().filter(|(n, _)| n.contains("codelists")) {
-        let src = Source { name: name.clone(), text };
-        let Some(raw) = src.parse::<RawCodeListFile>(&mut ck.problems) else { continue };
+        let src = Source {
+            name: name.clone(),
+            text,
+        };
+        let Some(raw) = src.parse::<RawCodeListFile>(&mut ck.problems) else {
+            continue;
+        };
         let h = raw.codelist;
         let id = h.id.get_ref().clone();
         let list_item = format!("code list \"{id}\"");
         if let Some(other) = list_files.get(&id) {
-            ck.problems.push(src.problem(Some(h.id.span().start), &list_item, format!("duplicate code list: already defined in {other}")));
+            ck.problems.push(src.problem(
+                Some(h.id.span().start),
+                &list_item,
+                format!("duplicate code list: already defined in {other}"),
+            ));
             continue;
         }
         list_files.insert(id.clone(), name.clone());
         let label = ck.labels(&src, h.id.span().start, &list_item, h.label);
         for (scheme, pattern) in &h.patterns {
             if !h.schemes.contains(scheme) {
-                ck.problems.push(src.problem(Some(h.id.span().start), &list_item, format!("pattern given for scheme \"{scheme}\", which is not in schemes")));
+                ck.problems.push(src.problem(
+                    Some(h.id.span().start),
+                    &list_item,
+                    format!("pattern given for scheme \"{scheme}\", which is not in schemes"),
+                ));
             }
             match regex_lite::Regex::new(pattern) {
                 Ok(re) => {
                     patterns.insert((id.clone(), scheme.clone()), re);
                 }
-                Err(e) => ck.problems.push(src.problem(Some(h.id.span().start), &list_item, format!("pattern for \"{scheme}\" is not a valid regular expression: {e}"))),
+                Err(e) => ck.problems.push(src.problem(
+                    Some(h.id.span().start),
+                    &list_item,
+                    format!("pattern for \"{scheme}\" is not a valid regular expression: {e}"),
+                )),
             }
         }
         let mut codes: Vec<Code> = Vec::new();
@@ -495,36 +608,69 @@ fn build_base(files: &[(String, String)]) -> Result<Dictionary, DictionaryError>
             let item = format!("code \"{code}\" of code list \"{id}\"");
             let code_at = rc.code.span().start;
             if rc.codelist.is_some() {
-                ck.problems.push(src.problem(Some(at), &item, "`codelist` is only used in extension files"));
+                ck.problems.push(src.problem(
+                    Some(at),
+                    &item,
+                    "`codelist` is only used in extension files",
+                ));
             }
             if !code_is_well_formed(&code) {
-                ck.problems.push(src.problem(Some(code_at), &item, "a code is 1–32 characters among A–Z, 0–9, _, - and +"));
+                ck.problems.push(src.problem(
+                    Some(code_at),
+                    &item,
+                    "a code is 1–32 characters among A–Z, 0–9, _, - and +",
+                ));
             }
             if let Some(first) = seen.get(&code) {
-                ck.problems.push(src.problem(Some(code_at), &item, format!("duplicate code: already defined on line {first}")));
+                ck.problems.push(src.problem(
+                    Some(code_at),
+                    &item,
+                    format!("duplicate code: already defined on line {first}"),
+                ));
                 continue;
             }
             seen.insert(code.clone(), src.line(code_at));
             let labels = ck.labels(&src, at, &item, rc.label);
             for scheme in &h.schemes {
                 match rc.map.get(scheme) {
-                    None => ck.problems.push(src.problem(Some(at), &item, format!("it maps to no international code in scheme \"{scheme}\""))),
-                    Some(v) if v.trim().is_empty() => ck.problems.push(src.problem(Some(at), &item, format!("empty mapping for scheme \"{scheme}\""))),
+                    None => ck.problems.push(src.problem(
+                        Some(at),
+                        &item,
+                        format!("it maps to no international code in scheme \"{scheme}\""),
+                    )),
+                    Some(v) if v.trim().is_empty() => ck.problems.push(src.problem(
+                        Some(at),
+                        &item,
+                        format!("empty mapping for scheme \"{scheme}\""),
+                    )),
                     Some(v) => {
                         if let Some(re) = patterns.get(&(id.clone(), scheme.clone()))
                             && !re.is_match(v)
                         {
-                            ck.problems.push(src.problem(Some(at), &item, format!("\"{v}\" is not a valid {scheme} code")));
+                            ck.problems.push(src.problem(
+                                Some(at),
+                                &item,
+                                format!("\"{v}\" is not a valid {scheme} code"),
+                            ));
                         }
                     }
                 }
             }
             for scheme in rc.map.keys() {
                 if !h.schemes.contains(scheme) {
-                    ck.problems.push(src.problem(Some(at), &item, format!("code list \"{id}\" has no scheme \"{scheme}\"")));
+                    ck.problems.push(src.problem(
+                        Some(at),
+                        &item,
+                        format!("code list \"{id}\" has no scheme \"{scheme}\""),
+                    ));
                 }
             }
-            codes.push(Code { code, label: labels, map: rc.map, national: false });
+            codes.push(Code {
+                code,
+                label: labels,
+                map: rc.map,
+                national: false,
+            });
         }
         let mut list = CodeList {
             id: id.clone(),
@@ -543,13 +689,22 @@ fn build_base(files: &[(String, String)]) -> Result<Dictionary, DictionaryError>
     let mut entities: BTreeMap<String, Entity> = BTreeMap::new();
     let mut entity_files: HashMap<String, String> = HashMap::new();
     for (name, text) in files.iter().filter(|(n, _)| n.contains("entities")) {
-        let src = Source { name: name.clone(), text };
-        let Some(raw) = src.parse::<RawEntityFile>(&mut ck.problems) else { continue };
+        let src = Source {
+            name: name.clone(),
+            text,
+        };
+        let Some(raw) = src.parse::<RawEntityFile>(&mut ck.problems) else {
+            continue;
+        };
         let id = raw.entity.id.get_ref().clone();
         let ent_item = format!("entity \"{id}\"");
         let ent_at = raw.entity.id.span().start;
         if let Some(other) = entity_files.get(&id) {
-            ck.problems.push(src.problem(Some(ent_at), &ent_item, format!("duplicate entity: already defined in {other}")));
+            ck.problems.push(src.problem(
+                Some(ent_at),
+                &ent_item,
+                format!("duplicate entity: already defined in {other}"),
+            ));
             continue;
         }
         entity_files.insert(id.clone(), name.clone());
@@ -571,7 +726,11 @@ fn build_base(files: &[(String, String)]) -> Result<Dictionary, DictionaryError>
             }
             seen.insert(code.clone(), src.line(rv.code.span().start));
             if rv.entity.is_some() {
-                ck.problems.push(src.problem(Some(at), format!("variable \"{code}\" of entity \"{id}\""), "`entity` is only used in extension files"));
+                ck.problems.push(src.problem(
+                    Some(at),
+                    format!("variable \"{code}\" of entity \"{id}\""),
+                    "`entity` is only used in extension files",
+                ));
             }
             if let Some(var) = build_variable(&src, &mut ck, &id, at, rv, &codelists) {
                 variables.push(var);
@@ -581,7 +740,14 @@ fn build_base(files: &[(String, String)]) -> Result<Dictionary, DictionaryError>
             Some(v) if v.required && matches!(v.var_type, VarType::Text { .. }) => {}
             _ => ck.problems.push(src.problem(Some(ent_at), &ent_item, "every entity needs a required text variable \"provider_ref\" (the provider's own reference)")),
         }
-        let entity = Entity { id: id.clone(), kind: raw.entity.kind, label, description, variables, rules: Vec::new() };
+        let entity = Entity {
+            id: id.clone(),
+            kind: raw.entity.kind,
+            label,
+            description,
+            variables,
+            rules: Vec::new(),
+        };
         let mut rules = Vec::new();
         for spanned in raw.rule {
             let at = spanned.span().start;
@@ -619,31 +785,58 @@ fn build_variable(
     let item = format!("variable \"{code}\" of entity \"{entity}\"");
     let before = ck.problems.len();
     if !variable_code_is_well_formed(&code) {
-        ck.problems.push(src.problem(Some(rv.code.span().start), &item, "a variable code starts with a-z and holds only a-z, 0-9 and _ (at most 48)"));
+        ck.problems.push(src.problem(
+            Some(rv.code.span().start),
+            &item,
+            "a variable code starts with a-z and holds only a-z, 0-9 and _ (at most 48)",
+        ));
     }
     let label = ck.labels(src, at, &item, rv.label);
     let need_codelist = |ck: &mut Checker| -> String {
         match &rv.codelist {
             None => {
-                ck.problems.push(src.problem(Some(at), &item, format!("a variable of type {} needs codelist = \"…\"", rv.var_type)));
+                ck.problems.push(src.problem(
+                    Some(at),
+                    &item,
+                    format!("a variable of type {} needs codelist = \"…\"", rv.var_type),
+                ));
                 String::new()
             }
             Some(id) if !codelists.contains_key(id) => {
-                ck.problems.push(src.problem(Some(at), &item, format!("it refers to code list \"{id}\", which does not exist")));
+                ck.problems.push(src.problem(
+                    Some(at),
+                    &item,
+                    format!("it refers to code list \"{id}\", which does not exist"),
+                ));
                 id.clone()
             }
             Some(id) => id.clone(),
         }
     };
     let var_type = match rv.var_type.as_str() {
-        "text" => VarType::Text { max_length: rv.max_length.unwrap_or(DEFAULT_TEXT_LENGTH) },
-        "integer" => VarType::Integer { min: rv.min.unwrap_or(0), max: rv.max.unwrap_or(1_000_000_000) },
-        "decimal" => VarType::Decimal { min: rv.min.unwrap_or(0) as f64, max: rv.max.unwrap_or(1_000_000_000) as f64 },
+        "text" => VarType::Text {
+            max_length: rv.max_length.unwrap_or(DEFAULT_TEXT_LENGTH),
+        },
+        "integer" => VarType::Integer {
+            min: rv.min.unwrap_or(0),
+            max: rv.max.unwrap_or(1_000_000_000),
+        },
+        "decimal" => VarType::Decimal {
+            min: rv.min.unwrap_or(0) as f64,
+            max: rv.max.unwrap_or(1_000_000_000) as f64,
+        },
         "boolean" => VarType::Boolean,
         "date" => VarType::Date,
-        "year" => VarType::Year { min: rv.min.unwrap_or(1900), max: rv.max.unwrap_or(2100) },
-        "code" => VarType::Code { codelist: need_codelist(ck) },
-        "codes" => VarType::Codes { codelist: need_codelist(ck) },
+        "year" => VarType::Year {
+            min: rv.min.unwrap_or(1900),
+            max: rv.max.unwrap_or(2100),
+        },
+        "code" => VarType::Code {
+            codelist: need_codelist(ck),
+        },
+        "codes" => VarType::Codes {
+            codelist: need_codelist(ck),
+        },
         other => {
             ck.problems.push(src.problem(
                 Some(at),
@@ -654,15 +847,30 @@ fn build_variable(
         }
     };
     if rv.codelist.is_some() && var_type.codelist().is_none() {
-        ck.problems.push(src.problem(Some(at), &item, format!("codelist is only for code and codes variables, not {}", var_type.name())));
+        ck.problems.push(src.problem(
+            Some(at),
+            &item,
+            format!(
+                "codelist is only for code and codes variables, not {}",
+                var_type.name()
+            ),
+        ));
     }
     if let (Some(min), Some(max)) = (rv.min, rv.max)
         && min > max
     {
-        ck.problems.push(src.problem(Some(at), &item, format!("min ({min}) is greater than max ({max})")));
+        ck.problems.push(src.problem(
+            Some(at),
+            &item,
+            format!("min ({min}) is greater than max ({max})"),
+        ));
     }
     if rv.identifying.is_some() && !matches!(var_type, VarType::Text { .. }) {
-        ck.problems.push(src.problem(Some(at), &item, "identifying variables are text: they are encoded into pseudonyms, never stored"));
+        ck.problems.push(src.problem(
+            Some(at),
+            &item,
+            "identifying variables are text: they are encoded into pseudonyms, never stored",
+        ));
     }
     if rv.identifying.is_some() && rv.required {
         ck.problems.push(src.problem(Some(at), &item, "identifying variables cannot be required: providers may not know or may not share them"));
@@ -670,54 +878,122 @@ fn build_variable(
     if ck.problems.len() > before {
         return None;
     }
-    Some(Variable { code, label, var_type, required: rv.required, identifying: rv.identifying, national: false })
+    Some(Variable {
+        code,
+        label,
+        var_type,
+        required: rv.required,
+        identifying: rv.identifying,
+        national: false,
+    })
 }
 
-fn check_rule(src: &Source, ck: &mut Checker, entity: &Entity, at: usize, rule: &Rule, codelists: &BTreeMap<String, CodeList>) {
+fn check_rule(
+    src: &Source,
+    ck: &mut Checker,
+    entity: &Entity,
+    at: usize,
+    rule: &Rule,
+    codelists: &BTreeMap<String, CodeList>,
+) {
     let item = format!("rule of entity \"{}\"", entity.id);
     for var in rule.variables() {
         if entity.variable(var).is_none() {
-            ck.problems.push(src.problem(Some(at), &item, format!("it refers to variable \"{var}\", which the entity does not have")));
+            ck.problems.push(src.problem(
+                Some(at),
+                &item,
+                format!("it refers to variable \"{var}\", which the entity does not have"),
+            ));
             return;
         }
     }
     let ty = |v: &str| entity.variable(v).map(|v| v.var_type.clone());
     let expect = |ck: &mut Checker, v: &str, ok: bool, what: &str| {
         if !ok {
-            ck.problems.push(src.problem(Some(at), &item, format!("variable \"{v}\" must be {what}")));
+            ck.problems.push(src.problem(
+                Some(at),
+                &item,
+                format!("variable \"{v}\" must be {what}"),
+            ));
         }
     };
     match rule {
         Rule::DateOrder { earlier, later } => {
-            expect(ck, earlier, matches!(ty(earlier), Some(VarType::Date)), "a date");
-            expect(ck, later, matches!(ty(later), Some(VarType::Date)), "a date");
+            expect(
+                ck,
+                earlier,
+                matches!(ty(earlier), Some(VarType::Date)),
+                "a date",
+            );
+            expect(
+                ck,
+                later,
+                matches!(ty(later), Some(VarType::Date)),
+                "a date",
+            );
         }
-        Rule::Requires { when, if_in, then, then_in } => {
+        Rule::Requires {
+            when,
+            if_in,
+            then,
+            then_in,
+        } => {
             for (var, codes) in [(when, if_in), (then, then_in)] {
                 if codes.is_empty() {
                     continue;
                 }
-                match ty(var).as_ref().and_then(|t| t.codelist().map(str::to_string)) {
+                match ty(var)
+                    .as_ref()
+                    .and_then(|t| t.codelist().map(str::to_string))
+                {
                     None => expect(ck, var, false, "a code variable to list codes for it"),
                     Some(list) => {
                         for c in codes {
                             if !codelists.get(&list).is_some_and(|l| l.contains(c)) {
-                                ck.problems.push(src.problem(Some(at), &item, format!("code \"{c}\" is not in code list \"{list}\"")));
+                                ck.problems.push(src.problem(
+                                    Some(at),
+                                    &item,
+                                    format!("code \"{c}\" is not in code list \"{list}\""),
+                                ));
                             }
                         }
                     }
                 }
             }
         }
-        Rule::AgeBirthYear { age, birth_year, at: date } => {
-            expect(ck, age, matches!(ty(age), Some(VarType::Integer { .. })), "an integer");
-            expect(ck, birth_year, matches!(ty(birth_year), Some(VarType::Year { .. })), "a year");
+        Rule::AgeBirthYear {
+            age,
+            birth_year,
+            at: date,
+        } => {
+            expect(
+                ck,
+                age,
+                matches!(ty(age), Some(VarType::Integer { .. })),
+                "an integer",
+            );
+            expect(
+                ck,
+                birth_year,
+                matches!(ty(birth_year), Some(VarType::Year { .. })),
+                "a year",
+            );
             expect(ck, date, matches!(ty(date), Some(VarType::Date)), "a date");
         }
         Rule::CrossBorder { flag, from, to } => {
-            expect(ck, flag, matches!(ty(flag), Some(VarType::Boolean)), "a boolean");
+            expect(
+                ck,
+                flag,
+                matches!(ty(flag), Some(VarType::Boolean)),
+                "a boolean",
+            );
             for v in [from, to] {
-                expect(ck, v, matches!(ty(v), Some(VarType::Code { ref codelist }) if codelist == "country"), "a country code");
+                expect(
+                    ck,
+                    v,
+                    matches!(ty(v), Some(VarType::Code { ref codelist }) if codelist == "country"),
+                    "a country code",
+                );
             }
         }
     }

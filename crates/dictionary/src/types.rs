@@ -10,7 +10,9 @@ use crate::model::Dictionary;
 /// Why a value was refused by a domain type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TypeError {
-    #[error("\"{0}\" is not a valid provider identifier: use 2–63 characters among a–z, 0–9 and -, starting with a letter or digit")]
+    #[error(
+        "\"{0}\" is not a valid provider identifier: use 2–63 characters among a–z, 0–9 and -, starting with a letter or digit"
+    )]
     ProviderId(String),
     #[error("\"{0}\" is not an ISO 3166-1 alpha-2 country code")]
     Country(String),
@@ -24,7 +26,9 @@ pub enum TypeError {
     Lang(String),
     #[error("\"{0}\" is not a type of provider in the dictionary")]
     ProviderType(String),
-    #[error("\"{0}\" is not a role (expected admin, coordinator, analyst, focal_point, viewer or partner)")]
+    #[error(
+        "\"{0}\" is not a role (expected admin, coordinator, analyst, focal_point, viewer or partner)"
+    )]
     Role(String),
 }
 
@@ -36,10 +40,15 @@ pub struct ProviderId(String);
 impl ProviderId {
     pub fn parse(s: &str) -> Result<ProviderId, TypeError> {
         let ok = (2..=63).contains(&s.len())
-            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !s.starts_with('-')
             && !s.ends_with('-');
-        if ok { Ok(ProviderId(s.to_string())) } else { Err(TypeError::ProviderId(s.to_string())) }
+        if ok {
+            Ok(ProviderId(s.to_string()))
+        } else {
+            Err(TypeError::ProviderId(s.to_string()))
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -169,9 +178,19 @@ impl AgeBand {
 
     pub fn parse(s: &str) -> Result<AgeBand, TypeError> {
         let t = s.trim().to_ascii_uppercase();
-        AgeBand::ALL.into_iter().find(|b| b.code() == t).ok_or_else(|| {
-            TypeError::AgeBand(s.to_string(), AgeBand::ALL.iter().map(|b| b.code()).collect::<Vec<_>>().join(", "))
-        })
+        AgeBand::ALL
+            .into_iter()
+            .find(|b| b.code() == t)
+            .ok_or_else(|| {
+                TypeError::AgeBand(
+                    s.to_string(),
+                    AgeBand::ALL
+                        .iter()
+                        .map(|b| b.code())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            })
     }
 
     /// Under 18 (Palermo Protocol art. 3(d)); `None` when not known.
@@ -214,7 +233,11 @@ pub struct Lang(String);
 impl Lang {
     pub fn parse(dict: &Dictionary, s: &str) -> Result<Lang, TypeError> {
         let l = s.trim().to_ascii_lowercase();
-        if dict.languages.contains(&l) { Ok(Lang(l)) } else { Err(TypeError::Lang(s.to_string())) }
+        if dict.languages.contains(&l) {
+            Ok(Lang(l))
+        } else {
+            Err(TypeError::Lang(s.to_string()))
+        }
     }
 
     pub fn english() -> Lang {
@@ -237,6 +260,12 @@ impl ProviderType {
             .and_then(|l| l.resolve(s))
             .map(|c| ProviderType(c.to_string()))
             .ok_or_else(|| TypeError::ProviderType(s.to_string()))
+    }
+
+    /// A value read back from the store, where it was written after [`ProviderType::parse`].
+    /// Not for input: anything a user sends goes through `parse`.
+    pub fn from_stored(s: String) -> ProviderType {
+        ProviderType(s)
     }
 
     pub fn as_str(&self) -> &str {
@@ -263,10 +292,20 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [Role::Admin, Role::Coordinator, Role::Analyst, Role::FocalPoint, Role::Viewer, Role::Partner];
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Coordinator,
+        Role::Analyst,
+        Role::FocalPoint,
+        Role::Viewer,
+        Role::Partner,
+    ];
 
     pub fn parse(s: &str) -> Result<Role, TypeError> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s.trim()).ok_or_else(|| TypeError::Role(s.to_string()))
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| TypeError::Role(s.to_string()))
     }
 
     pub fn as_str(self) -> &'static str {

@@ -33,13 +33,27 @@ fn problems(err: DictionaryError) -> Vec<String> {
 fn base_dictionary_loads_with_every_entity_and_codelist() {
     let d = Dictionary::base().unwrap();
     assert_eq!(d.version, "2026.1");
-    for e in ["victim", "suspect", "cj_case", "smuggling_incident", "smuggled_migrant", "assistance", "person_case_link"] {
+    for e in [
+        "victim",
+        "suspect",
+        "cj_case",
+        "smuggling_incident",
+        "smuggled_migrant",
+        "assistance",
+        "person_case_link",
+    ] {
         assert!(d.entity(e).is_some(), "missing entity {e}");
     }
     assert!(d.codelist("country").unwrap().codes.len() >= 249);
     // Labels in French are resolved to codes, as users type them.
-    assert_eq!(d.codelist("country").unwrap().resolve("Cameroun"), Some("CM"));
-    assert_eq!(d.codelist("country").unwrap().resolve("côte d'ivoire"), Some("CI"));
+    assert_eq!(
+        d.codelist("country").unwrap().resolve("Cameroun"),
+        Some("CM")
+    );
+    assert_eq!(
+        d.codelist("country").unwrap().resolve("côte d'ivoire"),
+        Some("CI")
+    );
     assert_eq!(d.codelist("sex").unwrap().resolve("féminin"), Some("F"));
     assert_eq!(d.codelist("sex").unwrap().resolve("female"), Some("F"));
     assert_eq!(d.codelist("sex").unwrap().resolve("Z"), None);
@@ -47,7 +61,12 @@ fn base_dictionary_loads_with_every_entity_and_codelist() {
     for list in d.codelists.values() {
         for code in &list.codes {
             for scheme in &list.schemes {
-                assert!(code.map.contains_key(scheme), "{}:{} lacks {scheme}", list.id, code.code);
+                assert!(
+                    code.map.contains_key(scheme),
+                    "{}:{} lacks {scheme}",
+                    list.id,
+                    code.code
+                );
             }
         }
     }
@@ -62,7 +81,13 @@ fn identifying_variables_are_never_stored_variables() {
     let d = Dictionary::base().unwrap();
     let victim = d.entity("victim").unwrap();
     let stored: Vec<_> = victim.stored_variables().map(|v| v.code.as_str()).collect();
-    for id in ["given_name", "family_name", "birth_date", "id_number", "phone"] {
+    for id in [
+        "given_name",
+        "family_name",
+        "birth_date",
+        "id_number",
+        "phone",
+    ] {
         assert!(victim.variable(id).unwrap().identifying.is_some());
         assert!(!stored.contains(&id));
     }
@@ -71,14 +96,25 @@ fn identifying_variables_are_never_stored_variables() {
 
 #[test]
 fn car_extension_adds_regions_and_a_national_form_without_code_change() {
-    let d = Dictionary::base().unwrap().with_extension(&repo().join("dictionary/extensions/cf.toml")).unwrap();
+    let d = Dictionary::base()
+        .unwrap()
+        .with_extension(&repo().join("dictionary/extensions/cf.toml"))
+        .unwrap();
     let regions = d.codelist("region").unwrap();
     assert_eq!(regions.resolve("Bangui"), Some("CF-BGF"));
-    let mil = d.codelist("exploitation_form").unwrap().get("MIL_ARMED").unwrap();
+    let mil = d
+        .codelist("exploitation_form")
+        .unwrap()
+        .get("MIL_ARMED")
+        .unwrap();
     assert!(mil.national);
     assert_eq!(mil.map["eurostat"], "OTH_EXP");
     assert_eq!(d.full_version(), "2026.1+cf");
-    let v = d.entity("victim").unwrap().variable("armed_group_area").unwrap();
+    let v = d
+        .entity("victim")
+        .unwrap()
+        .variable("armed_group_area")
+        .unwrap();
     assert!(v.national);
     assert_eq!(v.var_type, VarType::Boolean);
 }
@@ -91,7 +127,14 @@ fn duplicate_code_in_a_code_list_is_refused_with_file_and_line() {
     text.push_str("\n[[code]]\ncode = \"F\"\nlabel = { en = \"Female again\", fr = \"Encore\" }\nmap = { glotip = \"female\", eurostat = \"F\", htcds = \"Feminine\" }\n");
     std::fs::write(&path, &text).unwrap();
     let line = text.lines().position(|l| l == "code = \"F\"").unwrap(); // first one
-    let dup_line = text.lines().enumerate().filter(|(_, l)| *l == "code = \"F\"").nth(1).unwrap().0 + 1;
+    let dup_line = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| *l == "code = \"F\"")
+        .nth(1)
+        .unwrap()
+        .0
+        + 1;
     assert!(line + 1 < dup_line);
     let p = problems(Dictionary::load_dir(tmp.path()).unwrap_err());
     assert_eq!(p.len(), 1, "{p:?}");
@@ -105,14 +148,30 @@ fn duplicate_code_in_a_code_list_is_refused_with_file_and_line() {
 fn code_list_with_a_missing_mapping_or_label_is_refused() {
     let tmp = base_copy();
     let path = tmp.path().join("codelists/verdict.toml");
-    let text = std::fs::read_to_string(&path).unwrap()
-        .replace("map = { glotip = \"convicted\", eurostat = \"CONV\" }", "map = { glotip = \"convicted\" }")
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace(
+            "map = { glotip = \"convicted\", eurostat = \"CONV\" }",
+            "map = { glotip = \"convicted\" }",
+        )
         .replace("fr = \"Acquitté\"", "de = \"Freigesprochen\"");
     std::fs::write(&path, &text).unwrap();
     let p = problems(Dictionary::load_dir(tmp.path()).unwrap_err());
-    assert!(p.iter().any(|m| m.contains("code \"CONVICTED\"") && m.contains("scheme \"eurostat\"")), "{p:?}");
-    assert!(p.iter().any(|m| m.contains("code \"ACQUITTED\"") && m.contains("\"fr\" is missing")), "{p:?}");
-    assert!(p.iter().any(|m| m.contains("\"de\" is not one of the dictionary's languages")), "{p:?}");
+    assert!(
+        p.iter()
+            .any(|m| m.contains("code \"CONVICTED\"") && m.contains("scheme \"eurostat\"")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter()
+            .any(|m| m.contains("code \"ACQUITTED\"") && m.contains("\"fr\" is missing")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter()
+            .any(|m| m.contains("\"de\" is not one of the dictionary's languages")),
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -122,11 +181,26 @@ fn duplicate_variable_is_refused_naming_file_line_and_variable() {
     let mut text = std::fs::read_to_string(&path).unwrap();
     text.push_str("\n[[variable]]\ncode = \"sex\"\ntype = \"text\"\nlabel = { en = \"Sex again\", fr = \"Sexe encore\" }\n");
     std::fs::write(&path, &text).unwrap();
-    let dup_line = text.lines().enumerate().filter(|(_, l)| *l == "code = \"sex\"").nth(1).unwrap().0 + 1;
+    let dup_line = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| *l == "code = \"sex\"")
+        .nth(1)
+        .unwrap()
+        .0
+        + 1;
     let p = problems(Dictionary::load_dir(tmp.path()).unwrap_err());
     assert_eq!(p.len(), 1, "{p:?}");
-    assert!(p[0].starts_with(&format!("{}:{dup_line}:", path.display())), "{}", p[0]);
-    assert!(p[0].contains("variable \"sex\" of entity \"suspect\""), "{}", p[0]);
+    assert!(
+        p[0].starts_with(&format!("{}:{dup_line}:", path.display())),
+        "{}",
+        p[0]
+    );
+    assert!(
+        p[0].contains("variable \"sex\" of entity \"suspect\""),
+        "{}",
+        p[0]
+    );
     assert!(p[0].contains("duplicate variable"), "{}", p[0]);
 }
 
@@ -134,17 +208,26 @@ fn duplicate_variable_is_refused_naming_file_line_and_variable() {
 fn variable_referring_to_unknown_code_list_or_type_is_refused() {
     let tmp = base_copy();
     let path = tmp.path().join("entities/suspect.toml");
-    let text = std::fs::read_to_string(&path).unwrap().replace("codelist = \"suspect_role\"", "codelist = \"roles\"");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("codelist = \"suspect_role\"", "codelist = \"roles\"");
     std::fs::write(&path, text).unwrap();
     let p = problems(Dictionary::load_dir(tmp.path()).unwrap_err());
-    assert!(p.iter().any(|m| m.contains("variable \"role\"") && m.contains("code list \"roles\", which does not exist")), "{p:?}");
+    assert!(
+        p.iter().any(|m| m.contains("variable \"role\"")
+            && m.contains("code list \"roles\", which does not exist")),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn toml_syntax_error_and_unknown_key_name_the_line() {
     let tmp = base_copy();
     let path = tmp.path().join("entities/assistance.toml");
-    let text = std::fs::read_to_string(&path).unwrap().replacen("required = true", "requird = true", 1);
+    let text =
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .replacen("required = true", "requird = true", 1);
     let line = text.lines().position(|l| l == "requird = true").unwrap() + 1;
     std::fs::write(&path, text).unwrap();
     let p = problems(Dictionary::load_dir(tmp.path()).unwrap_err());
@@ -159,20 +242,47 @@ fn extension_code_that_maps_to_no_international_code_is_refused() {
     let text = format!(
         "{EXT_HEAD}\n[[code]]\ncodelist = \"exploitation_form\"\ncode = \"WAHAYA\"\nlabel = {{ en = \"Wahaya (fifth wife) practice\", fr = \"Pratique de la wahaya\" }}\nmap = {{ glotip = \"other\", htcds = \"ForcedMarriage\" }}\n"
     );
-    let p = problems(Dictionary::base().unwrap().with_extension_text("ne.toml", &text).unwrap_err());
+    let p = problems(
+        Dictionary::base()
+            .unwrap()
+            .with_extension_text("ne.toml", &text)
+            .unwrap_err(),
+    );
     assert_eq!(p.len(), 1, "{p:?}");
     assert!(p[0].starts_with("ne.toml:8:"), "{}", p[0]);
-    assert!(p[0].contains("code \"WAHAYA\" of code list \"exploitation_form\""), "{}", p[0]);
-    assert!(p[0].contains("maps to no international code in scheme \"eurostat\""), "{}", p[0]);
+    assert!(
+        p[0].contains("code \"WAHAYA\" of code list \"exploitation_form\""),
+        "{}",
+        p[0]
+    );
+    assert!(
+        p[0].contains("maps to no international code in scheme \"eurostat\""),
+        "{}",
+        p[0]
+    );
 
     // A made-up international code is refused too: it must be one the base list uses.
-    let text = text.replace("glotip = \"other\",", "glotip = \"other\", eurostat = \"WAHAYA\",");
-    let p = problems(Dictionary::base().unwrap().with_extension_text("ne.toml", &text).unwrap_err());
-    assert!(p[0].contains("\"WAHAYA\" is not an international code of scheme \"eurostat\""), "{p:?}");
+    let text = text.replace(
+        "glotip = \"other\",",
+        "glotip = \"other\", eurostat = \"WAHAYA\",",
+    );
+    let p = problems(
+        Dictionary::base()
+            .unwrap()
+            .with_extension_text("ne.toml", &text)
+            .unwrap_err(),
+    );
+    assert!(
+        p[0].contains("\"WAHAYA\" is not an international code of scheme \"eurostat\""),
+        "{p:?}"
+    );
 
     // With a proper mapping it is accepted.
     let text = text.replace("eurostat = \"WAHAYA\"", "eurostat = \"OTH_EXP\"");
-    let d = Dictionary::base().unwrap().with_extension_text("ne.toml", &text).unwrap();
+    let d = Dictionary::base()
+        .unwrap()
+        .with_extension_text("ne.toml", &text)
+        .unwrap();
     assert!(d.codelist("exploitation_form").unwrap().contains("WAHAYA"));
 }
 
@@ -181,23 +291,58 @@ fn extension_cannot_touch_international_lists_or_bad_regions_or_duplicate_variab
     let text = format!(
         "{EXT_HEAD}\n[[code]]\ncodelist = \"sex\"\ncode = \"Q\"\nlabel = {{ en = \"Q\", fr = \"Q\" }}\nmap = {{ glotip = \"other\" }}\n\n[[code]]\ncodelist = \"region\"\ncode = \"NE-1\"\nlabel = {{ en = \"Agadez\", fr = \"Agadez\" }}\nmap = {{ iso3166_2 = \"Agadez\" }}\n\n[[variable]]\nentity = \"victim\"\ncode = \"sex\"\ntype = \"boolean\"\nlabel = {{ en = \"x\", fr = \"x\" }}\n"
     );
-    let p = problems(Dictionary::base().unwrap().with_extension_text("ne.toml", &text).unwrap_err());
-    assert!(p.iter().any(|m| m.contains("\"sex\" is international and cannot be extended")), "{p:?}");
-    assert!(p.iter().any(|m| m.contains("\"Agadez\" is not a valid iso3166_2 code")), "{p:?}");
-    assert!(p.iter().any(|m| m.contains("variable \"sex\" of entity \"victim\"") && m.contains("duplicate variable")), "{p:?}");
+    let p = problems(
+        Dictionary::base()
+            .unwrap()
+            .with_extension_text("ne.toml", &text)
+            .unwrap_err(),
+    );
+    assert!(
+        p.iter()
+            .any(|m| m.contains("\"sex\" is international and cannot be extended")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter()
+            .any(|m| m.contains("\"Agadez\" is not a valid iso3166_2 code")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter()
+            .any(|m| m.contains("variable \"sex\" of entity \"victim\"")
+                && m.contains("duplicate variable")),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn extension_for_another_dictionary_version_is_refused() {
     let text = EXT_HEAD.replace("2026.1", "2025.2");
-    let p = problems(Dictionary::base().unwrap().with_extension_text("ne.toml", &text).unwrap_err());
-    assert!(p[0].contains("written for dictionary version 2025.2"), "{p:?}");
+    let p = problems(
+        Dictionary::base()
+            .unwrap()
+            .with_extension_text("ne.toml", &text)
+            .unwrap_err(),
+    );
+    assert!(
+        p[0].contains("written for dictionary version 2025.2"),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn domain_types_refuse_bad_values() {
     assert!(ProviderId::parse("police-bangui").is_ok());
-    for bad in ["", "P", "Police", "police bangui", "-x", "x-", "../etc", "é-police"] {
+    for bad in [
+        "",
+        "P",
+        "Police",
+        "police bangui",
+        "-x",
+        "x-",
+        "../etc",
+        "é-police",
+    ] {
         assert!(ProviderId::parse(bad).is_err(), "{bad}");
     }
     assert_eq!(CountryCode::parse("cf").unwrap().as_str(), "CF");

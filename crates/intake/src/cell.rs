@@ -1,10 +1,12 @@
 use serde_json::{Map, Value};
-use tessera_dictionary::{AgeBand, CodeList, Dictionary, Entity, IdentifierKind, Rule, VarType, Variable};
+use tessera_dictionary::{
+    AgeBand, CodeList, Dictionary, Entity, IdentifierKind, Rule, VarType, Variable,
+};
 use tessera_pseudonym::{Encoder, Identifiers};
 use time::Date;
 
-use crate::report::CellError;
 use crate::IntakeRecord;
+use crate::report::CellError;
 
 /// Checks the cells of one entity's records against the dictionary.
 pub struct Validator<'d> {
@@ -17,16 +19,28 @@ pub struct Validator<'d> {
 pub fn parse_date(s: &str) -> Option<Date> {
     let s = s.trim();
     let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
-    let [a, b, c] = parts.as_slice() else { return None };
-    let (y, m, d) = if a.len() == 4 { (a, b, c) } else if c.len() == 4 { (c, b, a) } else { return None };
+    let [a, b, c] = parts.as_slice() else {
+        return None;
+    };
+    let (y, m, d) = if a.len() == 4 {
+        (a, b, c)
+    } else if c.len() == 4 {
+        (c, b, a)
+    } else {
+        return None;
+    };
     let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
     Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
     match s.trim().to_lowercase().as_str() {
-        "1" | "true" | "yes" | "y" | "oui" | "o" | "vrai" | "sim" | "ano" | "tak" | "áno" => Some(true),
-        "0" | "false" | "no" | "n" | "non" | "faux" | "não" | "nao" | "ne" | "nie" | "nie " => Some(false),
+        "1" | "true" | "yes" | "y" | "oui" | "o" | "vrai" | "sim" | "ano" | "tak" | "áno" => {
+            Some(true)
+        }
+        "0" | "false" | "no" | "n" | "non" | "faux" | "não" | "nao" | "ne" | "nie" | "nie " => {
+            Some(false)
+        }
         _ => None,
     }
 }
@@ -38,7 +52,9 @@ fn levenshtein(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -63,15 +79,30 @@ fn suggest(list: &CodeList, input: &str, lang: &str) -> Option<String> {
 }
 
 impl<'d> Validator<'d> {
-    pub fn new(dict: &'d Dictionary, entity: &'d Entity, encoder: &'d dyn Encoder) -> Validator<'d> {
-        Validator { dict, entity, encoder }
+    pub fn new(
+        dict: &'d Dictionary,
+        entity: &'d Entity,
+        encoder: &'d dyn Encoder,
+    ) -> Validator<'d> {
+        Validator {
+            dict,
+            entity,
+            encoder,
+        }
     }
 
     pub fn entity(&self) -> &Entity {
         self.entity
     }
 
-    fn cell(&self, var: &Variable, raw: &str, row: usize, column: &str, errors: &mut Vec<CellError>) -> Option<Value> {
+    fn cell(
+        &self,
+        var: &Variable,
+        raw: &str,
+        row: usize,
+        column: &str,
+        errors: &mut Vec<CellError>,
+    ) -> Option<Value> {
         let err = |rule: &str, message: String, suggestion: Option<String>| CellError {
             row,
             column: column.to_string(),
@@ -84,7 +115,11 @@ impl<'d> Validator<'d> {
         let value = match &var.var_type {
             VarType::Text { max_length } => {
                 if s.chars().count() > *max_length {
-                    errors.push(err("length", format!("text longer than {max_length} characters"), None));
+                    errors.push(err(
+                        "length",
+                        format!("text longer than {max_length} characters"),
+                        None,
+                    ));
                     return None;
                 }
                 if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
@@ -96,7 +131,11 @@ impl<'d> Validator<'d> {
             VarType::Integer { min, max } => match s.parse::<i64>() {
                 Ok(n) if (*min..=*max).contains(&n) => Value::from(n),
                 Ok(n) => {
-                    errors.push(err("range", format!("{n} is outside the allowed range {min}–{max}"), None));
+                    errors.push(err(
+                        "range",
+                        format!("{n} is outside the allowed range {min}–{max}"),
+                        None,
+                    ));
                     return None;
                 }
                 Err(_) => {
@@ -107,35 +146,58 @@ impl<'d> Validator<'d> {
             VarType::Decimal { min, max } => match s.replace(',', ".").parse::<f64>() {
                 Ok(n) if n.is_finite() && (*min..=*max).contains(&n) => Value::from(n),
                 _ => {
-                    errors.push(err("decimal", format!("not a number between {min} and {max}"), None));
+                    errors.push(err(
+                        "decimal",
+                        format!("not a number between {min} and {max}"),
+                        None,
+                    ));
                     return None;
                 }
             },
             VarType::Boolean => match parse_bool(s) {
                 Some(b) => Value::Bool(b),
                 None => {
-                    errors.push(err("boolean", "expected yes or no (oui/non, 1/0, true/false)".into(), None));
+                    errors.push(err(
+                        "boolean",
+                        "expected yes or no (oui/non, 1/0, true/false)".into(),
+                        None,
+                    ));
                     return None;
                 }
             },
             VarType::Date => match parse_date(s) {
                 Some(d) => Value::String(d.to_string()),
                 None => {
-                    errors.push(err("date", "not a date: write YYYY-MM-DD or DD/MM/YYYY".into(), None));
+                    errors.push(err(
+                        "date",
+                        "not a date: write YYYY-MM-DD or DD/MM/YYYY".into(),
+                        None,
+                    ));
                     return None;
                 }
             },
             VarType::Year { min, max } => match s.parse::<i64>() {
                 Ok(y) if (*min..=*max).contains(&y) => Value::from(y),
                 _ => {
-                    errors.push(err("year", format!("not a year between {min} and {max}"), None));
+                    errors.push(err(
+                        "year",
+                        format!("not a year between {min} and {max}"),
+                        None,
+                    ));
                     return None;
                 }
             },
             VarType::Code { codelist } | VarType::Codes { codelist } => {
                 let list = self.dict.codelist(codelist)?;
                 let multi = matches!(var.var_type, VarType::Codes { .. });
-                let parts: Vec<&str> = if multi { s.split([';', '|', ',']).map(str::trim).filter(|p| !p.is_empty()).collect() } else { vec![s] };
+                let parts: Vec<&str> = if multi {
+                    s.split([';', '|', ','])
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .collect()
+                } else {
+                    vec![s]
+                };
                 let mut codes = Vec::new();
                 for p in parts {
                     match list.resolve(p) {
@@ -147,14 +209,26 @@ impl<'d> Validator<'d> {
                         None => {
                             errors.push(CellError {
                                 value: p.to_string(),
-                                ..err("code", format!("\"{p}\" is not a code or label of the list \"{}\"", list.label.get("en")), suggest(list, p, "en"))
+                                ..err(
+                                    "code",
+                                    format!(
+                                        "\"{p}\" is not a code or label of the list \"{}\"",
+                                        list.label.get("en")
+                                    ),
+                                    suggest(list, p, "en"),
+                                )
                             });
                             return None;
                         }
                     }
                 }
                 if multi {
-                    Value::Array(codes.into_iter().map(|c| Value::String(c.to_string())).collect())
+                    Value::Array(
+                        codes
+                            .into_iter()
+                            .map(|c| Value::String(c.to_string()))
+                            .collect(),
+                    )
                 } else {
                     Value::String(codes.first().map(|c| c.to_string()).unwrap_or_default())
                 }
@@ -165,7 +239,12 @@ impl<'d> Validator<'d> {
 
     /// Validates one row given as (column as written, variable, raw text) triples. Empty cells are
     /// absent values. Returns the record or pushes errors.
-    pub fn record(&self, row: usize, cells: &[(&str, &Variable, &str)], errors: &mut Vec<CellError>) -> Option<IntakeRecord> {
+    pub fn record(
+        &self,
+        row: usize,
+        cells: &[(&str, &Variable, &str)],
+        errors: &mut Vec<CellError>,
+    ) -> Option<IntakeRecord> {
         let before = errors.len();
         let mut data = Map::new();
         let mut ids = Identifiers::default();
@@ -193,9 +272,19 @@ impl<'d> Validator<'d> {
                 data.insert(var.code.clone(), v);
             }
         }
-        let column_of = |code: &str| columns.iter().find(|(c, _)| *c == code).map(|(_, col)| col.to_string()).unwrap_or_else(|| code.to_string());
+        let column_of = |code: &str| {
+            columns
+                .iter()
+                .find(|(c, _)| *c == code)
+                .map(|(_, col)| col.to_string())
+                .unwrap_or_else(|| code.to_string())
+        };
         for var in self.entity.variables.iter().filter(|v| v.required) {
-            if !data.contains_key(&var.code) && !errors[before..].iter().any(|e| e.column == column_of(&var.code)) {
+            if !data.contains_key(&var.code)
+                && !errors[before..]
+                    .iter()
+                    .any(|e| e.column == column_of(&var.code))
+            {
                 errors.push(CellError {
                     row,
                     column: column_of(&var.code),
@@ -214,7 +303,8 @@ impl<'d> Validator<'d> {
                 column: column_of("birth_date"),
                 value: raw.to_string(),
                 rule: "birth_date".into(),
-                message: "not a date of birth: write YYYY-MM-DD, YYYY-MM, YYYY or DD/MM/YYYY".into(),
+                message: "not a date of birth: write YYYY-MM-DD, YYYY-MM, YYYY or DD/MM/YYYY"
+                    .into(),
                 suggestion: None,
             });
         }
@@ -223,8 +313,17 @@ impl<'d> Validator<'d> {
                 if let Some((vars, message)) = check_rule(rule, &data) {
                     errors.push(CellError {
                         row,
-                        column: vars.iter().map(|v| column_of(v)).collect::<Vec<_>>().join(", "),
-                        value: vars.iter().filter_map(|v| data.get(*v)).map(|v| v.to_string().trim_matches('"').to_string()).collect::<Vec<_>>().join(", "),
+                        column: vars
+                            .iter()
+                            .map(|v| column_of(v))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        value: vars
+                            .iter()
+                            .filter_map(|v| data.get(*v))
+                            .map(|v| v.to_string().trim_matches('"').to_string())
+                            .collect::<Vec<_>>()
+                            .join(", "),
                         rule: rule_name(rule).into(),
                         message,
                         suggestion: None,
@@ -236,20 +335,35 @@ impl<'d> Validator<'d> {
             return None;
         }
         // Derive the band from exact age so every record can be counted in bands.
-        if let (Some(age), None) = (data.get("age").and_then(Value::as_i64), data.get("age_band"))
-            && self.entity.variable("age_band").is_some()
+        if let (Some(age), None) = (
+            data.get("age").and_then(Value::as_i64),
+            data.get("age_band"),
+        ) && self.entity.variable("age_band").is_some()
             && let Ok(band) = AgeBand::from_age(age)
         {
             data.insert("age_band".into(), Value::String(band.code().into()));
         }
         let pseudonyms = (!ids.is_empty()).then(|| self.encoder.encode(&ids));
         if let Some(p) = &pseudonyms
-            && let (Some(y), true, false) = (p.birth_year, self.entity.variable("birth_year").is_some(), data.contains_key("birth_year"))
+            && let (Some(y), true, false) = (
+                p.birth_year,
+                self.entity.variable("birth_year").is_some(),
+                data.contains_key("birth_year"),
+            )
         {
             data.insert("birth_year".into(), Value::from(y));
         }
-        let provider_ref = data.get("provider_ref").and_then(Value::as_str).unwrap_or_default().to_string();
-        Some(IntakeRecord { provider_ref, data, pseudonyms, source_row: row })
+        let provider_ref = data
+            .get("provider_ref")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        Some(IntakeRecord {
+            provider_ref,
+            data,
+            pseudonyms,
+            source_row: row,
+        })
     }
 }
 
@@ -271,7 +385,9 @@ fn has_code(data: &Map<String, Value>, var: &str, codes: &[String]) -> bool {
         None => false,
         Some(_) if codes.is_empty() => true,
         Some(Value::String(s)) => codes.contains(s),
-        Some(Value::Array(a)) => a.iter().any(|v| v.as_str().is_some_and(|s| codes.iter().any(|c| c == s))),
+        Some(Value::Array(a)) => a
+            .iter()
+            .any(|v| v.as_str().is_some_and(|s| codes.iter().any(|c| c == s))),
         Some(_) => false,
     }
 }
@@ -281,29 +397,67 @@ fn check_rule<'r>(rule: &'r Rule, data: &Map<String, Value>) -> Option<(Vec<&'r 
     match rule {
         Rule::DateOrder { earlier, later } => {
             let (a, b) = (text(data, earlier)?, text(data, later)?);
-            (a > b).then(|| (vec![earlier.as_str(), later.as_str()], format!("{earlier} ({a}) is after {later} ({b})")))
+            (a > b).then(|| {
+                (
+                    vec![earlier.as_str(), later.as_str()],
+                    format!("{earlier} ({a}) is after {later} ({b})"),
+                )
+            })
         }
-        Rule::Requires { when, if_in, then, then_in } => {
+        Rule::Requires {
+            when,
+            if_in,
+            then,
+            then_in,
+        } => {
             if !has_code(data, when, if_in) || has_code(data, then, then_in) {
                 return None;
             }
-            let cond = if if_in.is_empty() { format!("{when} is given") } else { format!("{when} is {}", if_in.join(" or ")) };
-            let need = if then_in.is_empty() { format!("{then} is required") } else { format!("{then} must be {}", then_in.join(" or ")) };
-            Some((vec![when.as_str(), then.as_str()], format!("when {cond}, {need}")))
+            let cond = if if_in.is_empty() {
+                format!("{when} is given")
+            } else {
+                format!("{when} is {}", if_in.join(" or "))
+            };
+            let need = if then_in.is_empty() {
+                format!("{then} is required")
+            } else {
+                format!("{then} must be {}", then_in.join(" or "))
+            };
+            Some((
+                vec![when.as_str(), then.as_str()],
+                format!("when {cond}, {need}"),
+            ))
         }
-        Rule::AgeBirthYear { age, birth_year, at } => {
+        Rule::AgeBirthYear {
+            age,
+            birth_year,
+            at,
+        } => {
             let (a, y) = (data.get(age)?.as_i64()?, data.get(birth_year)?.as_i64()?);
             let year: i64 = text(data, at)?.get(..4)?.parse().ok()?;
             let implied = year - y;
-            ((implied - a).abs() > 1).then(|| (vec![age.as_str(), birth_year.as_str()], format!("age {a} does not agree with year of birth {y} (age {implied} in {year})")))
+            ((implied - a).abs() > 1).then(|| {
+                (
+                    vec![age.as_str(), birth_year.as_str()],
+                    format!(
+                        "age {a} does not agree with year of birth {y} (age {implied} in {year})"
+                    ),
+                )
+            })
         }
         Rule::CrossBorder { flag, from, to } => {
             let cross = data.get(flag)?.as_bool()?;
             let (a, b) = (text(data, from)?, text(data, to)?);
             if cross && a == b {
-                Some((vec![flag.as_str(), from.as_str(), to.as_str()], format!("marked cross-border, but {from} and {to} are both {a}")))
+                Some((
+                    vec![flag.as_str(), from.as_str(), to.as_str()],
+                    format!("marked cross-border, but {from} and {to} are both {a}"),
+                ))
             } else if !cross && a != b {
-                Some((vec![flag.as_str(), from.as_str(), to.as_str()], format!("marked domestic, but {from} is {a} and {to} is {b}")))
+                Some((
+                    vec![flag.as_str(), from.as_str(), to.as_str()],
+                    format!("marked domestic, but {from} is {a} and {to} is {b}"),
+                ))
             } else {
                 None
             }

@@ -41,7 +41,9 @@ pub struct Batch {
 /// a cell starting with `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `'`.
 pub fn neutralise_formula(s: &str) -> std::borrow::Cow<'_, str> {
     match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') if s.parse::<f64>().is_err() => format!("'{s}").into(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') if s.parse::<f64>().is_err() => {
+            format!("'{s}").into()
+        }
         _ => s.into(),
     }
 }

@@ -16,9 +16,17 @@ pub struct CellError {
 
 impl fmt::Display for CellError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "row {}, column {}: {}", self.row, self.column, self.message)?;
+        write!(
+            f,
+            "row {}, column {}: {}",
+            self.row, self.column, self.message
+        )?;
         if !self.value.is_empty() {
-            write!(f, " (value \"{}\")", self.value.chars().take(60).collect::<String>())?;
+            write!(
+                f,
+                " (value \"{}\")",
+                self.value.chars().take(60).collect::<String>()
+            )?;
         }
         if let Some(s) = &self.suggestion {
             write!(f, "; did you mean {s}?")?;
@@ -36,7 +44,12 @@ pub struct Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{} row(s) read, {} problem(s):", self.rows_read, self.errors.len())?;
+        writeln!(
+            f,
+            "{} row(s) read, {} problem(s):",
+            self.rows_read,
+            self.errors.len()
+        )?;
         for e in self.errors.iter().take(200) {
             writeln!(f, "  {e}")?;
         }

@@ -1,9 +1,15 @@
 use tessera_dictionary::Dictionary;
-use tessera_intake::{IntakeError, read_csv, neutralise_formula};
+use tessera_intake::{IntakeError, neutralise_formula, read_csv};
 use tessera_pseudonym::{KeyedEncoder, Secret};
 
 fn setup() -> (Dictionary, KeyedEncoder) {
-    let d = Dictionary::base().unwrap().with_extension(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dictionary/extensions/cf.toml")).unwrap();
+    let d = Dictionary::base()
+        .unwrap()
+        .with_extension(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../dictionary/extensions/cf.toml"),
+        )
+        .unwrap();
     (d, KeyedEncoder::new(&Secret::from_bytes(&[1; 32]).unwrap()))
 }
 
@@ -21,12 +27,18 @@ fn valid_file_with_labels_in_french_is_coded_and_names_are_dropped() {
     assert_eq!(r.data["date_identified"], "2024-03-05");
     assert_eq!(r.data["sex"], "F");
     assert_eq!(r.data["citizenship"], serde_json::json!(["CM", "CF"]));
-    assert_eq!(r.data["exploitation"], serde_json::json!(["SEX", "MIL_ARMED"]));
+    assert_eq!(
+        r.data["exploitation"],
+        serde_json::json!(["SEX", "MIL_ARMED"])
+    );
     assert_eq!(r.data["age_band"], "12-17");
     assert_eq!(r.data["birth_year"], 2008);
     assert_eq!(r.data["region_identified"], "CF-BGF");
     let json = serde_json::to_string(&r.data).unwrap();
-    assert!(!json.to_lowercase().contains("mahamat") && !json.contains("2008-01-02"), "{json}");
+    assert!(
+        !json.to_lowercase().contains("mahamat") && !json.contains("2008-01-02"),
+        "{json}"
+    );
     assert!(r.pseudonyms.is_some());
     assert!(batch.records[1].pseudonyms.is_none());
     assert_eq!(batch.dictionary_version, "2026.1+cf");
@@ -41,16 +53,34 @@ fn every_bad_cell_is_reported_with_row_column_and_suggestion() {
                V-3,IDENTIFIED,2024-01-01,F,30,1960,CF,SEX,,,\n\
                V-4,IDENTIFIED,2024-01-01,F,30,,CF,,yes,CF,CF\n\
                V-4,IDENTIFIED,2024-01-01,Q,30,,CF,SEX,,,\n";
-    let IntakeError::Invalid(report) = read_csv(&d, "victim", &e, csv.as_bytes(), "t.csv").unwrap_err() else { panic!() };
-    let find = |row: usize, rule: &str| report.errors.iter().find(|x| x.row == row && x.rule == rule).unwrap_or_else(|| panic!("no {rule} on row {row}: {report}"));
+    let IntakeError::Invalid(report) =
+        read_csv(&d, "victim", &e, csv.as_bytes(), "t.csv").unwrap_err()
+    else {
+        panic!()
+    };
+    let find = |row: usize, rule: &str| {
+        report
+            .errors
+            .iter()
+            .find(|x| x.row == row && x.rule == rule)
+            .unwrap_or_else(|| panic!("no {rule} on row {row}: {report}"))
+    };
     assert_eq!(find(2, "date").column, "date_identified");
     assert_eq!(find(3, "range").value, "200");
     let code = find(3, "code");
     assert_eq!(code.column, "citizenship");
-    assert!(code.suggestion.as_deref().unwrap().starts_with("CM"), "{code:?}");
+    assert!(
+        code.suggestion.as_deref().unwrap().starts_with("CM"),
+        "{code:?}"
+    );
     assert!(find(4, "age_birth_year").message.contains("1960"));
     assert_eq!(find(5, "required").column, "exploitation");
-    assert!(report.errors.iter().any(|x| x.row == 6 && x.column == "sex"));
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|x| x.row == 6 && x.column == "sex")
+    );
     assert!(report.to_string().contains("row 3, column citizenship"));
 }
 
@@ -62,10 +92,32 @@ fn cross_field_rules_and_cj_requirements_hold() {
                C-2,0204,JUDGMENT,2023-05-01,2023-01-01,2023-06-01,ACQUITTED,\n\
                C-3,0204,JUDGMENT,2023-01-01,2023-02-01,2023-06-01,ACQUITTED,12\n\
                C-4,08051,JUDGMENT,2023-01-01,2023-02-01,2023-06-01,CONVICTED,12\n";
-    let IntakeError::Invalid(report) = read_csv(&d, "cj_case", &e, csv.as_bytes(), "t.csv").unwrap_err() else { panic!() };
-    assert!(report.errors.iter().any(|x| x.row == 2 && x.rule == "requires" && x.message.contains("prosecution_date")), "{report}");
-    assert!(report.errors.iter().any(|x| x.row == 3 && x.rule == "date_order"), "{report}");
-    assert!(report.errors.iter().any(|x| x.row == 4 && x.rule == "requires" && x.message.contains("CONVICTED")), "{report}");
+    let IntakeError::Invalid(report) =
+        read_csv(&d, "cj_case", &e, csv.as_bytes(), "t.csv").unwrap_err()
+    else {
+        panic!()
+    };
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|x| x.row == 2 && x.rule == "requires" && x.message.contains("prosecution_date")),
+        "{report}"
+    );
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|x| x.row == 3 && x.rule == "date_order"),
+        "{report}"
+    );
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|x| x.row == 4 && x.rule == "requires" && x.message.contains("CONVICTED")),
+        "{report}"
+    );
     assert!(!report.errors.iter().any(|x| x.row == 5), "{report}");
 }
 
@@ -73,19 +125,52 @@ fn cross_field_rules_and_cj_requirements_hold() {
 fn bad_files_are_refused_with_a_clear_reason() {
     let (d, e) = setup();
     let latin1 = b"provider_ref,offence\nC-1,Traite des personnes \xe0\n";
-    let err = read_csv(&d, "cj_case", &e, &latin1[..], "l.csv").unwrap_err().to_string();
+    let err = read_csv(&d, "cj_case", &e, &latin1[..], "l.csv")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("line 2 is not UTF-8"), "{err}");
-    let err = read_csv(&d, "cj_case", &e, "provider_ref,colour\nC-1,red\n".as_bytes(), "x.csv").unwrap_err().to_string();
+    let err = read_csv(
+        &d,
+        "cj_case",
+        &e,
+        "provider_ref,colour\nC-1,red\n".as_bytes(),
+        "x.csv",
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("refused"), "{err}");
-    let IntakeError::Invalid(r) = read_csv(&d, "cj_case", &e, "provider_ref,colour\nC-1,red\n".as_bytes(), "x.csv").unwrap_err() else { panic!() };
-    assert!(r.errors.iter().any(|x| x.message.contains("unknown column")));
-    assert!(r.errors.iter().any(|x| x.message.contains("required column \"offence\" is missing")));
-    assert!(matches!(read_csv(&d, "nope", &e, "a\n".as_bytes(), "x.csv"), Err(IntakeError::UnknownEntity(_))));
+    let IntakeError::Invalid(r) = read_csv(
+        &d,
+        "cj_case",
+        &e,
+        "provider_ref,colour\nC-1,red\n".as_bytes(),
+        "x.csv",
+    )
+    .unwrap_err() else {
+        panic!()
+    };
+    assert!(
+        r.errors
+            .iter()
+            .any(|x| x.message.contains("unknown column"))
+    );
+    assert!(
+        r.errors
+            .iter()
+            .any(|x| x.message.contains("required column \"offence\" is missing"))
+    );
+    assert!(matches!(
+        read_csv(&d, "nope", &e, "a\n".as_bytes(), "x.csv"),
+        Err(IntakeError::UnknownEntity(_))
+    ));
 }
 
 #[test]
 fn formulas_are_neutralised_for_export() {
-    assert_eq!(neutralise_formula("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+    assert_eq!(
+        neutralise_formula("=cmd|' /C calc'!A0"),
+        "'=cmd|' /C calc'!A0"
+    );
     assert_eq!(neutralise_formula("@SUM(A1)"), "'@SUM(A1)");
     assert_eq!(neutralise_formula("-12"), "-12");
     assert_eq!(neutralise_formula("Bangui"), "Bangui");

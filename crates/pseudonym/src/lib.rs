@@ -99,9 +99,17 @@ pub struct Identifiers<'a> {
 
 impl Identifiers<'_> {
     pub fn is_empty(&self) -> bool {
-        [self.given_name, self.family_name, self.birth_date, self.id_number, self.phone, self.father_name, self.mother_name]
-            .iter()
-            .all(|f| f.is_none_or(|s| s.trim().is_empty()))
+        [
+            self.given_name,
+            self.family_name,
+            self.birth_date,
+            self.id_number,
+            self.phone,
+            self.father_name,
+            self.mother_name,
+        ]
+        .iter()
+        .all(|f| f.is_none_or(|s| s.trim().is_empty()))
     }
 }
 
@@ -134,9 +142,20 @@ pub enum KeyKind {
 impl KeyKind {
     fn from_u8(b: u8) -> Option<KeyKind> {
         use KeyKind::*;
-        [FullName, NameBirthDate, BirthDate, BirthYearMonth, BirthDateUnordered, IdNumber, Phone, Parents, FamilyName, GivenName]
-            .into_iter()
-            .find(|k| *k as u8 == b)
+        [
+            FullName,
+            NameBirthDate,
+            BirthDate,
+            BirthYearMonth,
+            BirthDateUnordered,
+            IdNumber,
+            Phone,
+            Parents,
+            FamilyName,
+            GivenName,
+        ]
+        .into_iter()
+        .find(|k| *k as u8 == b)
     }
 }
 
@@ -208,7 +227,11 @@ pub fn dice(a: &[u64], b: &[u64]) -> f64 {
         both += (x & y).count_ones();
         total += x.count_ones() + y.count_ones();
     }
-    if total == 0 { 0.0 } else { 2.0 * both as f64 / total as f64 }
+    if total == 0 {
+        0.0
+    } else {
+        2.0 * both as f64 / total as f64
+    }
 }
 
 /// Turns identifying fields into pseudonyms. Intake depends on this interface only, so a
@@ -228,7 +251,8 @@ pub struct KeyedEncoder {
 impl KeyedEncoder {
     pub fn new(secret: &Secret) -> KeyedEncoder {
         // HMAC accepts keys of any length; the constructor cannot fail.
-        let mac = <HmacSha256 as Mac>::new_from_slice(&secret.0).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        let mac = <HmacSha256 as Mac>::new_from_slice(&secret.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
         KeyedEncoder { mac }
     }
 
@@ -251,7 +275,10 @@ impl KeyedEncoder {
 
     fn add_to_clk(&self, clk: &mut [u64; CLK_BITS / 64], token: &str) {
         // Bigrams of the padded token: "_fatima_" → _f, fa, at, ti, im, ma, a_.
-        let padded: Vec<char> = std::iter::once('_').chain(token.chars()).chain(std::iter::once('_')).collect();
+        let padded: Vec<char> = std::iter::once('_')
+            .chain(token.chars())
+            .chain(std::iter::once('_'))
+            .collect();
         let mut buf = String::with_capacity(8);
         for w in padded.windows(2) {
             buf.clear();
@@ -291,10 +318,16 @@ impl Encoder for KeyedEncoder {
             keys.push((KeyKind::FullName, self.key(b"name", &[&joined])));
         }
         if !family.is_empty() {
-            keys.push((KeyKind::FamilyName, self.key(b"family", &[&sorted_join(family.clone())])));
+            keys.push((
+                KeyKind::FamilyName,
+                self.key(b"family", &[&sorted_join(family.clone())]),
+            ));
         }
         if !given.is_empty() {
-            keys.push((KeyKind::GivenName, self.key(b"given", &[&sorted_join(given.clone())])));
+            keys.push((
+                KeyKind::GivenName,
+                self.key(b"given", &[&sorted_join(given.clone())]),
+            ));
         }
         let dob = ids.birth_date.and_then(BirthDate::parse);
         if let Some(d) = &dob {
@@ -302,13 +335,22 @@ impl Encoder for KeyedEncoder {
                 let full = format!("{:04}-{m:02}-{day:02}", d.year);
                 keys.push((KeyKind::BirthDate, self.key(b"dob", &[&full])));
                 let (lo, hi) = (m.min(day), m.max(day));
-                keys.push((KeyKind::BirthDateUnordered, self.key(b"dobu", &[&format!("{:04}:{lo}:{hi}", d.year)])));
+                keys.push((
+                    KeyKind::BirthDateUnordered,
+                    self.key(b"dobu", &[&format!("{:04}:{lo}:{hi}", d.year)]),
+                ));
                 if !all.is_empty() {
-                    keys.push((KeyKind::NameBirthDate, self.key(b"namedob", &[&joined, &full])));
+                    keys.push((
+                        KeyKind::NameBirthDate,
+                        self.key(b"namedob", &[&joined, &full]),
+                    ));
                 }
             }
             if let Some(m) = d.month {
-                keys.push((KeyKind::BirthYearMonth, self.key(b"dobym", &[&format!("{:04}-{m:02}", d.year)])));
+                keys.push((
+                    KeyKind::BirthYearMonth,
+                    self.key(b"dobym", &[&format!("{:04}-{m:02}", d.year)]),
+                ));
             }
         }
         if let Some(id) = ids.id_number.map(normalise_id).filter(|s| !s.is_empty()) {
@@ -320,10 +362,17 @@ impl Encoder for KeyedEncoder {
         let mut parents: Vec<String> = ids.father_name.map(normalise_name).unwrap_or_default();
         parents.extend(ids.mother_name.map(normalise_name).unwrap_or_default());
         if !parents.is_empty() {
-            keys.push((KeyKind::Parents, self.key(b"parents", &[&sorted_join(parents)])));
+            keys.push((
+                KeyKind::Parents,
+                self.key(b"parents", &[&sorted_join(parents)]),
+            ));
         }
         keys.sort_by_key(|(k, _)| *k);
-        Pseudonyms { clk, keys, birth_year: dob.map(|d| d.year) }
+        Pseudonyms {
+            clk,
+            keys,
+            birth_year: dob.map(|d| d.year),
+        }
     }
 }
 
@@ -336,7 +385,12 @@ mod tests {
     }
 
     fn ids<'a>(g: &'a str, f: &'a str, dob: &'a str) -> Identifiers<'a> {
-        Identifiers { given_name: Some(g), family_name: Some(f), birth_date: Some(dob), ..Default::default() }
+        Identifiers {
+            given_name: Some(g),
+            family_name: Some(f),
+            birth_date: Some(dob),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -374,13 +428,20 @@ mod tests {
         let a = e.encode(&ids("A", "B", "2003-05-11"));
         let b = e.encode(&ids("A", "B", "2003-11-05"));
         assert_ne!(a.key(KeyKind::BirthDate), b.key(KeyKind::BirthDate));
-        assert_eq!(a.key(KeyKind::BirthDateUnordered), b.key(KeyKind::BirthDateUnordered));
+        assert_eq!(
+            a.key(KeyKind::BirthDateUnordered),
+            b.key(KeyKind::BirthDateUnordered)
+        );
         assert_eq!(a.birth_year, Some(2003));
     }
 
     #[test]
     fn stored_forms_round_trip_and_damage_is_detected() {
-        let p = enc().encode(&Identifiers { id_number: Some("ab 123-45"), phone: Some("+236 72 12 34 56"), ..ids("Ali", "Saleh", "1990-01-02") });
+        let p = enc().encode(&Identifiers {
+            id_number: Some("ab 123-45"),
+            phone: Some("+236 72 12 34 56"),
+            ..ids("Ali", "Saleh", "1990-01-02")
+        });
         let back = Pseudonyms::keys_from_bytes(&p.keys_bytes()).unwrap();
         assert_eq!(back, p.keys);
         assert_eq!(Pseudonyms::clk_from_bytes(&p.clk_bytes()), p.clk);

@@ -8,33 +8,123 @@ use unicode_normalization::char::is_combining_mark;
 /// transliterations seen across francophone Central and West Africa (Arabic names written in
 /// French), English and Bengali romanisations.
 const VARIANTS: &[(&str, &[&str])] = &[
-    ("mohamed", &["mohammed", "muhammad", "mohammad", "muhammed", "mohamad", "mouhamed", "mouhammed", "mahamat", "mahammat", "mahamad", "mohamat", "mamadou", "md", "mohd"]),
-    ("abdullah", &["abdoulaye", "abdullahi", "abdallah", "abdallahi", "abdulla", "abdoullah"]),
+    (
+        "mohamed",
+        &[
+            "mohammed",
+            "muhammad",
+            "mohammad",
+            "muhammed",
+            "mohamad",
+            "mouhamed",
+            "mouhammed",
+            "mahamat",
+            "mahammat",
+            "mahamad",
+            "mohamat",
+            "mamadou",
+            "md",
+            "mohd",
+        ],
+    ),
+    (
+        "abdullah",
+        &[
+            "abdoulaye",
+            "abdullahi",
+            "abdallah",
+            "abdallahi",
+            "abdulla",
+            "abdoullah",
+        ],
+    ),
     ("abdul", &["abdel", "abdoul", "abdou", "abd"]),
-    ("abubakar", &["aboubakar", "aboubacar", "boubacar", "abubakr", "abou bakr", "aboubakr"]),
+    (
+        "abubakar",
+        &[
+            "aboubakar",
+            "aboubacar",
+            "boubacar",
+            "abubakr",
+            "abou bakr",
+            "aboubakr",
+        ],
+    ),
     ("ibrahim", &["ibrahima", "brahim", "ebrahim", "ibrahime"]),
-    ("usman", &["ousmane", "othman", "osman", "uthman", "ousman", "osmane"]),
+    (
+        "usman",
+        &["ousmane", "othman", "osman", "uthman", "ousman", "osmane"],
+    ),
     ("musa", &["moussa", "mousa", "moosa"]),
-    ("yusuf", &["youssouf", "yousouf", "youssef", "yousuf", "yousef", "yusef"]),
-    ("sulaiman", &["souleymane", "suleiman", "sulayman", "soulemane", "souleman", "suleman"]),
+    (
+        "yusuf",
+        &[
+            "youssouf", "yousouf", "youssef", "yousuf", "yousef", "yusef",
+        ],
+    ),
+    (
+        "sulaiman",
+        &[
+            "souleymane",
+            "suleiman",
+            "sulayman",
+            "soulemane",
+            "souleman",
+            "suleman",
+        ],
+    ),
     ("umar", &["oumar", "omar", "omer"]),
     ("idris", &["idriss", "idrissa", "driss"]),
     ("hassan", &["hasan", "hassane", "hacen"]),
-    ("hussein", &["hussain", "houssein", "hossain", "hosain", "hosen", "husain", "hussen", "houssen"]),
-    ("ahmed", &["ahmad", "ahmat", "ahamat", "ahmadou", "amadou", "ahmadu"]),
+    (
+        "hussein",
+        &[
+            "hussain", "houssein", "hossain", "hosain", "hosen", "husain", "hussen", "houssen",
+        ],
+    ),
+    (
+        "ahmed",
+        &["ahmad", "ahmat", "ahamat", "ahmadou", "amadou", "ahmadu"],
+    ),
     ("ali", &["aly", "aliou", "alioune"]),
     ("adam", &["adama", "adamou"]),
     ("ismail", &["ismael", "ismaila", "smail"]),
     ("khalil", &["khalilou", "halilou"]),
     ("salih", &["saleh", "salah", "saley"]),
-    ("yaqub", &["yacoub", "yakoub", "yaqoob", "yakubu", "yacouba"]),
+    (
+        "yaqub",
+        &["yacoub", "yakoub", "yaqoob", "yakubu", "yacouba"],
+    ),
     ("ishaq", &["issa", "isaac", "ishak"]),
     ("rahman", &["rehman", "rahaman", "rahmane"]),
-    ("aisha", &["aicha", "aissatou", "aissa", "ayesha", "aysha", "ayisha"]),
-    ("fatima", &["fatoumata", "fatimata", "fatime", "fatouma", "fatma", "fatema", "fatou"]),
-    ("khadija", &["kadidja", "khadidja", "khadidiatou", "kadiatou", "khadiza"]),
-    ("zainab", &["zeinab", "zeinabou", "zaynab", "zenab", "zeynab"]),
-    ("maryam", &["mariam", "mariama", "meriem", "maryame", "mariame"]),
+    (
+        "aisha",
+        &["aicha", "aissatou", "aissa", "ayesha", "aysha", "ayisha"],
+    ),
+    (
+        "fatima",
+        &[
+            "fatoumata",
+            "fatimata",
+            "fatime",
+            "fatouma",
+            "fatma",
+            "fatema",
+            "fatou",
+        ],
+    ),
+    (
+        "khadija",
+        &["kadidja", "khadidja", "khadidiatou", "kadiatou", "khadiza"],
+    ),
+    (
+        "zainab",
+        &["zeinab", "zeinabou", "zaynab", "zenab", "zeynab"],
+    ),
+    (
+        "maryam",
+        &["mariam", "mariama", "meriem", "maryame", "mariame"],
+    ),
     ("halima", &["halimatou", "halimata", "alima"]),
     ("hawa", &["hawaou", "awa"]),
     ("jean", &["jan"]),
@@ -68,7 +158,10 @@ pub fn normalise_name(raw: &str) -> Vec<String> {
 
 /// Identity or passport number: letters and digits only, upper case.
 pub fn normalise_id(raw: &str) -> String {
-    raw.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
+    raw.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// Phone number: its last eight digits (the national number in most of the countries served), so `+236 72 12 34 56` and `72123456` written with or
@@ -120,7 +213,11 @@ impl BirthDate {
             Some(_) => return None,
             None => None,
         };
-        Some(BirthDate { year: y, month, day })
+        Some(BirthDate {
+            year: y,
+            month,
+            day,
+        })
     }
 }
 
@@ -130,7 +227,10 @@ mod tests {
 
     #[test]
     fn names_fold_case_accents_punctuation_and_variants() {
-        assert_eq!(normalise_name("  Séverin-Éloi  N'GAÏ "), vec!["severin", "eloi", "n", "gai"]);
+        assert_eq!(
+            normalise_name("  Séverin-Éloi  N'GAÏ "),
+            vec!["severin", "eloi", "n", "gai"]
+        );
         assert_eq!(normalise_name("Muhammad al-Amin"), vec!["mohamed", "amin"]);
         assert_eq!(normalise_name("FATOUMATA"), vec!["fatima"]);
         assert!(normalise_name("!!!").is_empty());
@@ -138,17 +238,49 @@ mod tests {
 
     #[test]
     fn dates_accept_partial_and_day_first_forms_only() {
-        assert_eq!(BirthDate::parse("2001"), Some(BirthDate { year: 2001, month: None, day: None }));
-        assert_eq!(BirthDate::parse("2001-07"), Some(BirthDate { year: 2001, month: Some(7), day: None }));
-        assert_eq!(BirthDate::parse("04/07/2001"), Some(BirthDate { year: 2001, month: Some(7), day: Some(4) }));
-        for bad in ["", "01", "2001-13", "32/01/2001", "1850", "abcd", "2001-02-03-04"] {
+        assert_eq!(
+            BirthDate::parse("2001"),
+            Some(BirthDate {
+                year: 2001,
+                month: None,
+                day: None
+            })
+        );
+        assert_eq!(
+            BirthDate::parse("2001-07"),
+            Some(BirthDate {
+                year: 2001,
+                month: Some(7),
+                day: None
+            })
+        );
+        assert_eq!(
+            BirthDate::parse("04/07/2001"),
+            Some(BirthDate {
+                year: 2001,
+                month: Some(7),
+                day: Some(4)
+            })
+        );
+        for bad in [
+            "",
+            "01",
+            "2001-13",
+            "32/01/2001",
+            "1850",
+            "abcd",
+            "2001-02-03-04",
+        ] {
             assert_eq!(BirthDate::parse(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn phones_and_ids_normalise() {
-        assert_eq!(normalise_phone("+236 72 12 34 56").as_deref(), Some("72123456"));
+        assert_eq!(
+            normalise_phone("+236 72 12 34 56").as_deref(),
+            Some("72123456")
+        );
         assert_eq!(normalise_phone("72 12 34 56").as_deref(), Some("72123456"));
         assert_eq!(normalise_phone("123"), None);
         assert_eq!(normalise_id(" ab-123 45 "), "AB12345");

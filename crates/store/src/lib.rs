@@ -1,1 +1,230 @@
+//! One store interface, two engines: SQLite (the embedded default, one file in WAL mode) and
+//! PostgreSQL (production, chosen by a `postgres://` URL).
+//!
+//! [`Store`] is the interface. Each method's body is written once and compiled for both engines
+//! by the `on_pool!` macro, so the two cannot drift apart; the SQL is the portable subset both
+//! understand (`$n` parameters, `RETURNING`, `ON CONFLICT`). Where the dialects differ (column
+//! types, triggers) the difference lives in the two migration folders.
+//!
+//! Provider isolation is enforced here, in the queries: every read of case-level data takes an
+//! [`Access`], and a provider-bound access adds `provider_id = $n` to the query itself.
 
+mod accounts;
+mod audit;
+mod error;
+mod migrate;
+mod records;
+mod registry;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use accounts::{User, hash_password, verify_password};
+pub use audit::{AuditEntry, AuditVerdict};
+pub use error::StoreError;
+pub use records::{Access, InsertOutcome, StoredRecord};
+pub use registry::{Agreement, Period, Provider, ProviderSummary, Submission, SubmissionStatus};
+
+/// The engine behind a [`Store`].
+#[derive(Clone)]
+pub(crate) enum Engine {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs one body against whichever pool the store has; the body is type-checked for both.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.engine {
+            $crate::Engine::Sqlite($pool) => $body,
+            $crate::Engine::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// The Tessera store.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) engine: Engine,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the store at `location`: a `postgres://` or
+    /// `postgresql://` URL, or an SQLite file path (optionally written `sqlite://path`).
+    pub async fn open(location: &str) -> Result<Store, StoreError> {
+        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(location).map_err(|e| StoreError::Connect {
+                location: redact(location),
+                message: e.to_string(),
+            })?;
+            Store::open_pg(opts, location).await
+        } else {
+            let path = location.strip_prefix("sqlite://").unwrap_or(location);
+            Store::open_sqlite(path).await
+        }
+    }
+
+    /// Opens a PostgreSQL store inside `schema` (created if missing): one database can then hold
+    /// a fresh store per test, or a training sandbox beside production.
+    pub async fn open_pg_schema(url: &str, schema: &str) -> Result<Store, StoreError> {
+        if !schema
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || schema.is_empty()
+        {
+            return Err(StoreError::Invalid(format!(
+                "\"{schema}\" is not a valid schema name"
+            )));
+        }
+        let opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::Connect {
+            location: redact(url),
+            message: e.to_string(),
+        })?;
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(opts.clone())
+            .await
+            .map_err(|e| StoreError::Connect {
+                location: redact(url),
+                message: e.to_string(),
+            })?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema}"
+        )))
+        .execute(&admin)
+        .await?;
+        admin.close().await;
+        Store::open_pg(opts.options([("search_path", schema)]), url).await
+    }
+
+    async fn open_pg(opts: PgConnectOptions, location: &str) -> Result<Store, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(|e| StoreError::Connect {
+                location: redact(location),
+                message: e.to_string(),
+            })?;
+        let store = Store {
+            engine: Engine::Postgres(pool),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn open_sqlite(path: &str) -> Result<Store, StoreError> {
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            .pragma("cache_size", "-65536");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await
+            .map_err(|e| StoreError::Connect {
+                location: path.to_string(),
+                message: e.to_string(),
+            })?;
+        let store = Store {
+            engine: Engine::Sqlite(pool),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn engine_name(&self) -> &'static str {
+        match self.engine {
+            Engine::Sqlite(_) => "sqlite",
+            Engine::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, |pool| pool.close().await)
+    }
+
+    /// A deployment setting (e.g. which dictionary extension the data was collected under).
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT value FROM settings WHERE key = $1"
+        )
+        .bind(key)
+        .fetch_optional(pool)
+        .await)?;
+        Ok(row.map(|r| r.0))
+    }
+
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        on_pool!(self, |pool| {
+            sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(key).bind(value).execute(pool).await.map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+}
+
+/// A connection URL without its password, for messages and logs.
+fn redact(location: &str) -> String {
+    match (location.find("://"), location.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &location[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!(
+                    "{}{}:***{}",
+                    &location[..s + 3],
+                    &creds[..c],
+                    &location[at..]
+                ),
+                None => location.to_string(),
+            }
+        }
+        _ => location.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact("tessera.db"), "tessera.db");
+    }
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock up front
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads then writes fails with
+/// SQLITE_BUSY_SNAPSHOT when another writer committed in between, and no timeout can save it.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}

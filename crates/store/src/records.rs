@@ -1,0 +1,241 @@
+//! Records of every dictionary entity, stored under the provider's own reference, with history.
+//! Every read goes through an [`Access`], which the queries themselves enforce.
+
+use serde_json::Value;
+use sqlx::types::Json;
+use tessera_dictionary::{ProviderId, Role};
+use tessera_intake::IntakeRecord;
+use time::OffsetDateTime;
+
+use crate::accounts::User;
+use crate::{BeginWrite, Store, StoreError, on_pool};
+
+/// Rows per INSERT statement: 12 parameters each stays well under SQLite's 32,766 and
+/// PostgreSQL's 65,535 bind limits.
+const ROWS_PER_STATEMENT: usize = 400;
+
+/// Whose case-level records a caller may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// Only this provider's records (focal points and viewers).
+    Provider(ProviderId),
+    /// Every provider's pseudonymised records (coordinators, analysts, and the CLI run by the
+    /// system operator on the server).
+    National,
+}
+
+impl Access {
+    /// The access a user's role grants. Admins and partners have no case-level access at all.
+    pub fn for_user(user: &User) -> Result<Access, StoreError> {
+        match (user.role, &user.provider_id) {
+            (Role::FocalPoint | Role::Viewer, Some(p)) => Ok(Access::Provider(p.clone())),
+            (Role::Coordinator | Role::Analyst, _) => Ok(Access::National),
+            (role, _) => Err(StoreError::Forbidden(format!(
+                "the {} role has no access to case-level records",
+                role.as_str()
+            ))),
+        }
+    }
+
+    fn provider_filter(&self) -> Option<&str> {
+        match self {
+            Access::Provider(p) => Some(p.as_str()),
+            Access::National => None,
+        }
+    }
+}
+
+/// A stored record (no identifying fields exist to return).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoredRecord {
+    pub id: i64,
+    pub provider_id: String,
+    pub entity: String,
+    pub provider_ref: String,
+    pub version: i64,
+    pub submission_id: Option<i64>,
+    pub dictionary_version: String,
+    pub data: Value,
+}
+
+/// What storing a batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct InsertOutcome {
+    pub inserted: u64,
+    /// Records that already existed under the same provider reference: updated, old version kept in history.
+    pub updated: u64,
+}
+
+type RecordRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    String,
+    Json<Value>,
+);
+
+fn record_from_row(
+    (id, provider_id, entity, provider_ref, version, submission_id, dictionary_version, data): RecordRow,
+) -> StoredRecord {
+    StoredRecord {
+        id,
+        provider_id,
+        entity,
+        provider_ref,
+        version,
+        submission_id,
+        dictionary_version,
+        data: data.0,
+    }
+}
+
+impl Store {
+    /// Stores a validated batch for one provider and entity, all or nothing. A record whose
+    /// provider reference is already stored is updated (version + 1) and its previous version
+    /// kept in `record_history`: re-uploading never creates a duplicate.
+    pub async fn insert_records(
+        &self,
+        provider: &ProviderId,
+        entity: &str,
+        dictionary_version: &str,
+        submission_id: Option<i64>,
+        records: &[IntakeRecord],
+    ) -> Result<InsertOutcome, StoreError> {
+        if records.is_empty() {
+            return Ok(InsertOutcome::default());
+        }
+        let now = OffsetDateTime::now_utc();
+        let mut outcome = InsertOutcome::default();
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            for chunk in records.chunks(ROWS_PER_STATEMENT) {
+                let mut hist = sqlx::QueryBuilder::new(
+                    "INSERT INTO record_history (record_id, version, submission_id, data, replaced_at) SELECT id, version, submission_id, data, ",
+                );
+                hist.push_bind(now)
+                    .push(" FROM records WHERE provider_id = ")
+                    .push_bind(provider.as_str())
+                    .push(" AND entity = ")
+                    .push_bind(entity)
+                    .push(" AND provider_ref IN (");
+                let mut sep = hist.separated(", ");
+                for r in chunk {
+                    sep.push_bind(r.provider_ref.as_str());
+                }
+                hist.push(")");
+                let updated = hist.build().execute(&mut *tx).await?.rows_affected();
+
+                let mut ins = sqlx::QueryBuilder::new(
+                    "INSERT INTO records (provider_id, entity, provider_ref, submission_id, dictionary_version, version, data, birth_year, clk, pkeys, updated_at) ",
+                );
+                ins.push_values(chunk, |mut b, r| {
+                    let p = r.pseudonyms.as_ref();
+                    b.push_bind(provider.as_str())
+                        .push_bind(entity)
+                        .push_bind(r.provider_ref.as_str())
+                        .push_bind(submission_id)
+                        .push_bind(dictionary_version)
+                        .push_bind(1i64)
+                        .push_bind(Json(&r.data))
+                        .push_bind(r.data.get("birth_year").and_then(Value::as_i64))
+                        .push_bind(p.map(|p| p.clk_bytes()))
+                        .push_bind(p.map(|p| p.keys_bytes()))
+                        .push_bind(now);
+                });
+                ins.push(
+                    " ON CONFLICT (provider_id, entity, provider_ref) DO UPDATE SET version = records.version + 1, data = excluded.data,
+                      submission_id = excluded.submission_id, dictionary_version = excluded.dictionary_version, birth_year = excluded.birth_year,
+                      clk = excluded.clk, pkeys = excluded.pkeys, updated_at = excluded.updated_at",
+                );
+                ins.build().execute(&mut *tx).await?;
+                outcome.updated += updated;
+                outcome.inserted += chunk.len() as u64 - updated;
+            }
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(outcome)
+    }
+
+    /// Records of an entity the caller may see, in id order after `after_id` (keyset paging).
+    pub async fn records(
+        &self,
+        access: &Access,
+        entity: &str,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let rows: Vec<RecordRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT id, provider_id, entity, provider_ref, version, submission_id, dictionary_version, data FROM records
+             WHERE entity = $1 AND id > $2 AND ($3 IS NULL OR provider_id = $3) ORDER BY id LIMIT $4")
+            .bind(entity).bind(after_id).bind(access.provider_filter()).bind(limit).fetch_all(pool).await
+        })?;
+        Ok(rows.into_iter().map(record_from_row).collect())
+    }
+
+    /// One record by id, if the caller may see it. Another provider's record is reported as
+    /// absent, so its existence does not leak.
+    pub async fn record(
+        &self,
+        access: &Access,
+        id: i64,
+    ) -> Result<Option<StoredRecord>, StoreError> {
+        let row: Option<RecordRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT id, provider_id, entity, provider_ref, version, submission_id, dictionary_version, data FROM records
+             WHERE id = $1 AND ($2 IS NULL OR provider_id = $2)")
+            .bind(id).bind(access.provider_filter()).fetch_optional(pool).await
+        })?;
+        Ok(row.map(record_from_row))
+    }
+
+    /// Earlier versions of a record the caller may see, oldest first.
+    pub async fn record_history(
+        &self,
+        access: &Access,
+        id: i64,
+    ) -> Result<Vec<(i64, Value)>, StoreError> {
+        if self.record(access, id).await?.is_none() {
+            return Err(StoreError::NotFound(format!("record {id}")));
+        }
+        let rows: Vec<(i64, Json<Value>)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT version, data FROM record_history WHERE record_id = $1 ORDER BY version"
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows.into_iter().map(|(v, d)| (v, d.0)).collect())
+    }
+
+    /// Number of records of an entity (all entities with `None`) the caller may see.
+    pub async fn count_records(
+        &self,
+        access: &Access,
+        entity: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let (n,): (i64,) = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT COUNT(*) FROM records WHERE ($1 IS NULL OR entity = $1) AND ($2 IS NULL OR provider_id = $2)")
+            .bind(entity).bind(access.provider_filter()).fetch_one(pool).await
+        })?;
+        Ok(n)
+    }
+
+    /// The stored pseudonyms of person records the caller may see: (record id, provider,
+    /// birth year, CLK, exact keys). Input of record linkage.
+    pub async fn pseudonyms(
+        &self,
+        access: &Access,
+        entity: &str,
+    ) -> Result<Vec<(i64, String, Option<i64>, Vec<u8>, Vec<u8>)>, StoreError> {
+        let rows = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT id, provider_id, birth_year, clk, pkeys FROM records WHERE entity = $1 AND clk IS NOT NULL AND ($2 IS NULL OR provider_id = $2) ORDER BY id")
+            .bind(entity).bind(access.provider_filter()).fetch_all(pool).await
+        })?;
+        Ok(rows)
+    }
+}

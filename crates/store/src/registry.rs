@@ -1,0 +1,385 @@
+//! Providers, their data-sharing agreements, reporting periods and submissions.
+
+use std::collections::BTreeMap;
+
+use tessera_dictionary::{ProviderId, ProviderType};
+use time::{Date, OffsetDateTime};
+
+use crate::{BeginWrite, Store, StoreError, on_pool};
+
+/// A data provider (police unit, court, NGO, …).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Provider {
+    pub id: ProviderId,
+    pub name: String,
+    pub provider_type: ProviderType,
+    pub region: Option<String>,
+}
+
+/// Terms of a provider's data-sharing agreement.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Agreement {
+    pub provider_id: ProviderId,
+    /// Entities the provider shares.
+    pub entities: Vec<String>,
+    /// `case` (record-level, pseudonymised) or `aggregate` (counts only).
+    pub level: String,
+    pub valid_from: Date,
+    pub valid_to: Option<Date>,
+    pub signed_on: Option<Date>,
+}
+
+/// A reporting period, e.g. `2024` or `2024-Q1`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Period {
+    pub id: String,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub due_on: Date,
+}
+
+/// Where a submission is in the workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionStatus {
+    Draft,
+    Submitted,
+    Approved,
+    Returned,
+}
+
+impl SubmissionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionStatus::Draft => "draft",
+            SubmissionStatus::Submitted => "submitted",
+            SubmissionStatus::Approved => "approved",
+            SubmissionStatus::Returned => "returned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<SubmissionStatus, StoreError> {
+        Ok(match s {
+            "draft" => SubmissionStatus::Draft,
+            "submitted" => SubmissionStatus::Submitted,
+            "approved" => SubmissionStatus::Approved,
+            "returned" => SubmissionStatus::Returned,
+            other => {
+                return Err(StoreError::Invalid(format!(
+                    "unknown submission status \"{other}\""
+                )));
+            }
+        })
+    }
+
+    /// The workflow: draft → submitted → approved | returned; returned → submitted.
+    pub fn can_become(self, next: SubmissionStatus) -> bool {
+        use SubmissionStatus::*;
+        matches!(
+            (self, next),
+            (Draft, Submitted)
+                | (Submitted, Approved)
+                | (Submitted, Returned)
+                | (Returned, Submitted)
+        )
+    }
+}
+
+/// A batch of records a provider sends for a period.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Submission {
+    pub id: i64,
+    pub provider_id: String,
+    pub period_id: String,
+    pub version: i64,
+    pub status: SubmissionStatus,
+    pub dictionary_version: String,
+    pub submitted_at: Option<OffsetDateTime>,
+}
+
+/// What the public front page shows of a provider: who it is and how many records it holds.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProviderSummary {
+    pub provider: Provider,
+    /// entity → number of records.
+    pub records: BTreeMap<String, i64>,
+    pub total: i64,
+    pub submissions: i64,
+}
+
+fn provider_from_row(
+    id: String,
+    name: String,
+    ptype: String,
+    region: Option<String>,
+) -> Result<Provider, StoreError> {
+    // Rows were written through the domain types; a bad value means the database was edited by hand.
+    let id = ProviderId::parse(&id).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let provider_type = ProviderType::from_stored(ptype);
+    Ok(Provider {
+        id,
+        name,
+        provider_type,
+        region,
+    })
+}
+
+impl Store {
+    pub async fn upsert_provider(&self, p: &Provider) -> Result<(), StoreError> {
+        let now = OffsetDateTime::now_utc();
+        on_pool!(self, |pool| {
+            sqlx::query(
+            "INSERT INTO providers (id, name, provider_type, region, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, provider_type = excluded.provider_type, region = excluded.region"
+        )
+        .bind(p.id.as_str())
+        .bind(&p.name)
+        .bind(p.provider_type.as_str())
+        .bind(&p.region)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    pub async fn provider(&self, id: &ProviderId) -> Result<Option<Provider>, StoreError> {
+        let row: Option<(String, String, String, Option<String>)> =
+            on_pool!(self, |pool| sqlx::query_as(
+                "SELECT id, name, provider_type, region FROM providers WHERE id = $1"
+            )
+            .bind(id.as_str())
+            .fetch_optional(pool)
+            .await)?;
+        row.map(|(a, b, c, d)| provider_from_row(a, b, c, d))
+            .transpose()
+    }
+
+    pub async fn providers(&self) -> Result<Vec<Provider>, StoreError> {
+        let rows: Vec<(String, String, String, Option<String>)> =
+            on_pool!(self, |pool| sqlx::query_as(
+                "SELECT id, name, provider_type, region FROM providers ORDER BY name"
+            )
+            .fetch_all(pool)
+            .await)?;
+        rows.into_iter()
+            .map(|(a, b, c, d)| provider_from_row(a, b, c, d))
+            .collect()
+    }
+
+    pub async fn add_agreement(&self, a: &Agreement) -> Result<(), StoreError> {
+        if !matches!(a.level.as_str(), "case" | "aggregate") {
+            return Err(StoreError::Invalid(format!(
+                "agreement level must be case or aggregate, not \"{}\"",
+                a.level
+            )));
+        }
+        let entities = a.entities.join(",");
+        on_pool!(self, |pool| {
+            sqlx::query("INSERT INTO agreements (provider_id, entities, level, valid_from, valid_to, signed_on) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(a.provider_id.as_str())
+            .bind(&entities)
+            .bind(&a.level)
+            .bind(a.valid_from)
+            .bind(a.valid_to)
+            .bind(a.signed_on)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    pub async fn agreements(&self, provider: &ProviderId) -> Result<Vec<Agreement>, StoreError> {
+        let rows: Vec<(String, String, Date, Option<Date>, Option<Date>)> = on_pool!(
+            self,
+            |pool| {
+                sqlx::query_as("SELECT entities, level, valid_from, valid_to, signed_on FROM agreements WHERE provider_id = $1 ORDER BY valid_from").bind(provider.as_str()).fetch_all(pool).await
+            }
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|(e, level, valid_from, valid_to, signed_on)| Agreement {
+                provider_id: provider.clone(),
+                entities: e
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                level,
+                valid_from,
+                valid_to,
+                signed_on,
+            })
+            .collect())
+    }
+
+    pub async fn upsert_period(&self, p: &Period) -> Result<(), StoreError> {
+        if p.starts_on > p.ends_on {
+            return Err(StoreError::Invalid(format!(
+                "period {} starts after it ends",
+                p.id
+            )));
+        }
+        on_pool!(self, |pool| {
+            sqlx::query("INSERT INTO reporting_periods (id, starts_on, ends_on, due_on) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET starts_on = excluded.starts_on, ends_on = excluded.ends_on, due_on = excluded.due_on")
+            .bind(&p.id).bind(p.starts_on).bind(p.ends_on).bind(p.due_on).execute(pool).await.map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    pub async fn periods(&self) -> Result<Vec<Period>, StoreError> {
+        let rows: Vec<(String, Date, Date, Date)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT id, starts_on, ends_on, due_on FROM reporting_periods ORDER BY starts_on"
+        )
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, starts_on, ends_on, due_on)| Period {
+                id,
+                starts_on,
+                ends_on,
+                due_on,
+            })
+            .collect())
+    }
+
+    /// Opens a new draft submission (the next version for this provider and period).
+    pub async fn create_submission(
+        &self,
+        provider: &ProviderId,
+        period: &str,
+        dictionary_version: &str,
+        actor: &str,
+    ) -> Result<Submission, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        let id: i64 = on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let (next,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(version), 0) + 1 FROM submissions WHERE provider_id = $1 AND period_id = $2").bind(provider.as_str()).bind(period).fetch_one(&mut *tx).await?;
+            let (id,): (i64,) = sqlx::query_as("INSERT INTO submissions (provider_id, period_id, version, status, dictionary_version, created_at) VALUES ($1, $2, $3, 'draft', $4, $5) RETURNING id")
+                .bind(provider.as_str()).bind(period).bind(next).bind(dictionary_version).bind(now).fetch_one(&mut *tx).await?;
+            sqlx::query("INSERT INTO submission_events (submission_id, from_status, to_status, actor, comment, at) VALUES ($1, NULL, 'draft', $2, NULL, $3)").bind(id).bind(actor).bind(now).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<i64, StoreError>(id)
+        })?;
+        self.submission(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("submission {id}")))
+    }
+
+    pub async fn submission(&self, id: i64) -> Result<Option<Submission>, StoreError> {
+        let row: Option<(
+            i64,
+            String,
+            String,
+            i64,
+            String,
+            String,
+            Option<OffsetDateTime>,
+        )> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT id, provider_id, period_id, version, status, dictionary_version, submitted_at FROM submissions WHERE id = $1").bind(id).fetch_optional(pool).await
+        })?;
+        row.map(
+            |(id, provider_id, period_id, version, status, dictionary_version, submitted_at)| {
+                Ok(Submission {
+                    id,
+                    provider_id,
+                    period_id,
+                    version,
+                    status: SubmissionStatus::parse(&status)?,
+                    dictionary_version,
+                    submitted_at,
+                })
+            },
+        )
+        .transpose()
+    }
+
+    /// Moves a submission along the workflow, recording who did it and why.
+    pub async fn set_submission_status(
+        &self,
+        id: i64,
+        next: SubmissionStatus,
+        actor: &str,
+        comment: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let current = self
+            .submission(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("submission {id}")))?;
+        if !current.status.can_become(next) {
+            return Err(StoreError::Conflict(format!(
+                "a {} submission cannot become {}",
+                current.status.as_str(),
+                next.as_str()
+            )));
+        }
+        let now = OffsetDateTime::now_utc();
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let sql = match next {
+                SubmissionStatus::Submitted => {
+                    "UPDATE submissions SET status = $1, submitted_at = $2 WHERE id = $3 AND status = $4"
+                }
+                _ => {
+                    "UPDATE submissions SET status = $1, decided_at = $2 WHERE id = $3 AND status = $4"
+                }
+            };
+            let done = sqlx::query(sql)
+                .bind(next.as_str())
+                .bind(now)
+                .bind(id)
+                .bind(current.status.as_str())
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict(format!(
+                    "submission {id} changed meanwhile"
+                )));
+            }
+            sqlx::query("INSERT INTO submission_events (submission_id, from_status, to_status, actor, comment, at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id).bind(current.status.as_str()).bind(next.as_str()).bind(actor).bind(comment).bind(now).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })
+    }
+
+    /// Every provider with its record counts per entity: aggregates only, no case data.
+    pub async fn provider_summaries(&self) -> Result<Vec<ProviderSummary>, StoreError> {
+        let providers = self.providers().await?;
+        let counts: Vec<(String, String, i64)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT provider_id, entity, COUNT(*) FROM records GROUP BY provider_id, entity"
+        )
+        .fetch_all(pool)
+        .await)?;
+        let subs: Vec<(String, i64)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT provider_id, COUNT(*) FROM submissions GROUP BY provider_id"
+        )
+        .fetch_all(pool)
+        .await)?;
+        Ok(providers
+            .into_iter()
+            .map(|provider| {
+                let records: BTreeMap<String, i64> = counts
+                    .iter()
+                    .filter(|(p, _, _)| p == provider.id.as_str())
+                    .map(|(_, e, n)| (e.clone(), *n))
+                    .collect();
+                let total = records.values().sum();
+                let submissions = subs
+                    .iter()
+                    .find(|(p, _)| p == provider.id.as_str())
+                    .map(|s| s.1)
+                    .unwrap_or(0);
+                ProviderSummary {
+                    provider,
+                    records,
+                    total,
+                    submissions,
+                }
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,82 @@
+//! Every store test runs on both engines. PostgreSQL is required: when it cannot be reached the
+//! test fails (set TESSERA_SKIP_PG=1 to run SQLite alone on a machine without it, never in CI).
+
+use tessera_store::Store;
+
+pub const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+pub enum Raw {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Raw {
+    /// Runs SQL behind the store's back, as an intruder with database access would.
+    pub async fn exec(&self, sql: &'static str) -> Result<u64, sqlx::Error> {
+        match self {
+            Raw::Sqlite(p) => sqlx::raw_sql(sql)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+            Raw::Postgres(p) => sqlx::raw_sql(sql)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+        }
+    }
+}
+
+pub struct Engine {
+    pub name: &'static str,
+    pub store: Store,
+    pub raw: Raw,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn engines() -> Vec<Engine> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let store = Store::open(path.to_str().unwrap()).await.unwrap();
+    let raw = Raw::Sqlite(
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap(),
+    );
+    let mut out = vec![Engine {
+        name: "sqlite",
+        store,
+        raw,
+        _dir: Some(dir),
+    }];
+    if std::env::var("TESSERA_SKIP_PG").as_deref() == Ok("1") {
+        return out;
+    }
+    let url = std::env::var("TESSERA_PG_URL").unwrap_or_else(|_| DEFAULT_PG.to_string());
+    let schema = format!("t_{}_{}", std::process::id(), rand_suffix());
+    let store = Store::open_pg_schema(&url, &schema).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL is required for the store tests and is unreachable at {url}: {e}\n(start it with scripts/test, or set TESSERA_SKIP_PG=1 outside CI)")
+    });
+    let opts: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+    let raw = Raw::Postgres(
+        sqlx::PgPool::connect_with(opts.options([("search_path", schema.as_str())]))
+            .await
+            .unwrap(),
+    );
+    out.push(Engine {
+        name: "postgres",
+        store,
+        raw,
+        _dir: None,
+    });
+    out
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    format!("{:x}{}", t & 0xffff_ffff, N.fetch_add(1, Ordering::Relaxed))
+}
