@@ -1,1 +1,526 @@
-fn main() {}
+//! The `tessera` command. A thin shell: every verb parses its arguments, calls the library crates
+//! and turns their errors into one clear sentence.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use tessera_dictionary::{Dictionary, ProviderId, Role};
+use tessera_intake::{IntakeError, neutralise_formula, read_csv_path};
+use tessera_pseudonym::{KeyedEncoder, Secret};
+use tessera_store::{Access, AuditVerdict, Store};
+
+/// The deployment extension the demo is collected under (Central African Republic).
+const DEMO_EXTENSION: &str = include_str!("../../../dictionary/extensions/cf.toml");
+
+#[derive(Parser)]
+#[command(
+    name = "tessera",
+    version,
+    about = "National data collection, monitoring and analysis on trafficking in persons and smuggling of migrants"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DbArgs {
+    /// SQLite file path, or a postgres:// URL.
+    #[arg(long, env = "TESSERA_DB", default_value = "tessera.db")]
+    db: String,
+    /// File holding the deployment secret (hex) used to pseudonymise identifiers. Default: the
+    /// SQLite file's path with `.key` appended. Never keep it inside the database.
+    #[arg(long, env = "TESSERA_SECRET_FILE")]
+    secret_file: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a database and its first administrator.
+    Init {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Username of the first administrator.
+        #[arg(long, default_value = "admin")]
+        admin: String,
+        /// Password of the first administrator (at least 12 characters).
+        #[arg(long, env = "TESSERA_ADMIN_PASSWORD")]
+        password: String,
+        /// Deployment extension file (national regions, forms of exploitation, variables).
+        #[arg(long)]
+        extension: Option<PathBuf>,
+    },
+    /// Serve the web application.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Fill an empty database with the demo deployment first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create a realistic demo deployment (Central African Republic) with ground truth for linkage.
+    Demo {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Number of person records (victims, suspects, smuggled migrants) to generate.
+        #[arg(long, default_value_t = 20_000)]
+        records: usize,
+        /// Random seed: the same seed gives the same data.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Where to write the ground truth (provider, entity, provider_ref, person_id).
+        #[arg(long, default_value = "tessera-truth.csv")]
+        truth: PathBuf,
+    },
+    /// Validate a CSV file against the dictionary and store it, all or nothing.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Provider sending the file.
+        #[arg(long)]
+        provider: String,
+        /// Entity the file holds (victim, suspect, cj_case, …).
+        #[arg(long)]
+        entity: String,
+        file: PathBuf,
+    },
+    /// Export an entity's records to CSV (identifiers are never there to export).
+    Export {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        entity: String,
+        /// Only this provider's records.
+        #[arg(long)]
+        provider: Option<String>,
+        /// Output file; `-` for standard output.
+        #[arg(long, default_value = "-")]
+        out: PathBuf,
+    },
+    /// Validate a CSV file without storing anything.
+    Check {
+        #[arg(long)]
+        entity: String,
+        /// Deployment extension file to validate against.
+        #[arg(long)]
+        extension: Option<PathBuf>,
+        file: PathBuf,
+    },
+    /// Print or validate the data dictionary and a deployment extension.
+    Dictionary {
+        /// Validate this folder instead of the embedded base dictionary.
+        #[arg(long)]
+        base: Option<PathBuf>,
+        /// Deployment extension file to validate and apply.
+        #[arg(long)]
+        extension: Option<PathBuf>,
+        /// Print the whole dictionary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the audit log's hash chain.
+    Audit {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn secret_path(db: &DbArgs) -> Result<PathBuf> {
+    if let Some(p) = &db.secret_file {
+        return Ok(p.clone());
+    }
+    if db.db.starts_with("postgres") {
+        bail!(
+            "with PostgreSQL, give the deployment secret file with --secret-file or TESSERA_SECRET_FILE"
+        );
+    }
+    Ok(PathBuf::from(format!(
+        "{}.key",
+        db.db.trim_start_matches("sqlite://")
+    )))
+}
+
+/// Loads the deployment secret, creating one (readable by its owner only) if there is none yet.
+fn load_or_create_secret(db: &DbArgs) -> Result<Secret> {
+    let path = secret_path(db)?;
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the secret file {}", path.display()))?;
+        return Secret::from_hex(&text)
+            .with_context(|| format!("the secret file {} is damaged", path.display()));
+    }
+    let mut bytes = [0u8; 32];
+    rand::Rng::fill(&mut rand::rng(), &mut bytes);
+    let secret = Secret::from_bytes(&bytes)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .with_context(|| format!("cannot create the secret file {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    f.write_all(secret.to_hex().as_bytes())?;
+    Ok(secret)
+}
+
+/// The dictionary the database was collected under: base plus its stored extension.
+async fn dictionary_of(store: &Store) -> Result<Dictionary> {
+    let base = Dictionary::base()?;
+    Ok(match store.setting("dictionary_extension").await? {
+        Some(text) => base.with_extension_text("stored extension", &text)?,
+        None => base,
+    })
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}
+
+async fn run_demo(db: &DbArgs, records: usize, seed: u64, truth: &Path) -> Result<()> {
+    let store = Store::open(&db.db).await?;
+    if !store.providers().await?.is_empty() {
+        bail!(
+            "{} already holds data; the demo needs an empty database (remove the file or choose another --db)",
+            db.db
+        );
+    }
+    let dict =
+        Dictionary::base()?.with_extension_text("dictionary/extensions/cf.toml", DEMO_EXTENSION)?;
+    store
+        .set_setting("dictionary_extension", DEMO_EXTENSION)
+        .await?;
+    let secret = load_or_create_secret(db)?;
+    let encoder: Arc<dyn tessera_pseudonym::Encoder> = Arc::new(KeyedEncoder::new(&secret));
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(truth)
+            .with_context(|| format!("cannot write {}", truth.display()))?,
+    );
+    let pb = bar(records as u64, "person records");
+    let started = std::time::Instant::now();
+    let summary = tessera_demo::run(&store, &dict, encoder, records, seed, &mut out, |n| {
+        pb.set_position(n as u64)
+    })
+    .await?;
+    out.flush()?;
+    pb.finish_and_clear();
+    store
+        .audit(
+            "cli",
+            "demo.create",
+            &db.db,
+            &format!("{{\"records\":{records},\"seed\":{seed}}}"),
+        )
+        .await?;
+    let mut by: Vec<_> = summary.records_by_entity.iter().collect();
+    by.sort();
+    eprintln!(
+        "Demo deployment written to {} in {:.1} s: {} persons behind {} person records, {} other records ({}). Ground truth: {}",
+        db.db,
+        started.elapsed().as_secs_f64(),
+        summary.persons,
+        summary.person_records,
+        summary.other_records,
+        by.iter()
+            .map(|(e, n)| format!("{e} {n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        truth.display()
+    );
+    store.close().await;
+    Ok(())
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Init {
+            db,
+            admin,
+            password,
+            extension,
+        } => {
+            let store = Store::open(&db.db).await?;
+            if store.count_users().await? > 0 {
+                bail!(
+                    "{} already has users; init creates the first administrator only",
+                    db.db
+                );
+            }
+            if let Some(ext) = extension {
+                let text = std::fs::read_to_string(&ext)
+                    .with_context(|| format!("cannot read {}", ext.display()))?;
+                Dictionary::base()?.with_extension_text(&ext.display().to_string(), &text)?;
+                store.set_setting("dictionary_extension", &text).await?;
+            }
+            load_or_create_secret(&db)?;
+            store
+                .create_user(&admin, "Administrator", &password, Role::Admin, None, "en")
+                .await?;
+            store
+                .audit("cli", "user.create", &admin, "{\"role\":\"admin\"}")
+                .await?;
+            eprintln!("Created {} with administrator \"{admin}\".", db.db);
+        }
+        Command::Serve { db, listen, demo } => {
+            if demo {
+                let store = Store::open(&db.db).await?;
+                let empty = store.providers().await?.is_empty();
+                store.close().await;
+                if empty {
+                    run_demo(&db, 20_000, 2026, Path::new("tessera-truth.csv")).await?;
+                }
+            }
+            let store = Store::open(&db.db).await?;
+            let dict = dictionary_of(&store).await?;
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            eprintln!("Tessera is serving {} on http://{listen}/", db.db);
+            tessera_web::serve(listener, tessera_web::AppState::new(store, dict)).await?;
+        }
+        Command::Demo {
+            db,
+            records,
+            seed,
+            truth,
+        } => run_demo(&db, records, seed, &truth).await?,
+        Command::Import {
+            db,
+            provider,
+            entity,
+            file,
+        } => {
+            let store = Store::open(&db.db).await?;
+            let dict = dictionary_of(&store).await?;
+            let pid = ProviderId::parse(&provider)?;
+            if store.provider(&pid).await?.is_none() {
+                bail!("there is no provider \"{provider}\" in {}", db.db);
+            }
+            let secret = load_or_create_secret(&db)?;
+            let encoder = KeyedEncoder::new(&secret);
+            let batch = match read_csv_path(&dict, &entity, &encoder, &file) {
+                Ok(b) => b,
+                Err(IntakeError::Invalid(report)) => bail!(
+                    "{} was not imported; nothing was stored.\n{report}",
+                    file.display()
+                ),
+                Err(e) => bail!(
+                    "{} was not imported; nothing was stored: {e}",
+                    file.display()
+                ),
+            };
+            let outcome = store
+                .insert_records(
+                    &pid,
+                    &entity,
+                    &batch.dictionary_version,
+                    None,
+                    &batch.records,
+                )
+                .await?;
+            store
+                .audit(
+                    "cli",
+                    "records.import",
+                    &format!("{provider}/{entity}"),
+                    &format!(
+                        "{{\"inserted\":{},\"updated\":{}}}",
+                        outcome.inserted, outcome.updated
+                    ),
+                )
+                .await?;
+            eprintln!(
+                "Imported {}: {} new, {} updated.",
+                file.display(),
+                outcome.inserted,
+                outcome.updated
+            );
+        }
+        Command::Export {
+            db,
+            entity,
+            provider,
+            out,
+        } => {
+            let store = Store::open(&db.db).await?;
+            let dict = dictionary_of(&store).await?;
+            let ent = dict
+                .entity(&entity)
+                .with_context(|| format!("there is no entity \"{entity}\""))?;
+            let access = match provider {
+                Some(p) => Access::Provider(ProviderId::parse(&p)?),
+                None => Access::National,
+            };
+            let total = store.count_records(&access, Some(&entity)).await?;
+            let sink: Box<dyn Write> = if out.as_os_str() == "-" {
+                Box::new(std::io::stdout().lock())
+            } else {
+                Box::new(
+                    std::fs::File::create(&out)
+                        .with_context(|| format!("cannot write {}", out.display()))?,
+                )
+            };
+            let mut w = csv::Writer::from_writer(std::io::BufWriter::new(sink));
+            let columns: Vec<&str> = ent.stored_variables().map(|v| v.code.as_str()).collect();
+            let mut header = vec!["_provider"];
+            header.extend(&columns);
+            w.write_record(&header)?;
+            let pb = bar(total as u64, "records");
+            let mut after = 0;
+            loop {
+                let page = store.records(&access, &entity, after, 5000).await?;
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                for r in &page {
+                    let mut row = vec![r.provider_id.clone()];
+                    for c in &columns {
+                        let cell = match r.data.get(*c) {
+                            None | Some(serde_json::Value::Null) => String::new(),
+                            Some(serde_json::Value::String(s)) => s.clone(),
+                            Some(serde_json::Value::Array(a)) => a
+                                .iter()
+                                .map(|v| {
+                                    v.as_str()
+                                        .map(str::to_string)
+                                        .unwrap_or_else(|| v.to_string())
+                                })
+                                .collect::<Vec<_>>()
+                                .join(";"),
+                            Some(v) => v.to_string(),
+                        };
+                        row.push(neutralise_formula(&cell).into_owned());
+                    }
+                    w.write_record(&row)?;
+                }
+                pb.inc(page.len() as u64);
+            }
+            w.flush()?;
+            pb.finish_and_clear();
+            store
+                .audit(
+                    "cli",
+                    "records.export",
+                    &entity,
+                    &format!("{{\"records\":{total}}}"),
+                )
+                .await?;
+        }
+        Command::Check {
+            entity,
+            extension,
+            file,
+        } => {
+            let mut dict = Dictionary::base()?;
+            if let Some(ext) = extension {
+                dict = dict.with_extension(&ext)?;
+            }
+            // Checking needs no real secret: nothing is stored and the pseudonyms are thrown away.
+            let encoder = KeyedEncoder::new(&Secret::from_bytes(&rand::random::<[u8; 32]>())?);
+            match read_csv_path(&dict, &entity, &encoder, &file) {
+                Ok(b) => println!("{}: {} rows, no problems.", file.display(), b.records.len()),
+                Err(IntakeError::Invalid(report)) => {
+                    println!("{}: {report}", file.display());
+                    std::process::exit(1);
+                }
+                Err(e) => bail!("{e}"),
+            }
+        }
+        Command::Dictionary {
+            base,
+            extension,
+            json,
+        } => {
+            let mut dict = match base {
+                Some(dir) => Dictionary::load_dir(&dir)?,
+                None => Dictionary::base()?,
+            };
+            if let Some(ext) = extension {
+                dict = dict.with_extension(&ext)?;
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&dict)?);
+            } else {
+                println!("Dictionary {} version {}", dict.id, dict.full_version());
+                for e in dict.entities.values() {
+                    println!(
+                        "  entity {:<20} {:>3} variables  {}",
+                        e.id,
+                        e.variables.len(),
+                        e.label.get("en")
+                    );
+                }
+                for l in dict.codelists.values() {
+                    let national = l.codes.iter().filter(|c| c.national).count();
+                    println!(
+                        "  code list {:<22} {:>4} codes{}  {}",
+                        l.id,
+                        l.codes.len(),
+                        if national > 0 {
+                            format!(" ({national} national)")
+                        } else {
+                            String::new()
+                        },
+                        l.standard
+                    );
+                }
+                println!("OK: the dictionary is valid.");
+            }
+        }
+        Command::Audit { db } => {
+            let store = Store::open(&db.db).await?;
+            match store.verify_audit().await? {
+                AuditVerdict::Intact { entries } => {
+                    println!("The audit log is intact: {entries} entries, every hash verified.")
+                }
+                AuditVerdict::Broken { seq, reason } => {
+                    println!("The audit log is BROKEN at entry {seq}: {reason}.");
+                    std::process::exit(2);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TESSERA_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = runtime.block_on(run(cli)) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

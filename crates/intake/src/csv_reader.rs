@@ -76,7 +76,8 @@ pub fn read_csv(
     for h in headers.iter() {
         let code = header_code(h);
         let var = entity.variable(code);
-        if var.is_none() {
+        // Columns starting with `_` carry metadata (e.g. `_provider` in national exports) and are skipped.
+        if var.is_none() && !code.starts_with('_') {
             report.errors.push(CellError {
                 row: 1,
                 column: h.to_string(),

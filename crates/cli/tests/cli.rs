@@ -1,0 +1,293 @@
+//! The `tessera` binary end to end: demo → serve → the page lists the providers and counts;
+//! import/export/check round trip; the dictionary verb refuses bad files.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn tessera() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tessera"))
+}
+
+fn get(addr: &str, path: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn demo_then_serve_shows_providers_and_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let truth = dir.path().join("truth.csv");
+    let out = tessera()
+        .args([
+            "demo",
+            "--records",
+            "3000",
+            "--seed",
+            "11",
+            "--db",
+            db.to_str().unwrap(),
+            "--truth",
+            truth.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let truth_rows = std::fs::read_to_string(&truth).unwrap().lines().count() - 1;
+    assert_eq!(truth_rows, 3000);
+    // A second demo into the same database is refused rather than doubling the data.
+    let again = tessera()
+        .args([
+            "demo",
+            "--records",
+            "10",
+            "--db",
+            db.to_str().unwrap(),
+            "--truth",
+            truth.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds data"));
+
+    let port = 20000 + (std::process::id() % 20000) as u16;
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = tessera()
+        .args(["serve", "--db", db.to_str().unwrap(), "--listen", &addr])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while TcpStream::connect(&addr).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let en = get(&addr, "/?lang=en");
+    let fr = get(&addr, "/?lang=fr");
+    let api = get(&addr, "/api/providers");
+    server.kill().unwrap();
+    assert!(en.starts_with("HTTP/1.1 200"), "{en}");
+    assert!(
+        en.contains("Data providers")
+            && en.contains("Gendarmerie nationale – Compagnie de Bambari"),
+        "{en}"
+    );
+    assert!(
+        fr.contains("Fournisseurs de données") && fr.contains("Ouaka"),
+        "{fr}"
+    );
+    // The page's grand total equals the records the demo wrote (persons + the rest), read from the API.
+    let body = api.split("\r\n\r\n").nth(1).unwrap();
+    let body = if body.trim_start().starts_with('[') {
+        body.to_string()
+    } else {
+        body.lines()
+            .filter(|l| l.starts_with('['))
+            .collect::<String>()
+    };
+    let v: serde_json::Value = serde_json::from_str(body.trim()).unwrap();
+    let person: i64 = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            ["victim", "suspect", "smuggled_migrant"]
+                .iter()
+                .map(|e| p["records"][e].as_i64().unwrap_or(0))
+                .sum::<i64>()
+        })
+        .sum();
+    assert_eq!(person, 3000);
+    assert_eq!(v.as_array().unwrap().len(), 13);
+    assert!(!en.contains("Mahamat") && !en.contains("Zanga"));
+}
+
+#[test]
+fn import_check_and_export_round_trip_with_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let dbs = db.to_str().unwrap();
+    let truth = dir.path().join("truth.csv");
+    assert!(
+        tessera()
+            .args([
+                "demo",
+                "--records",
+                "200",
+                "--db",
+                dbs,
+                "--truth",
+                truth.to_str().unwrap()
+            ])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, "provider_ref,identification_status,date_identified,sex,age,exploitation,given_name,family_name\nX-1,IDENTIFIED,02/01/2025,F,19,SEX,Clarisse,Zanga\nX-2,Victime présumée,2025-01-03,Masculin,,Travail ou services forcés,,\n").unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "provider_ref,identification_status,date_identified,sex,exploitation\nY-1,IDENTIFIED,2025-13-01,F,SEX\nY-2,IDENTIFIED,2025-01-01,Feminin,SEXX\n").unwrap();
+
+    let out = tessera()
+        .args(["check", "--entity", "victim", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("row 2, column date_identified")
+            && text.contains("row 3, column exploitation"),
+        "{text}"
+    );
+
+    let before = std::fs::read(&db).unwrap().len();
+    let out = tessera()
+        .args([
+            "import",
+            "--db",
+            dbs,
+            "--provider",
+            "ong-espoir-kaga",
+            "--entity",
+            "victim",
+            bad.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was stored"));
+    let out = tessera()
+        .args([
+            "import",
+            "--db",
+            dbs,
+            "--provider",
+            "ong-espoir-kaga",
+            "--entity",
+            "victim",
+            good.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 new, 0 updated"));
+    let out = tessera()
+        .args([
+            "import",
+            "--db",
+            dbs,
+            "--provider",
+            "ong-espoir-kaga",
+            "--entity",
+            "victim",
+            good.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 new, 2 updated"));
+    assert!(std::fs::read(&db).unwrap().len() >= before);
+
+    let exported = dir.path().join("out.csv");
+    assert!(
+        tessera()
+            .args([
+                "export",
+                "--db",
+                dbs,
+                "--entity",
+                "victim",
+                "--provider",
+                "ong-espoir-kaga",
+                "--out",
+                exported.to_str().unwrap()
+            ])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let text = std::fs::read_to_string(&exported).unwrap();
+    assert!(
+        text.contains("X-1,IDENTIFIED,2025-01-02") && !text.contains("Clarisse"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .skip(1)
+            .all(|l| l.starts_with("ong-espoir-kaga,"))
+    );
+    let out = tessera()
+        .args([
+            "check",
+            "--entity",
+            "victim",
+            "--extension",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../dictionary/extensions/cf.toml"
+            ),
+            exported.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let out = tessera().args(["audit", "--db", dbs]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
+}
+
+#[test]
+fn dictionary_verb_validates_and_refuses_with_location() {
+    let out = tessera()
+        .args([
+            "dictionary",
+            "--extension",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../dictionary/extensions/cf.toml"
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2026.1+cf"));
+    let dir = tempfile::tempdir().unwrap();
+    let ext = dir.path().join("bad.toml");
+    std::fs::write(&ext, "[extension]\nid = \"x\"\ncountry = \"NE\"\nextends = \"tessera\"\nbase_version = \"2026.1\"\nlabel = { en = \"x\", fr = \"x\" }\n\n[[code]]\ncodelist = \"exploitation_form\"\ncode = \"NEW\"\nlabel = { en = \"New\", fr = \"Nouveau\" }\n").unwrap();
+    let out = tessera()
+        .args(["dictionary", "--extension", ext.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml:9:")
+            && err.contains("code \"NEW\"")
+            && err.contains("maps to no international code"),
+        "{err}"
+    );
+}

@@ -1,0 +1,141 @@
+use std::collections::{HashMap, HashSet};
+
+use tessera_dictionary::Dictionary;
+use tessera_intake::read_csv;
+use tessera_pseudonym::{KeyedEncoder, Secret};
+
+fn dict() -> Dictionary {
+    Dictionary::base()
+        .unwrap()
+        .with_extension(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../dictionary/extensions/cf.toml"),
+        )
+        .unwrap()
+}
+
+fn enc() -> KeyedEncoder {
+    KeyedEncoder::new(&Secret::from_bytes(&[5; 32]).unwrap())
+}
+
+#[test]
+fn every_generated_record_passes_the_dictionary() {
+    let d = dict();
+    let e = enc();
+    let chunk = tessera_demo::generate_chunk(7, 0, 3000, &e);
+    assert_eq!(chunk.person_records, 3000);
+    let mut checked = 0;
+    for b in &chunk.batches {
+        let entity = d.entity(b.entity).unwrap();
+        let cols: Vec<&str> = entity.stored_variables().map(|v| v.code.as_str()).collect();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&cols).unwrap();
+        for r in &b.records {
+            let row: Vec<String> = cols
+                .iter()
+                .map(|c| match r.data.get(*c) {
+                    None => String::new(),
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(serde_json::Value::Array(a)) => a
+                        .iter()
+                        .map(|v| v.as_str().unwrap().to_string())
+                        .collect::<Vec<_>>()
+                        .join(";"),
+                    Some(v) => v.to_string(),
+                })
+                .collect();
+            w.write_record(&row).unwrap();
+        }
+        let bytes = w.into_inner().unwrap();
+        let batch = read_csv(&d, b.entity, &e, bytes.as_slice(), "demo.csv")
+            .unwrap_or_else(|err| panic!("{} {}: {err}", b.provider, b.entity));
+        // What the validator makes of the record is what the generator wrote.
+        for (orig, back) in b.records.iter().zip(&batch.records) {
+            assert_eq!(orig.data, back.data, "{} {}", b.provider, b.entity);
+        }
+        checked += batch.records.len();
+    }
+    assert_eq!(checked, chunk.person_records + chunk.other_records);
+}
+
+#[test]
+fn same_seed_same_data_and_persons_recur_across_providers() {
+    let e = enc();
+    let a = tessera_demo::generate_chunk(42, 3, 2000, &e);
+    let b = tessera_demo::generate_chunk(42, 3, 2000, &e);
+    let refs = |c: &tessera_demo::Chunk| {
+        c.truth
+            .iter()
+            .map(|t| (t.provider_ref.clone(), t.person_id))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(refs(&a), refs(&b));
+    let other = tessera_demo::generate_chunk(43, 3, 2000, &e);
+    assert_ne!(refs(&a), refs(&other));
+    // Several providers report the same person, and realistic shares of persons do.
+    let mut providers_of: HashMap<u64, HashSet<&str>> = HashMap::new();
+    for t in &a.truth {
+        providers_of
+            .entry(t.person_id)
+            .or_default()
+            .insert(t.provider);
+    }
+    let multi =
+        providers_of.values().filter(|p| p.len() > 1).count() as f64 / providers_of.len() as f64;
+    assert!(
+        (0.2..0.6).contains(&multi),
+        "share of persons on several lists: {multi}"
+    );
+    assert_eq!(a.persons, providers_of.len());
+    let entities: HashSet<&str> = a.batches.iter().map(|b| b.entity).collect();
+    for e in [
+        "victim",
+        "suspect",
+        "smuggled_migrant",
+        "cj_case",
+        "smuggling_incident",
+        "assistance",
+        "person_case_link",
+    ] {
+        assert!(entities.contains(e), "{e} missing");
+    }
+}
+
+#[test]
+fn the_same_person_gets_different_spellings_but_close_encodings() {
+    let e = enc();
+    let c = tessera_demo::generate_chunk(9, 0, 4000, &e);
+    let mut by_person: HashMap<u64, Vec<&tessera_pseudonym::Pseudonyms>> = HashMap::new();
+    let recs: HashMap<&str, &tessera_intake::IntakeRecord> = c
+        .batches
+        .iter()
+        .flat_map(|b| b.records.iter())
+        .map(|r| (r.provider_ref.as_str(), r))
+        .collect();
+    for t in &c.truth {
+        if let Some(p) = recs
+            .get(t.provider_ref.as_str())
+            .and_then(|r| r.pseudonyms.as_ref())
+        {
+            by_person.entry(t.person_id).or_default().push(p);
+        }
+    }
+    let pairs: Vec<(f64, bool)> = by_person
+        .values()
+        .filter(|v| v.len() > 1)
+        .map(|v| {
+            (
+                v[0].dice(v[1]),
+                v[0].key(tessera_pseudonym::KeyKind::FullName)
+                    == v[1].key(tessera_pseudonym::KeyKind::FullName),
+            )
+        })
+        .collect();
+    let exact = pairs.iter().filter(|p| p.1).count() as f64 / pairs.len() as f64;
+    let mean_dice = pairs.iter().map(|p| p.0).sum::<f64>() / pairs.len() as f64;
+    assert!(exact < 0.9, "variations are too rare: {exact}");
+    assert!(
+        mean_dice > 0.75,
+        "same-person names drift too far: {mean_dice}"
+    );
+}
