@@ -83,6 +83,7 @@ fn demo_then_serve_shows_providers_and_counts() {
     let fr = get(&addr, "/?lang=fr");
     let api = get(&addr, "/api/providers");
     server.kill().unwrap();
+    let _ = server.wait();
     assert!(en.starts_with("HTTP/1.1 200"), "{en}");
     assert!(
         en.contains("Data providers")
@@ -285,7 +286,7 @@ fn dictionary_verb_validates_and_refuses_with_location() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("bad.toml:9:")
+        err.contains("bad.toml:8:")
             && err.contains("code \"NEW\"")
             && err.contains("maps to no international code"),
         "{err}"

@@ -108,7 +108,7 @@ fn provider_region(p: &str) -> &'static str {
         .unwrap_or("CF-BGF")
 }
 
-fn pick_weighted<'x, R: Rng>(rng: &mut R, items: &'x [(&'static str, u32)]) -> &'static str {
+fn pick_weighted<R: Rng>(rng: &mut R, items: &[(&'static str, u32)]) -> &'static str {
     items
         .choose_weighted(rng, |x| x.1)
         .map(|x| x.0)
@@ -480,11 +480,7 @@ impl Gen<'_> {
             f
         };
         let exploited_abroad = self.rng.random_bool(0.12);
-        let origin = if citizenship == "CF" || self.rng.random_bool(0.2) {
-            citizenship
-        } else {
-            citizenship
-        };
+        let origin = citizenship;
         let exploitation_country = if exploited_abroad {
             *["CM", "TD", "SD", "CD", "CG", "GA", "NG", "SA", "LB"]
                 .choose(&mut self.rng)

@@ -64,7 +64,7 @@ impl Secret {
     /// Reads a secret written as hexadecimal text (what [`Secret::to_hex`] writes).
     pub fn from_hex(text: &str) -> Result<Secret, PseudonymError> {
         let t = text.trim();
-        if t.len() % 2 != 0 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !t.len().is_multiple_of(2) || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(PseudonymError::SecretNotHex);
         }
         let bytes: Vec<u8> = (0..t.len())

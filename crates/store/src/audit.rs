@@ -130,8 +130,9 @@ impl Store {
             sqlx::query_as("SELECT seq, at, actor, action, object, detail, prev_hash, hash FROM audit_log ORDER BY seq").fetch_all(pool).await
         })?;
         let mut prev = GENESIS.to_string();
-        let mut expected_seq = 1;
-        for (seq, at, actor, action, object, detail, prev_hash, hash) in &rows {
+        for (expected_seq, (seq, at, actor, action, object, detail, prev_hash, hash)) in
+            (1..).zip(&rows)
+        {
             if *seq != expected_seq {
                 return Ok(AuditVerdict::Broken {
                     seq: expected_seq,
@@ -151,7 +152,6 @@ impl Store {
                 });
             }
             prev = hash.clone();
-            expected_seq += 1;
         }
         Ok(AuditVerdict::Intact {
             entries: rows.len() as i64,

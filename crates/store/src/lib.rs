@@ -26,7 +26,7 @@ use sqlx::{PgPool, SqlitePool};
 pub use accounts::{User, hash_password, verify_password};
 pub use audit::{AuditEntry, AuditVerdict};
 pub use error::StoreError;
-pub use records::{Access, InsertOutcome, StoredRecord};
+pub use records::{Access, InsertOutcome, PseudonymRow, StoredRecord};
 pub use registry::{Agreement, Period, Provider, ProviderSummary, Submission, SubmissionStatus};
 
 /// The engine behind a [`Store`].
@@ -194,19 +194,6 @@ fn redact(location: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn passwords_are_redacted_from_urls() {
-        assert_eq!(
-            super::redact("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
-        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(super::redact("tessera.db"), "tessera.db");
-    }
-}
-
 /// Starts a transaction that will write. On SQLite it takes the write lock up front
 /// (`BEGIN IMMEDIATE`): a deferred transaction that reads then writes fails with
 /// SQLITE_BUSY_SNAPSHOT when another writer committed in between, and no timeout can save it.
@@ -226,5 +213,18 @@ impl BeginWrite for PgPool {
     type Db = sqlx::Postgres;
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         self.begin().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact("tessera.db"), "tessera.db");
     }
 }

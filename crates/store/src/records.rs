@@ -66,6 +66,9 @@ pub struct InsertOutcome {
     pub updated: u64,
 }
 
+/// (record id, provider, birth year, CLK bytes, exact-key bytes).
+pub type PseudonymRow = (i64, String, Option<i64>, Vec<u8>, Vec<u8>);
+
 type RecordRow = (
     i64,
     String,
@@ -230,7 +233,7 @@ impl Store {
         &self,
         access: &Access,
         entity: &str,
-    ) -> Result<Vec<(i64, String, Option<i64>, Vec<u8>, Vec<u8>)>, StoreError> {
+    ) -> Result<Vec<PseudonymRow>, StoreError> {
         let rows = on_pool!(self, |pool| {
             sqlx::query_as(
             "SELECT id, provider_id, birth_year, clk, pkeys FROM records WHERE entity = $1 AND clk IS NOT NULL AND ($2 IS NULL OR provider_id = $2) ORDER BY id")

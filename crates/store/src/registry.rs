@@ -107,6 +107,17 @@ pub struct ProviderSummary {
     pub submissions: i64,
 }
 
+type AgreementRow = (String, String, Date, Option<Date>, Option<Date>);
+type SubmissionRow = (
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<OffsetDateTime>,
+);
+
 fn provider_from_row(
     id: String,
     name: String,
@@ -192,12 +203,9 @@ impl Store {
     }
 
     pub async fn agreements(&self, provider: &ProviderId) -> Result<Vec<Agreement>, StoreError> {
-        let rows: Vec<(String, String, Date, Option<Date>, Option<Date>)> = on_pool!(
-            self,
-            |pool| {
-                sqlx::query_as("SELECT entities, level, valid_from, valid_to, signed_on FROM agreements WHERE provider_id = $1 ORDER BY valid_from").bind(provider.as_str()).fetch_all(pool).await
-            }
-        )?;
+        let rows: Vec<AgreementRow> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT entities, level, valid_from, valid_to, signed_on FROM agreements WHERE provider_id = $1 ORDER BY valid_from").bind(provider.as_str()).fetch_all(pool).await
+        })?;
         Ok(rows
             .into_iter()
             .map(|(e, level, valid_from, valid_to, signed_on)| Agreement {
@@ -270,15 +278,7 @@ impl Store {
     }
 
     pub async fn submission(&self, id: i64) -> Result<Option<Submission>, StoreError> {
-        let row: Option<(
-            i64,
-            String,
-            String,
-            i64,
-            String,
-            String,
-            Option<OffsetDateTime>,
-        )> = on_pool!(self, |pool| {
+        let row: Option<SubmissionRow> = on_pool!(self, |pool| {
             sqlx::query_as("SELECT id, provider_id, period_id, version, status, dictionary_version, submitted_at FROM submissions WHERE id = $1").bind(id).fetch_optional(pool).await
         })?;
         row.map(

@@ -139,7 +139,7 @@ fn number(n: i64, lang: &str) -> String {
     let sep = if lang == "fr" { '\u{202f}' } else { ',' };
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);
