@@ -9,9 +9,14 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use tessera_dictionary::{Dictionary, ProviderId, Role};
-use tessera_intake::{IntakeError, neutralise_formula, read_csv_path};
+use tessera_intake::{
+    ImportOptions, IntakeError, Limits, Validator, import_table, neutralise_formula, open_table,
+    template,
+};
 use tessera_pseudonym::{KeyedEncoder, Secret};
-use tessera_store::{Access, AuditVerdict, Store};
+use tessera_store::{
+    Access, AuditVerdict, ImportRequest, ImportResult, ImportSource, Store, SubmissionStatus,
+};
 
 /// The deployment extension the demo is collected under (Central African Republic).
 const DEMO_EXTENSION: &str = include_str!("../../../dictionary/extensions/cf.toml");
@@ -79,7 +84,8 @@ enum Command {
         #[arg(long, default_value = "tessera-truth.csv")]
         truth: PathBuf,
     },
-    /// Validate a CSV file against the dictionary and store it, all or nothing.
+    /// Validate a CSV or XLSX file (or an ODK/Kobo export) against the dictionary and store it,
+    /// all or nothing.
     Import {
         #[command(flatten)]
         db: DbArgs,
@@ -89,7 +95,47 @@ enum Command {
         /// Entity the file holds (victim, suspect, cj_case, …).
         #[arg(long)]
         entity: String,
+        /// Reporting period the records belong to (e.g. 2025): they go into the provider's open
+        /// submission for it, created as a draft if needed.
+        #[arg(long)]
+        period: Option<String>,
+        /// The file is an ODK Central or KoboToolbox export.
+        #[arg(long)]
+        odk: bool,
+        /// Language of the validation report (en, fr).
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Largest file accepted, in megabytes.
+        #[arg(long, default_value_t = 100)]
+        max_mb: u64,
         file: PathBuf,
+    },
+    /// Generate a template to fill in: XLSX or CSV per provider type, or an XLSForm for ODK/Kobo.
+    Template {
+        /// Type of provider (POLICE, NGO, COURT, …): the template holds the entities it reports.
+        #[arg(long)]
+        provider_type: String,
+        /// xlsx, csv (one entity) or xlsform (one entity).
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// Entity, for the csv and xlsform formats.
+        #[arg(long)]
+        entity: Option<String>,
+        /// Language of labels and instructions.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Deployment extension file (national regions and codes appear in the dropdowns).
+        #[arg(long)]
+        extension: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Reporting periods and submissions: list them with timeliness, submit, approve or return.
+    Submission {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        action: SubmissionAction,
     },
     /// Export an entity's records to CSV (identifiers are never there to export).
     Export {
@@ -104,13 +150,19 @@ enum Command {
         #[arg(long, default_value = "-")]
         out: PathBuf,
     },
-    /// Validate a CSV file without storing anything.
+    /// Validate a CSV or XLSX file without storing anything.
     Check {
         #[arg(long)]
         entity: String,
         /// Deployment extension file to validate against.
         #[arg(long)]
         extension: Option<PathBuf>,
+        /// The file is an ODK Central or KoboToolbox export.
+        #[arg(long)]
+        odk: bool,
+        /// Language of the report (en, fr).
+        #[arg(long, default_value = "en")]
+        lang: String,
         file: PathBuf,
     },
     /// Print or validate the data dictionary and a deployment extension.
@@ -129,6 +181,32 @@ enum Command {
     Audit {
         #[command(flatten)]
         db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum SubmissionAction {
+    /// Every provider and period: status of the latest submission and days late.
+    List,
+    /// Send a draft or returned submission for review.
+    Submit {
+        id: i64,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Approve a submitted submission (it is then locked).
+    Approve {
+        id: i64,
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Return a submitted submission to its provider with a comment.
+    Return {
+        id: i64,
+        #[arg(long)]
+        comment: String,
+        #[arg(long, default_value = "cli")]
+        actor: String,
     },
 }
 
@@ -306,53 +384,165 @@ async fn run(cli: Cli) -> Result<()> {
             db,
             provider,
             entity,
+            period,
+            odk,
+            lang,
+            max_mb,
             file,
         } => {
             let store = Store::open(&db.db).await?;
-            let dict = dictionary_of(&store).await?;
+            let dict = Arc::new(dictionary_of(&store).await?);
             let pid = ProviderId::parse(&provider)?;
-            if store.provider(&pid).await?.is_none() {
+            let Some(prov) = store.provider(&pid).await? else {
                 bail!("there is no provider \"{provider}\" in {}", db.db);
-            }
+            };
+            let submission_id = match &period {
+                Some(p) => Some(
+                    store
+                        .open_submission(&pid, p, &dict.full_version(), "cli")
+                        .await?
+                        .id,
+                ),
+                None => None,
+            };
             let secret = load_or_create_secret(&db)?;
-            let encoder = KeyedEncoder::new(&secret);
-            let batch = match read_csv_path(&dict, &entity, &encoder, &file) {
-                Ok(b) => b,
-                Err(IntakeError::Invalid(report)) => bail!(
-                    "{} was not imported; nothing was stored.\n{report}",
-                    file.display()
+            let encoder: Arc<dyn tessera_pseudonym::Encoder> = Arc::new(KeyedEncoder::new(&secret));
+            let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+            let pb = ProgressBar::new_spinner();
+            pb.set_message(format!(
+                "validating and storing {} ({} MB)",
+                file.display(),
+                size / 1024 / 1024
+            ));
+            pb.enable_steady_tick(std::time::Duration::from_millis(200));
+            let req = ImportRequest {
+                provider: pid.clone(),
+                entity: entity.clone(),
+                submission_id,
+                options: ImportOptions {
+                    odk,
+                    provider_type: Some(prov.provider_type.as_str().to_string()),
+                    ..ImportOptions::default()
+                },
+                limits: Limits {
+                    max_bytes: max_mb * 1024 * 1024,
+                    ..Limits::default()
+                },
+                lang: lang.clone(),
+                name: file.display().to_string(),
+            };
+            let result = store
+                .import_file(dict, encoder, req, ImportSource::Path(file.clone()))
+                .await;
+            pb.finish_and_clear();
+            match result {
+                Ok(ImportResult::Stored { rows, outcome }) => {
+                    let detail = serde_json::json!({ "rows": rows, "inserted": outcome.inserted, "updated": outcome.updated, "submission": submission_id });
+                    store
+                        .audit(
+                            "cli",
+                            "records.import",
+                            &format!("{provider}/{entity}"),
+                            &detail.to_string(),
+                        )
+                        .await?;
+                    eprintln!(
+                        "Imported {}: {} new, {} updated{}.",
+                        file.display(),
+                        outcome.inserted,
+                        outcome.updated,
+                        submission_id
+                            .map(|s| format!(" into submission {s}"))
+                            .unwrap_or_default()
+                    );
+                }
+                Ok(ImportResult::Refused(report)) => bail!(
+                    "{} was not imported; nothing was stored.\n{}",
+                    file.display(),
+                    report.render(&lang)
                 ),
                 Err(e) => bail!(
                     "{} was not imported; nothing was stored: {e}",
                     file.display()
                 ),
+            }
+        }
+        Command::Template {
+            provider_type,
+            format,
+            entity,
+            lang,
+            extension,
+            out,
+        } => {
+            let mut dict = Dictionary::base()?;
+            if let Some(ext) = extension {
+                dict = dict.with_extension(&ext)?;
+            }
+            let one_entity = || -> Result<&tessera_dictionary::Entity> {
+                let id = match &entity {
+                    Some(e) => e.clone(),
+                    None => template::entities_for(&dict, &provider_type)?
+                        .first()
+                        .map(|e| e.id.clone())
+                        .context("this provider type reports no entity")?,
+                };
+                dict.entity(&id)
+                    .with_context(|| format!("there is no entity \"{id}\""))
             };
-            let outcome = store
-                .insert_records(
-                    &pid,
-                    &entity,
-                    &batch.dictionary_version,
-                    None,
-                    &batch.records,
-                )
+            let bytes = match format.as_str() {
+                "xlsx" => template::xlsx_template(&dict, &provider_type, &lang)?,
+                "csv" => template::csv_template(one_entity()?, &lang).into_bytes(),
+                "xlsform" => template::xlsform(&dict, one_entity()?)?,
+                other => bail!("unknown template format \"{other}\" (use xlsx, csv or xlsform)"),
+            };
+            std::fs::write(&out, bytes)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            eprintln!("Wrote {}.", out.display());
+        }
+        Command::Submission { db, action } => {
+            let store = Store::open(&db.db).await?;
+            let (id, next, actor, comment) = match action {
+                SubmissionAction::List => {
+                    println!(
+                        "{:<24} {:<8} {:<10} {:<11} {:>9}",
+                        "provider", "period", "status", "due", "days late"
+                    );
+                    for t in store.timeliness().await? {
+                        println!(
+                            "{:<24} {:<8} {:<10} {:<11} {:>9}",
+                            t.provider_id,
+                            t.period_id,
+                            t.status.map(|s| s.as_str()).unwrap_or("missing"),
+                            t.due_on.to_string(),
+                            t.days_late.map(|d| d.to_string()).unwrap_or("-".into())
+                        );
+                    }
+                    return Ok(());
+                }
+                SubmissionAction::Submit { id, actor } => {
+                    (id, SubmissionStatus::Submitted, actor, None)
+                }
+                SubmissionAction::Approve { id, actor } => {
+                    (id, SubmissionStatus::Approved, actor, None)
+                }
+                SubmissionAction::Return { id, comment, actor } => {
+                    (id, SubmissionStatus::Returned, actor, Some(comment))
+                }
+            };
+            store
+                .set_submission_status(id, next, &actor, comment.as_deref())
                 .await?;
+            let detail = serde_json::json!({ "comment": comment });
             store
                 .audit(
-                    "cli",
-                    "records.import",
-                    &format!("{provider}/{entity}"),
-                    &format!(
-                        "{{\"inserted\":{},\"updated\":{}}}",
-                        outcome.inserted, outcome.updated
-                    ),
+                    &actor,
+                    &format!("submission.{}", next.as_str()),
+                    &format!("submission/{id}"),
+                    &detail.to_string(),
                 )
                 .await?;
-            eprintln!(
-                "Imported {}: {} new, {} updated.",
-                file.display(),
-                outcome.inserted,
-                outcome.updated
-            );
+            eprintln!("Submission {id} is now {}.", next.as_str());
         }
         Command::Export {
             db,
@@ -426,6 +616,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Check {
             entity,
             extension,
+            odk,
+            lang,
             file,
         } => {
             let mut dict = Dictionary::base()?;
@@ -434,10 +626,37 @@ async fn run(cli: Cli) -> Result<()> {
             }
             // Checking needs no real secret: nothing is stored and the pseudonyms are thrown away.
             let encoder = KeyedEncoder::new(&Secret::from_bytes(&rand::random::<[u8; 32]>())?);
-            match read_csv_path(&dict, &entity, &encoder, &file) {
-                Ok(b) => println!("{}: {} rows, no problems.", file.display(), b.records.len()),
+            let ent = dict
+                .entity(&entity)
+                .with_context(|| format!("there is no entity \"{entity}\""))?;
+            let input = std::fs::File::open(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let limits = Limits {
+                max_bytes: 2 * 1024 * 1024 * 1024,
+                ..Limits::default()
+            };
+            let table = open_table(
+                Box::new(input),
+                &file.display().to_string(),
+                &entity,
+                limits,
+                &lang,
+            )?;
+            let v = Validator::new(&dict, ent, &encoder)
+                .with_lang(&lang)
+                .space_separated(odk);
+            match import_table(
+                &v,
+                table,
+                &ImportOptions {
+                    odk,
+                    ..ImportOptions::default()
+                },
+                &mut |_| true,
+            ) {
+                Ok(s) => println!("{}: {} rows, no problems.", file.display(), s.rows),
                 Err(IntakeError::Invalid(report)) => {
-                    println!("{}: {report}", file.display());
+                    println!("{}: {}", file.display(), report.render(&lang));
                     std::process::exit(1);
                 }
                 Err(e) => bail!("{e}"),

@@ -133,21 +133,6 @@ pub struct Summary {
     pub records_by_entity: HashMap<String, usize>,
 }
 
-fn entities_of(provider_type: &str) -> Vec<&'static str> {
-    match provider_type {
-        "POLICE" | "GENDARMERIE" => vec!["victim", "suspect"],
-        "BORDER" => vec![
-            "victim",
-            "suspect",
-            "smuggled_migrant",
-            "smuggling_incident",
-        ],
-        "PROSECUTION" | "COURT" => vec!["suspect", "cj_case", "person_case_link"],
-        "LABOUR" | "MINUSCA" => vec!["victim"],
-        _ => vec!["victim", "assistance", "smuggled_migrant"],
-    }
-}
-
 /// Registers the demo providers, their agreements, the reporting periods and one submission per
 /// provider and year; returns (provider, year) → submission id.
 pub async fn register(
@@ -168,7 +153,7 @@ pub async fn register(
             })
             .await?;
     }
-    for (i, (id, name, ptype, region)) in PROVIDERS.iter().enumerate() {
+    for (id, name, ptype, region) in PROVIDERS {
         let provider_type =
             ProviderType::parse(dict, ptype).map_err(|e| DemoError::Dictionary(e.to_string()))?;
         let pid = ProviderId::parse(id).map_err(|e| DemoError::Dictionary(e.to_string()))?;
@@ -190,7 +175,7 @@ pub async fn register(
         store
             .add_agreement(&Agreement {
                 provider_id: pid.clone(),
-                entities: entities_of(ptype).iter().map(|s| s.to_string()).collect(),
+                entities: dict.templates.get(*ptype).cloned().unwrap_or_default(),
                 level: level.into(),
                 valid_from: from,
                 valid_to: None,
@@ -201,7 +186,23 @@ pub async fn register(
             let sub = store
                 .create_submission(&pid, &year.to_string(), &dict.full_version(), "demo")
                 .await?;
-            // The last year is still being collected: some providers are late or were sent back.
+            subs.insert((id.to_string(), year), sub.id);
+        }
+    }
+    Ok(subs)
+}
+
+/// Moves the demo's submissions along the workflow once their records are in: every year is
+/// approved except the last, which is still being collected (some providers late or sent back).
+pub async fn finalize_submissions(
+    store: &Store,
+    subs: &HashMap<(String, i32), i64>,
+) -> Result<(), DemoError> {
+    for (i, (id, ..)) in PROVIDERS.iter().enumerate() {
+        for year in YEARS {
+            let Some(sub) = subs.get(&(id.to_string(), year)) else {
+                continue;
+            };
             let path: &[SubmissionStatus] = match (year == *YEARS.end(), i % 4) {
                 (false, _) | (true, 0) => {
                     &[SubmissionStatus::Submitted, SubmissionStatus::Approved]
@@ -212,13 +213,12 @@ pub async fn register(
             };
             for status in path {
                 store
-                    .set_submission_status(sub.id, *status, "demo", None)
+                    .set_submission_status(*sub, *status, "demo", None)
                     .await?;
             }
-            subs.insert((id.to_string(), year), sub.id);
         }
     }
-    Ok(subs)
+    Ok(())
 }
 
 /// Generates `person_records` person records (plus the cases, incidents, assistance and links
@@ -283,6 +283,7 @@ pub async fn run(
         summary.other_records += chunk.other_records;
         progress(summary.person_records);
     }
+    finalize_submissions(store, &subs).await?;
     store.set_setting("demo_seed", &seed.to_string()).await?;
     Ok(summary)
 }

@@ -25,6 +25,8 @@ type Map = BTreeMap<String, String>;
 #[serde(deny_unknown_fields)]
 struct RawHeaderFile {
     dictionary: RawHeader,
+    #[serde(default)]
+    templates: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -118,6 +120,8 @@ struct RawVariable {
 #[serde(deny_unknown_fields)]
 struct RawExtensionFile {
     extension: RawExtensionHeader,
+    #[serde(default)]
+    templates: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     code: Vec<Spanned<RawCode>>,
     #[serde(default)]
@@ -464,6 +468,23 @@ impl Dictionary {
             entity.variables.push(var);
         }
 
+        for (ptype, entities) in &raw.templates {
+            if self.templates.contains_key(ptype) {
+                ck.problems.push(src.problem(
+                    None,
+                    format!("templates of provider type \"{ptype}\""),
+                    "the base dictionary already defines them",
+                ));
+            }
+            self.templates.insert(ptype.clone(), entities.clone());
+        }
+        check_templates(
+            &src,
+            &mut ck.problems,
+            &raw.templates,
+            &self.codelists,
+            &self.entities,
+        );
         if !ck.problems.is_empty() {
             return Err(DictionaryError::Invalid(ck.problems));
         }
@@ -540,6 +561,7 @@ fn build_base(files: &[(String, String)]) -> Result<Dictionary, DictionaryError>
     let Some(header) = hsrc.parse::<RawHeaderFile>(&mut problems) else {
         return Err(DictionaryError::Invalid(problems));
     };
+    let header_file_templates = header.templates;
     let header = header.dictionary;
     for lang in &header.required_languages {
         if !header.languages.contains(lang) {
@@ -758,10 +780,14 @@ fn build_base(files: &[(String, String)]) -> Result<Dictionary, DictionaryError>
         entities.insert(id, Entity { rules, ..entity });
     }
 
+    let templates = header_file_templates;
+    check_templates(&hsrc, &mut ck.problems, &templates, &codelists, &entities);
+
     if !ck.problems.is_empty() {
         return Err(DictionaryError::Invalid(ck.problems));
     }
     Ok(Dictionary {
+        templates,
         id: header.id,
         version: header.version,
         languages: header.languages,
@@ -994,6 +1020,34 @@ fn check_rule(
                     matches!(ty(v), Some(VarType::Code { ref codelist }) if codelist == "country"),
                     "a country code",
                 );
+            }
+        }
+    }
+}
+
+fn check_templates(
+    src: &Source,
+    problems: &mut Vec<Problem>,
+    templates: &BTreeMap<String, Vec<String>>,
+    codelists: &BTreeMap<String, CodeList>,
+    entities: &BTreeMap<String, Entity>,
+) {
+    for (ptype, ents) in templates {
+        let item = format!("templates of provider type \"{ptype}\"");
+        let line = src.text.find(&format!("\n{ptype} =")).map(|o| o + 1);
+        if !codelists
+            .get("provider_type")
+            .is_some_and(|l| l.contains(ptype))
+        {
+            problems.push(src.problem(
+                line,
+                &item,
+                format!("\"{ptype}\" is not a code of the provider_type code list"),
+            ));
+        }
+        for e in ents {
+            if !entities.contains_key(e) {
+                problems.push(src.problem(line, &item, format!("there is no entity \"{e}\"")));
             }
         }
     }

@@ -277,6 +277,8 @@ pub struct Dictionary {
     pub codelists: BTreeMap<String, CodeList>,
     pub entities: BTreeMap<String, Entity>,
     pub extension: Option<ExtensionInfo>,
+    /// Provider type → entities its templates hold.
+    pub templates: BTreeMap<String, Vec<String>>,
     /// (code list, scheme) → pattern an international code must match, for open schemes such as
     /// ISO 3166-2 where the base dictionary cannot list every value.
     #[serde(skip)]

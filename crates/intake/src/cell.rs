@@ -6,6 +6,7 @@ use tessera_pseudonym::{Encoder, Identifiers};
 use time::Date;
 
 use crate::IntakeRecord;
+use crate::messages::msg;
 use crate::report::CellError;
 
 /// Checks the cells of one entity's records against the dictionary.
@@ -13,6 +14,9 @@ pub struct Validator<'d> {
     dict: &'d Dictionary,
     entity: &'d Entity,
     encoder: &'d dyn Encoder,
+    lang: String,
+    /// Multi-valued cells may also be separated by spaces (ODK/Kobo exports write codes that way).
+    space_separated: bool,
 }
 
 /// Parses a date typed as `YYYY-MM-DD` or day first as `DD/MM/YYYY` (or with `.` or `-`).
@@ -38,9 +42,7 @@ fn parse_bool(s: &str) -> Option<bool> {
         "1" | "true" | "yes" | "y" | "oui" | "o" | "vrai" | "sim" | "ano" | "tak" | "áno" => {
             Some(true)
         }
-        "0" | "false" | "no" | "n" | "non" | "faux" | "não" | "nao" | "ne" | "nie" | "nie " => {
-            Some(false)
-        }
+        "0" | "false" | "no" | "n" | "non" | "faux" | "não" | "nao" | "ne" | "nie" => Some(false),
         _ => None,
     }
 }
@@ -63,7 +65,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
 
 fn suggest(list: &CodeList, input: &str, lang: &str) -> Option<String> {
     let needle = input.trim().to_lowercase();
-    if needle.len() < 3 {
+    if needle.len() < 3 || needle.len() > 80 {
         return None;
     }
     let mut best: Option<(usize, String)> = None;
@@ -88,11 +90,37 @@ impl<'d> Validator<'d> {
             dict,
             entity,
             encoder,
+            lang: "en".into(),
+            space_separated: false,
         }
+    }
+
+    /// Messages and labels in `lang` (English where a message has no translation).
+    pub fn with_lang(mut self, lang: &str) -> Validator<'d> {
+        self.lang = lang.to_string();
+        self
+    }
+
+    /// Also split multi-valued cells on spaces, as ODK and Kobo write `select_multiple` answers.
+    pub fn space_separated(mut self, yes: bool) -> Validator<'d> {
+        self.space_separated = yes;
+        self
+    }
+
+    pub fn lang(&self) -> &str {
+        &self.lang
     }
 
     pub fn entity(&self) -> &Entity {
         self.entity
+    }
+
+    pub fn dictionary(&self) -> &Dictionary {
+        self.dict
+    }
+
+    pub(crate) fn m(&self, key: &str, args: &[(&str, &str)]) -> String {
+        msg(&self.lang, key, args)
     }
 
     fn cell(
@@ -103,120 +131,109 @@ impl<'d> Validator<'d> {
         column: &str,
         errors: &mut Vec<CellError>,
     ) -> Option<Value> {
-        let err = |rule: &str, message: String, suggestion: Option<String>| CellError {
-            row,
-            column: column.to_string(),
-            value: raw.to_string(),
-            rule: rule.to_string(),
-            message,
-            suggestion,
+        let mut fail = |rule: &str, message: String, suggestion: Option<String>| {
+            errors.push(CellError {
+                suggestion,
+                ..CellError::new(row, column, raw, rule, message)
+            });
+            None
         };
         let s = raw.trim();
         let value = match &var.var_type {
             VarType::Text { max_length } => {
                 if s.chars().count() > *max_length {
-                    errors.push(err(
+                    return fail(
                         "length",
-                        format!("text longer than {max_length} characters"),
+                        self.m("cell-length", &[("max", &max_length.to_string())]),
                         None,
-                    ));
-                    return None;
+                    );
                 }
                 if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-                    errors.push(err("text", "text holds control characters".into(), None));
-                    return None;
+                    return fail("text", self.m("cell-control", &[]), None);
                 }
                 Value::String(s.to_string())
             }
             VarType::Integer { min, max } => match s.parse::<i64>() {
                 Ok(n) if (*min..=*max).contains(&n) => Value::from(n),
                 Ok(n) => {
-                    errors.push(err(
+                    return fail(
                         "range",
-                        format!("{n} is outside the allowed range {min}–{max}"),
+                        self.m(
+                            "cell-range",
+                            &[
+                                ("value", &n.to_string()),
+                                ("min", &min.to_string()),
+                                ("max", &max.to_string()),
+                            ],
+                        ),
                         None,
-                    ));
-                    return None;
+                    );
                 }
-                Err(_) => {
-                    errors.push(err("integer", "not a whole number".into(), None));
-                    return None;
-                }
+                Err(_) => return fail("integer", self.m("cell-integer", &[]), None),
             },
             VarType::Decimal { min, max } => match s.replace(',', ".").parse::<f64>() {
                 Ok(n) if n.is_finite() && (*min..=*max).contains(&n) => Value::from(n),
                 _ => {
-                    errors.push(err(
+                    return fail(
                         "decimal",
-                        format!("not a number between {min} and {max}"),
+                        self.m(
+                            "cell-decimal",
+                            &[("min", &min.to_string()), ("max", &max.to_string())],
+                        ),
                         None,
-                    ));
-                    return None;
+                    );
                 }
             },
             VarType::Boolean => match parse_bool(s) {
                 Some(b) => Value::Bool(b),
-                None => {
-                    errors.push(err(
-                        "boolean",
-                        "expected yes or no (oui/non, 1/0, true/false)".into(),
-                        None,
-                    ));
-                    return None;
-                }
+                None => return fail("boolean", self.m("cell-boolean", &[]), None),
             },
             VarType::Date => match parse_date(s) {
                 Some(d) => Value::String(d.to_string()),
-                None => {
-                    errors.push(err(
-                        "date",
-                        "not a date: write YYYY-MM-DD or DD/MM/YYYY".into(),
-                        None,
-                    ));
-                    return None;
-                }
+                None => return fail("date", self.m("cell-date", &[]), None),
             },
             VarType::Year { min, max } => match s.parse::<i64>() {
                 Ok(y) if (*min..=*max).contains(&y) => Value::from(y),
                 _ => {
-                    errors.push(err(
+                    return fail(
                         "year",
-                        format!("not a year between {min} and {max}"),
+                        self.m(
+                            "cell-year",
+                            &[("min", &min.to_string()), ("max", &max.to_string())],
+                        ),
                         None,
-                    ));
-                    return None;
+                    );
                 }
             },
             VarType::Code { codelist } | VarType::Codes { codelist } => {
                 let list = self.dict.codelist(codelist)?;
                 let multi = matches!(var.var_type, VarType::Codes { .. });
-                let parts: Vec<&str> = if multi {
-                    s.split([';', '|', ','])
+                let parts: Vec<&str> = if !multi {
+                    vec![s]
+                } else if self.space_separated {
+                    s.split([';', '|', ',', ' '])
                         .map(str::trim)
                         .filter(|p| !p.is_empty())
                         .collect()
                 } else {
-                    vec![s]
+                    s.split([';', '|', ','])
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .collect()
                 };
                 let mut codes = Vec::new();
                 for p in parts {
                     match list.resolve(p) {
-                        Some(c) => {
-                            if !codes.contains(&c) {
-                                codes.push(c);
-                            }
-                        }
+                        Some(c) if !codes.contains(&c) => codes.push(c),
+                        Some(_) => {}
                         None => {
+                            let message = self.m(
+                                "cell-code",
+                                &[("value", p), ("list", list.label.get(&self.lang))],
+                            );
                             errors.push(CellError {
-                                value: p.to_string(),
-                                ..err(
-                                    "code",
-                                    format!(
-                                        "\"{p}\" is not a code or label of the list \"{}\"",
-                                        list.label.get("en")
-                                    ),
-                                    suggest(list, p, "en"),
-                                )
+                                suggestion: suggest(list, p, &self.lang),
+                                ..CellError::new(row, column, p, "code", message)
                             });
                             return None;
                         }
@@ -285,49 +302,43 @@ impl<'d> Validator<'d> {
                     .iter()
                     .any(|e| e.column == column_of(&var.code))
             {
-                errors.push(CellError {
+                let message = self.m("cell-required", &[("label", var.label.get(&self.lang))]);
+                errors.push(CellError::new(
                     row,
-                    column: column_of(&var.code),
-                    value: String::new(),
-                    rule: "required".into(),
-                    message: format!("{} is required", var.label.get("en")),
-                    suggestion: None,
-                });
+                    column_of(&var.code),
+                    "",
+                    "required",
+                    message,
+                ));
             }
         }
         if let Some(raw) = ids.birth_date
             && tessera_pseudonym::BirthDate::parse(raw).is_none()
         {
-            errors.push(CellError {
+            // The value is identifying: the report names the cell but never repeats it.
+            errors.push(CellError::new(
                 row,
-                column: column_of("birth_date"),
-                value: raw.to_string(),
-                rule: "birth_date".into(),
-                message: "not a date of birth: write YYYY-MM-DD, YYYY-MM, YYYY or DD/MM/YYYY"
-                    .into(),
-                suggestion: None,
-            });
+                column_of("birth_date"),
+                "",
+                "birth_date",
+                self.m("cell-birth-date", &[]),
+            ));
         }
         if errors.len() == before {
             for rule in &self.entity.rules {
-                if let Some((vars, message)) = check_rule(rule, &data) {
-                    errors.push(CellError {
-                        row,
-                        column: vars
-                            .iter()
-                            .map(|v| column_of(v))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        value: vars
-                            .iter()
-                            .filter_map(|v| data.get(*v))
-                            .map(|v| v.to_string().trim_matches('"').to_string())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        rule: rule_name(rule).into(),
-                        message,
-                        suggestion: None,
-                    });
+                if let Some((vars, message)) = self.check_rule(rule, &data) {
+                    let value = vars
+                        .iter()
+                        .filter_map(|v| data.get(*v))
+                        .map(|v| v.to_string().trim_matches('"').to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let column = vars
+                        .iter()
+                        .map(|v| column_of(v))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    errors.push(CellError::new(row, column, value, rule_name(rule), message));
                 }
             }
         }
@@ -365,6 +376,100 @@ impl<'d> Validator<'d> {
             source_row: row,
         })
     }
+
+    /// A broken cross-field rule: the variables involved and a message.
+    fn check_rule<'r>(
+        &self,
+        rule: &'r Rule,
+        data: &Map<String, Value>,
+    ) -> Option<(Vec<&'r str>, String)> {
+        match rule {
+            Rule::DateOrder { earlier, later } => {
+                let (a, b) = (text(data, earlier)?, text(data, later)?);
+                (a > b).then(|| {
+                    (
+                        vec![earlier.as_str(), later.as_str()],
+                        self.m(
+                            "rule-date-order",
+                            &[("earlier", earlier), ("a", a), ("later", later), ("b", b)],
+                        ),
+                    )
+                })
+            }
+            Rule::Requires {
+                when,
+                if_in,
+                then,
+                then_in,
+            } => {
+                if !has_code(data, when, if_in) || has_code(data, then, then_in) {
+                    return None;
+                }
+                let or = if self.lang == "fr" { " ou " } else { " or " };
+                let cond = if if_in.is_empty() {
+                    self.m("cond-given", &[("var", when)])
+                } else {
+                    self.m("cond-in", &[("var", when), ("codes", &if_in.join(or))])
+                };
+                let need = if then_in.is_empty() {
+                    self.m("need-given", &[("var", then)])
+                } else {
+                    self.m("need-in", &[("var", then), ("codes", &then_in.join(or))])
+                };
+                Some((
+                    vec![when.as_str(), then.as_str()],
+                    self.m("rule-requires", &[("cond", &cond), ("need", &need)]),
+                ))
+            }
+            Rule::AgeBirthYear {
+                age,
+                birth_year,
+                at,
+            } => {
+                let (a, y) = (data.get(age)?.as_i64()?, data.get(birth_year)?.as_i64()?);
+                let year: i64 = text(data, at)?.get(..4)?.parse().ok()?;
+                let implied = year - y;
+                ((implied - a).abs() > 1).then(|| {
+                    let args = [
+                        ("age", a.to_string()),
+                        ("year", y.to_string()),
+                        ("implied", implied.to_string()),
+                        ("at", year.to_string()),
+                    ];
+                    let args: Vec<(&str, &str)> =
+                        args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    (
+                        vec![age.as_str(), birth_year.as_str()],
+                        self.m("rule-age", &args),
+                    )
+                })
+            }
+            Rule::CrossBorder { flag, from, to } => {
+                let cross = data.get(flag)?.as_bool()?;
+                let (a, b) = (text(data, from)?, text(data, to)?);
+                let vars = vec![flag.as_str(), from.as_str(), to.as_str()];
+                if cross && a == b {
+                    Some((
+                        vars,
+                        self.m(
+                            "rule-cross-border-same",
+                            &[("from", from), ("to", to), ("country", a)],
+                        ),
+                    ))
+                } else if !cross && a != b {
+                    Some((
+                        vars,
+                        self.m(
+                            "rule-cross-border-diff",
+                            &[("from", from), ("a", a), ("to", to), ("b", b)],
+                        ),
+                    ))
+                } else {
+                    None
+                }
+            }
+        }
+    }
 }
 
 fn rule_name(rule: &Rule) -> &'static str {
@@ -389,78 +494,5 @@ fn has_code(data: &Map<String, Value>, var: &str, codes: &[String]) -> bool {
             .iter()
             .any(|v| v.as_str().is_some_and(|s| codes.iter().any(|c| c == s))),
         Some(_) => false,
-    }
-}
-
-/// A broken cross-field rule: the variables involved and a message.
-fn check_rule<'r>(rule: &'r Rule, data: &Map<String, Value>) -> Option<(Vec<&'r str>, String)> {
-    match rule {
-        Rule::DateOrder { earlier, later } => {
-            let (a, b) = (text(data, earlier)?, text(data, later)?);
-            (a > b).then(|| {
-                (
-                    vec![earlier.as_str(), later.as_str()],
-                    format!("{earlier} ({a}) is after {later} ({b})"),
-                )
-            })
-        }
-        Rule::Requires {
-            when,
-            if_in,
-            then,
-            then_in,
-        } => {
-            if !has_code(data, when, if_in) || has_code(data, then, then_in) {
-                return None;
-            }
-            let cond = if if_in.is_empty() {
-                format!("{when} is given")
-            } else {
-                format!("{when} is {}", if_in.join(" or "))
-            };
-            let need = if then_in.is_empty() {
-                format!("{then} is required")
-            } else {
-                format!("{then} must be {}", then_in.join(" or "))
-            };
-            Some((
-                vec![when.as_str(), then.as_str()],
-                format!("when {cond}, {need}"),
-            ))
-        }
-        Rule::AgeBirthYear {
-            age,
-            birth_year,
-            at,
-        } => {
-            let (a, y) = (data.get(age)?.as_i64()?, data.get(birth_year)?.as_i64()?);
-            let year: i64 = text(data, at)?.get(..4)?.parse().ok()?;
-            let implied = year - y;
-            ((implied - a).abs() > 1).then(|| {
-                (
-                    vec![age.as_str(), birth_year.as_str()],
-                    format!(
-                        "age {a} does not agree with year of birth {y} (age {implied} in {year})"
-                    ),
-                )
-            })
-        }
-        Rule::CrossBorder { flag, from, to } => {
-            let cross = data.get(flag)?.as_bool()?;
-            let (a, b) = (text(data, from)?, text(data, to)?);
-            if cross && a == b {
-                Some((
-                    vec![flag.as_str(), from.as_str(), to.as_str()],
-                    format!("marked cross-border, but {from} and {to} are both {a}"),
-                ))
-            } else if !cross && a != b {
-                Some((
-                    vec![flag.as_str(), from.as_str(), to.as_str()],
-                    format!("marked domestic, but {from} is {a} and {to} is {b}"),
-                ))
-            } else {
-                None
-            }
-        }
     }
 }

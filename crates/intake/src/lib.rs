@@ -1,20 +1,35 @@
 //! Reading what providers send and checking every cell against the dictionary.
 //!
-//! The output is a [`Batch`] of [`IntakeRecord`]s holding only typed, coded values and the
-//! pseudonyms of identifying fields — clear names never leave this crate — or a [`Report`] listing
-//! every problem with its row, column, value, rule and a suggestion where one is obvious. A batch
-//! with any error is refused whole: the caller stores all of it or none of it.
+//! Files — CSV in any common delimiter and encoding, XLSX, ODK/Kobo exports — are read as a
+//! [`Table`], then [`import_table`] validates every cell and every cross-field rule, streaming clean
+//! records in chunks. The records hold only typed, coded values and the pseudonyms of identifying
+//! fields — clear names never leave this crate. Any problem yields a [`Report`] (row, column,
+//! value, rule, message in the user's language, suggestion) and the caller stores nothing.
+//!
+//! [`template`] generates what providers fill in: XLSX and CSV templates per provider type and
+//! an XLSForm for ODK Collect / KoboToolbox.
 
 mod cell;
-mod csv_reader;
+mod import;
+mod messages;
 mod report;
+mod table;
+pub mod template;
+mod xlsx;
 
 pub use cell::{Validator, parse_date};
-pub use csv_reader::{read_csv, read_csv_path};
+pub use import::{ImportOptions, ImportSummary, import_table};
+pub use messages::{MESSAGE_LANGUAGES, msg};
 pub use report::{CellError, IntakeError, Report};
+pub use table::{FileKind, Limits, Table, TableRow, TemplateMeta, open_table, sniff};
+pub use xlsx::META_SHEET;
+
+use std::io::Read;
+use std::path::Path;
 
 use serde_json::{Map, Value};
-use tessera_pseudonym::Pseudonyms;
+use tessera_dictionary::Dictionary;
+use tessera_pseudonym::{Encoder, Pseudonyms};
 
 /// One validated record, ready to store: typed values keyed by variable code, and pseudonyms.
 #[derive(Debug, Clone)]
@@ -29,12 +44,75 @@ pub struct IntakeRecord {
     pub source_row: usize,
 }
 
-/// A whole file of one entity, validated.
+/// A whole file of one entity, validated and held in memory (for small files and tests; large
+/// imports stream through [`import_table`]).
 #[derive(Debug, Clone)]
 pub struct Batch {
     pub entity: String,
     pub dictionary_version: String,
     pub records: Vec<IntakeRecord>,
+}
+
+/// Reads and validates a whole file (CSV or XLSX) of one entity into memory.
+pub fn read_file(
+    dict: &Dictionary,
+    entity_id: &str,
+    encoder: &dyn Encoder,
+    input: impl Read + Send,
+    name: &str,
+    opts: &ImportOptions,
+    lang: &str,
+) -> Result<Batch, IntakeError> {
+    let entity = dict
+        .entity(entity_id)
+        .ok_or_else(|| IntakeError::UnknownEntity(entity_id.to_string()))?;
+    let table = open_table(Box::new(input), name, entity_id, Limits::default(), lang)?;
+    let v = Validator::new(dict, entity, encoder)
+        .with_lang(lang)
+        .space_separated(opts.odk);
+    let mut records = Vec::new();
+    import_table(&v, table, opts, &mut |chunk| {
+        records.extend(chunk);
+        true
+    })?;
+    Ok(Batch {
+        entity: entity_id.to_string(),
+        dictionary_version: dict.full_version(),
+        records,
+    })
+}
+
+/// [`read_file`] for a CSV or XLSX given as bytes, with English messages.
+pub fn read_csv(
+    dict: &Dictionary,
+    entity_id: &str,
+    encoder: &dyn Encoder,
+    input: impl Read + Send,
+    name: &str,
+) -> Result<Batch, IntakeError> {
+    read_file(
+        dict,
+        entity_id,
+        encoder,
+        input,
+        name,
+        &ImportOptions::default(),
+        "en",
+    )
+}
+
+/// [`read_csv`] on a file path.
+pub fn read_csv_path(
+    dict: &Dictionary,
+    entity_id: &str,
+    encoder: &dyn Encoder,
+    path: &Path,
+) -> Result<Batch, IntakeError> {
+    let file = std::fs::File::open(path).map_err(|e| IntakeError::Unreadable {
+        file: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    read_csv(dict, entity_id, encoder, file, &path.display().to_string())
 }
 
 /// Neutralises spreadsheet formula injection when a stored text goes out to CSV or XLSX:

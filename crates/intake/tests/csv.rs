@@ -124,11 +124,14 @@ fn cross_field_rules_and_cj_requirements_hold() {
 #[test]
 fn bad_files_are_refused_with_a_clear_reason() {
     let (d, e) = setup();
-    let latin1 = b"provider_ref,offence\nC-1,Traite des personnes \xe0\n";
+    let latin1 = b"provider_ref,offence,stage,investigation_date\nC-1,Traite des personnes \xe0,INVESTIGATION,2024-01-01\n";
     let err = read_csv(&d, "cj_case", &e, &latin1[..], "l.csv")
         .unwrap_err()
         .to_string();
-    assert!(err.contains("line 2 is not UTF-8"), "{err}");
+    assert!(
+        err.contains("row 2") && err.contains("not UTF-8 text"),
+        "{err}"
+    );
     let err = read_csv(
         &d,
         "cj_case",
@@ -157,7 +160,7 @@ fn bad_files_are_refused_with_a_clear_reason() {
     assert!(
         r.errors
             .iter()
-            .any(|x| x.message.contains("required column \"offence\" is missing"))
+            .any(|x| x.message.contains("required column “offence” is missing"))
     );
     assert!(matches!(
         read_csv(&d, "nope", &e, "a\n".as_bytes(), "x.csv"),

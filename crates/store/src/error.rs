@@ -19,4 +19,6 @@ pub enum StoreError {
     Forbidden(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error(transparent)]
+    Intake(#[from] tessera_intake::IntakeError),
 }

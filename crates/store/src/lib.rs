@@ -12,6 +12,7 @@
 mod accounts;
 mod audit;
 mod error;
+mod import;
 mod migrate;
 mod records;
 mod registry;
@@ -26,8 +27,11 @@ use sqlx::{PgPool, SqlitePool};
 pub use accounts::{User, hash_password, verify_password};
 pub use audit::{AuditEntry, AuditVerdict};
 pub use error::StoreError;
-pub use records::{Access, InsertOutcome, PseudonymRow, StoredRecord};
-pub use registry::{Agreement, Period, Provider, ProviderSummary, Submission, SubmissionStatus};
+pub use import::{ImportRequest, ImportResult, ImportSource};
+pub use records::{Access, InsertOutcome, PseudonymRow, RecordWriter, StoredRecord};
+pub use registry::{
+    Agreement, Period, Provider, ProviderSummary, Submission, SubmissionStatus, Timeliness,
+};
 
 /// The engine behind a [`Store`].
 #[derive(Clone)]

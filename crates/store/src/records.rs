@@ -8,7 +8,54 @@ use tessera_intake::IntakeRecord;
 use time::OffsetDateTime;
 
 use crate::accounts::User;
+use crate::registry::SubmissionStatus;
 use crate::{BeginWrite, Store, StoreError, on_pool};
+
+/// Writes one statement's worth of records inside a transaction: first copies the versions about
+/// to be replaced into the history, then upserts. Returns how many were updates.
+macro_rules! write_chunk {
+    ($tx:expr, $chunk:expr, $provider:expr, $entity:expr, $version:expr, $submission:expr, $now:expr) => {{
+        let mut hist = sqlx::QueryBuilder::new(
+            "INSERT INTO record_history (record_id, version, submission_id, data, replaced_at) SELECT id, version, submission_id, data, ",
+        );
+        hist.push_bind($now)
+            .push(" FROM records WHERE provider_id = ")
+            .push_bind($provider)
+            .push(" AND entity = ")
+            .push_bind($entity)
+            .push(" AND provider_ref IN (");
+        let mut sep = hist.separated(", ");
+        for r in $chunk {
+            sep.push_bind(r.provider_ref.as_str());
+        }
+        hist.push(")");
+        let updated = hist.build().execute(&mut **$tx).await?.rows_affected();
+        let mut ins = sqlx::QueryBuilder::new(
+            "INSERT INTO records (provider_id, entity, provider_ref, submission_id, dictionary_version, version, data, birth_year, clk, pkeys, updated_at) ",
+        );
+        ins.push_values($chunk, |mut b, r| {
+            let p = r.pseudonyms.as_ref();
+            b.push_bind($provider)
+                .push_bind($entity)
+                .push_bind(r.provider_ref.as_str())
+                .push_bind($submission)
+                .push_bind($version)
+                .push_bind(1i64)
+                .push_bind(Json(&r.data))
+                .push_bind(r.data.get("birth_year").and_then(Value::as_i64))
+                .push_bind(p.map(|p| p.clk_bytes()))
+                .push_bind(p.map(|p| p.keys_bytes()))
+                .push_bind($now);
+        });
+        ins.push(
+            " ON CONFLICT (provider_id, entity, provider_ref) DO UPDATE SET version = records.version + 1, data = excluded.data,
+              submission_id = excluded.submission_id, dictionary_version = excluded.dictionary_version, birth_year = excluded.birth_year,
+              clk = excluded.clk, pkeys = excluded.pkeys, updated_at = excluded.updated_at",
+        );
+        ins.build().execute(&mut **$tx).await?;
+        updated
+    }};
+}
 
 /// Rows per INSERT statement: 12 parameters each stays well under SQLite's 32,766 and
 /// PostgreSQL's 65,535 bind limits.
@@ -107,60 +154,56 @@ impl Store {
         submission_id: Option<i64>,
         records: &[IntakeRecord],
     ) -> Result<InsertOutcome, StoreError> {
-        if records.is_empty() {
-            return Ok(InsertOutcome::default());
-        }
-        let now = OffsetDateTime::now_utc();
-        let mut outcome = InsertOutcome::default();
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            for chunk in records.chunks(ROWS_PER_STATEMENT) {
-                let mut hist = sqlx::QueryBuilder::new(
-                    "INSERT INTO record_history (record_id, version, submission_id, data, replaced_at) SELECT id, version, submission_id, data, ",
-                );
-                hist.push_bind(now)
-                    .push(" FROM records WHERE provider_id = ")
-                    .push_bind(provider.as_str())
-                    .push(" AND entity = ")
-                    .push_bind(entity)
-                    .push(" AND provider_ref IN (");
-                let mut sep = hist.separated(", ");
-                for r in chunk {
-                    sep.push_bind(r.provider_ref.as_str());
-                }
-                hist.push(")");
-                let updated = hist.build().execute(&mut *tx).await?.rows_affected();
+        let mut w = self
+            .record_writer(provider, entity, dictionary_version, submission_id)
+            .await?;
+        w.write(records).await?;
+        w.commit().await
+    }
 
-                let mut ins = sqlx::QueryBuilder::new(
-                    "INSERT INTO records (provider_id, entity, provider_ref, submission_id, dictionary_version, version, data, birth_year, clk, pkeys, updated_at) ",
-                );
-                ins.push_values(chunk, |mut b, r| {
-                    let p = r.pseudonyms.as_ref();
-                    b.push_bind(provider.as_str())
-                        .push_bind(entity)
-                        .push_bind(r.provider_ref.as_str())
-                        .push_bind(submission_id)
-                        .push_bind(dictionary_version)
-                        .push_bind(1i64)
-                        .push_bind(Json(&r.data))
-                        .push_bind(r.data.get("birth_year").and_then(Value::as_i64))
-                        .push_bind(p.map(|p| p.clk_bytes()))
-                        .push_bind(p.map(|p| p.keys_bytes()))
-                        .push_bind(now);
-                });
-                ins.push(
-                    " ON CONFLICT (provider_id, entity, provider_ref) DO UPDATE SET version = records.version + 1, data = excluded.data,
-                      submission_id = excluded.submission_id, dictionary_version = excluded.dictionary_version, birth_year = excluded.birth_year,
-                      clk = excluded.clk, pkeys = excluded.pkeys, updated_at = excluded.updated_at",
-                );
-                ins.build().execute(&mut *tx).await?;
-                outcome.updated += updated;
-                outcome.inserted += chunk.len() as u64 - updated;
+    /// Opens one transaction into which a large file can be streamed chunk by chunk and then
+    /// committed, or rolled back if validation found a problem late in the file. When a
+    /// submission is given it must be open (draft or returned): an approved submission is locked.
+    pub async fn record_writer(
+        &self,
+        provider: &ProviderId,
+        entity: &str,
+        dictionary_version: &str,
+        submission_id: Option<i64>,
+    ) -> Result<RecordWriter, StoreError> {
+        if let Some(id) = submission_id {
+            let sub = self
+                .submission(id)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("submission {id}")))?;
+            if sub.provider_id != provider.as_str() {
+                return Err(StoreError::Forbidden(format!(
+                    "submission {id} belongs to another provider"
+                )));
             }
-            tx.commit().await?;
-            Ok::<(), StoreError>(())
-        })?;
-        Ok(outcome)
+            if !matches!(
+                sub.status,
+                SubmissionStatus::Draft | SubmissionStatus::Returned
+            ) {
+                return Err(StoreError::Conflict(format!(
+                    "submission {id} is {}: it is locked; corrections go into a new version",
+                    sub.status.as_str()
+                )));
+            }
+        }
+        let tx = match &self.engine {
+            crate::Engine::Sqlite(pool) => Tx::Sqlite(pool.begin_write().await?),
+            crate::Engine::Postgres(pool) => Tx::Postgres(pool.begin_write().await?),
+        };
+        Ok(RecordWriter {
+            tx,
+            provider: provider.clone(),
+            entity: entity.to_string(),
+            dictionary_version: dictionary_version.to_string(),
+            submission_id,
+            now: OffsetDateTime::now_utc(),
+            outcome: InsertOutcome::default(),
+        })
     }
 
     /// Records of an entity the caller may see, in id order after `after_id` (keyset paging).
@@ -240,5 +283,69 @@ impl Store {
             .bind(entity).bind(access.provider_filter()).fetch_all(pool).await
         })?;
         Ok(rows)
+    }
+}
+
+enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// A write transaction for one provider's records of one entity. Dropping it without
+/// [`RecordWriter::commit`] rolls everything back.
+pub struct RecordWriter {
+    tx: Tx,
+    provider: ProviderId,
+    entity: String,
+    dictionary_version: String,
+    submission_id: Option<i64>,
+    now: OffsetDateTime,
+    outcome: InsertOutcome,
+}
+
+impl RecordWriter {
+    /// Writes records (in statements of a few hundred rows); nothing is visible before commit.
+    pub async fn write(&mut self, records: &[IntakeRecord]) -> Result<(), StoreError> {
+        let (provider, entity, version, submission_id, now) = (
+            self.provider.as_str(),
+            self.entity.as_str(),
+            self.dictionary_version.as_str(),
+            self.submission_id,
+            self.now,
+        );
+        for chunk in records.chunks(ROWS_PER_STATEMENT) {
+            let updated = match &mut self.tx {
+                Tx::Sqlite(tx) => {
+                    write_chunk!(tx, chunk, provider, entity, version, submission_id, now)
+                }
+                Tx::Postgres(tx) => {
+                    write_chunk!(tx, chunk, provider, entity, version, submission_id, now)
+                }
+            };
+            self.outcome.updated += updated;
+            self.outcome.inserted += chunk.len() as u64 - updated;
+        }
+        Ok(())
+    }
+
+    /// What has been written so far.
+    pub fn outcome(&self) -> InsertOutcome {
+        self.outcome
+    }
+
+    pub async fn commit(self) -> Result<InsertOutcome, StoreError> {
+        match self.tx {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(self.outcome)
+    }
+
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self.tx {
+            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
     }
 }

@@ -97,6 +97,20 @@ pub struct Submission {
     pub submitted_at: Option<OffsetDateTime>,
 }
 
+/// Whether a provider sent its data for a period on time: the data-quality dashboard's input.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Timeliness {
+    pub provider_id: String,
+    pub period_id: String,
+    pub due_on: Date,
+    /// Status of the latest version; `None` when nothing was started.
+    pub status: Option<SubmissionStatus>,
+    /// When the latest version was (last) submitted.
+    pub submitted_at: Option<OffsetDateTime>,
+    /// Days after the due date it was submitted (negative: early); `None` if not submitted.
+    pub days_late: Option<i64>,
+}
+
 /// What the public front page shows of a provider: who it is and how many records it holds.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ProviderSummary {
@@ -344,6 +358,96 @@ impl Store {
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })
+    }
+
+    /// The submission a provider is working on for a period: its open (draft or returned) latest
+    /// version, or a new draft version when there is none or the latest was submitted or approved.
+    pub async fn open_submission(
+        &self,
+        provider: &ProviderId,
+        period: &str,
+        dictionary_version: &str,
+        actor: &str,
+    ) -> Result<Submission, StoreError> {
+        let latest: Option<(i64,)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT id FROM submissions WHERE provider_id = $1 AND period_id = $2 ORDER BY version DESC LIMIT 1")
+            .bind(provider.as_str()).bind(period).fetch_optional(pool).await
+        })?;
+        if let Some((id,)) = latest
+            && let Some(sub) = self.submission(id).await?
+            && matches!(
+                sub.status,
+                SubmissionStatus::Draft | SubmissionStatus::Returned
+            )
+        {
+            return Ok(sub);
+        }
+        if !self.periods().await?.iter().any(|p| p.id == period) {
+            return Err(StoreError::NotFound(format!("reporting period {period}")));
+        }
+        self.create_submission(provider, period, dictionary_version, actor)
+            .await
+    }
+
+    /// Submissions of a provider (all providers with `None`), newest first.
+    pub async fn submissions(
+        &self,
+        provider: Option<&ProviderId>,
+    ) -> Result<Vec<Submission>, StoreError> {
+        let rows: Vec<SubmissionRow> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT id, provider_id, period_id, version, status, dictionary_version, submitted_at FROM submissions WHERE ($1 IS NULL OR provider_id = $1) ORDER BY period_id DESC, provider_id, version DESC")
+            .bind(provider.map(ProviderId::as_str)).fetch_all(pool).await
+        })?;
+        rows.into_iter()
+            .map(
+                |(
+                    id,
+                    provider_id,
+                    period_id,
+                    version,
+                    status,
+                    dictionary_version,
+                    submitted_at,
+                )| {
+                    Ok(Submission {
+                        id,
+                        provider_id,
+                        period_id,
+                        version,
+                        status: SubmissionStatus::parse(&status)?,
+                        dictionary_version,
+                        submitted_at,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// For every provider and period: the latest submission's status and how late it came.
+    pub async fn timeliness(&self) -> Result<Vec<Timeliness>, StoreError> {
+        let providers = self.providers().await?;
+        let periods = self.periods().await?;
+        let subs = self.submissions(None).await?;
+        let mut out = Vec::new();
+        for period in &periods {
+            for p in &providers {
+                let latest = subs
+                    .iter()
+                    .filter(|s| s.provider_id == p.id.as_str() && s.period_id == period.id)
+                    .max_by_key(|s| s.version);
+                let submitted_at = latest.and_then(|s| s.submitted_at);
+                let days_late = submitted_at.map(|at| (at.date() - period.due_on).whole_days());
+                out.push(Timeliness {
+                    provider_id: p.id.to_string(),
+                    period_id: period.id.clone(),
+                    due_on: period.due_on,
+                    status: latest.map(|s| s.status),
+                    submitted_at,
+                    days_late,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Every provider with its record counts per entity: aggregates only, no case data.

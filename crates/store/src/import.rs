@@ -1,0 +1,141 @@
+//! A provider file into the store, all or nothing: the file is read and validated on a blocking
+//! thread and streamed in chunks into one transaction, which commits only if the whole file was
+//! clean. Memory stays flat whatever the file's size.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tessera_dictionary::{Dictionary, ProviderId};
+use tessera_intake::{
+    ImportOptions, IntakeError, IntakeRecord, Limits, Report, Validator, import_table, open_table,
+};
+use tessera_pseudonym::Encoder;
+
+use crate::{InsertOutcome, Store, StoreError};
+
+/// Where the file comes from.
+pub enum ImportSource {
+    Path(PathBuf),
+    Bytes(Vec<u8>),
+}
+
+/// What to import and how.
+pub struct ImportRequest {
+    pub provider: ProviderId,
+    pub entity: String,
+    pub submission_id: Option<i64>,
+    pub options: ImportOptions,
+    pub limits: Limits,
+    /// Language of the report.
+    pub lang: String,
+    /// The file's name, for messages.
+    pub name: String,
+}
+
+/// The result of an import.
+#[derive(Debug)]
+pub enum ImportResult {
+    Stored {
+        rows: usize,
+        outcome: InsertOutcome,
+    },
+    /// Nothing was stored; the report says why, cell by cell.
+    Refused(Report),
+}
+
+impl Store {
+    /// Imports a file. A file-level problem (unreadable, too large, wrong template) is an
+    /// `Err(StoreError::Intake(..))`; cell-level problems are an `Ok(ImportResult::Refused(..))`.
+    pub async fn import_file(
+        &self,
+        dict: Arc<Dictionary>,
+        encoder: Arc<dyn Encoder>,
+        req: ImportRequest,
+        source: ImportSource,
+    ) -> Result<ImportResult, StoreError> {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<IntakeRecord>>(2);
+        let version = dict.full_version();
+        let entity_id = req.entity.clone();
+        let (name, lang, limits, options) = (
+            req.name.clone(),
+            req.lang.clone(),
+            req.limits,
+            req.options.clone(),
+        );
+        let reader = tokio::task::spawn_blocking(move || -> Result<usize, IntakeError> {
+            let entity = dict
+                .entity(&entity_id)
+                .ok_or_else(|| IntakeError::UnknownEntity(entity_id.clone()))?;
+            let input: Box<dyn Read + Send> = match source {
+                ImportSource::Path(p) => {
+                    Box::new(
+                        std::fs::File::open(&p).map_err(|e| IntakeError::Unreadable {
+                            file: p.display().to_string(),
+                            message: e.to_string(),
+                        })?,
+                    )
+                }
+                ImportSource::Bytes(b) => Box::new(std::io::Cursor::new(b)),
+            };
+            let table = open_table(input, &name, &entity_id, limits, &lang)?;
+            let v = Validator::new(&dict, entity, encoder.as_ref())
+                .with_lang(&lang)
+                .space_separated(options.odk);
+            let summary = import_table(&v, table, &options, &mut |chunk| {
+                tx.blocking_send(chunk).is_ok()
+            })?;
+            Ok(summary.rows)
+        });
+        let mut writer = None;
+        let mut write_error = None;
+        while let Some(chunk) = rx.recv().await {
+            if writer.is_none() {
+                match self
+                    .record_writer(&req.provider, &req.entity, &version, req.submission_id)
+                    .await
+                {
+                    Ok(w) => writer = Some(w),
+                    Err(e) => {
+                        write_error = Some(e);
+                        break;
+                    }
+                }
+            }
+            if let Some(w) = writer.as_mut()
+                && let Err(e) = w.write(&chunk).await
+            {
+                write_error = Some(e);
+                break;
+            }
+        }
+        drop(rx);
+        let read = reader
+            .await
+            .map_err(|e| StoreError::Invalid(format!("the import stopped: {e}")))?;
+        if let Some(e) = write_error {
+            if let Some(w) = writer {
+                w.rollback().await?;
+            }
+            return Err(e);
+        }
+        match read {
+            Ok(rows) => {
+                let outcome = match writer {
+                    Some(w) => w.commit().await?,
+                    None => InsertOutcome::default(),
+                };
+                Ok(ImportResult::Stored { rows, outcome })
+            }
+            Err(e) => {
+                if let Some(w) = writer {
+                    w.rollback().await?;
+                }
+                match e {
+                    IntakeError::Invalid(report) => Ok(ImportResult::Refused(report)),
+                    other => Err(StoreError::Intake(other)),
+                }
+            }
+        }
+    }
+}
