@@ -208,19 +208,32 @@ impl<'d> Validator<'d> {
             VarType::Code { codelist } | VarType::Codes { codelist } => {
                 let list = self.dict.codelist(codelist)?;
                 let multi = matches!(var.var_type, VarType::Codes { .. });
-                let parts: Vec<&str> = if !multi {
-                    vec![s]
-                } else if self.space_separated {
-                    s.split([';', '|', ',', ' '])
+                // Labels may hold commas and spaces ("Orientation sexuelle, identité…"), so a part
+                // is first tried whole, then split on commas, then (ODK) on spaces.
+                let mut parts: Vec<&str> = Vec::new();
+                let seps: &[char] = if multi { &[';', '|'] } else { &[] };
+                for part in s
+                    .split(seps)
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty() || !multi)
+                {
+                    if !multi || list.resolve(part).is_some() {
+                        parts.push(part);
+                        continue;
+                    }
+                    let by_comma: Vec<&str> = part
+                        .split(',')
                         .map(str::trim)
                         .filter(|p| !p.is_empty())
-                        .collect()
-                } else {
-                    s.split([';', '|', ','])
-                        .map(str::trim)
-                        .filter(|p| !p.is_empty())
-                        .collect()
-                };
+                        .collect();
+                    if by_comma.len() > 1 && by_comma.iter().all(|p| list.resolve(p).is_some()) {
+                        parts.extend(by_comma);
+                    } else if self.space_separated {
+                        parts.extend(part.split_whitespace());
+                    } else {
+                        parts.extend(by_comma);
+                    }
+                }
                 let mut codes = Vec::new();
                 for p in parts {
                     match list.resolve(p) {

@@ -123,6 +123,7 @@ fn too_large(limits: Limits) -> String {
 struct Capped<R> {
     inner: R,
     left: u64,
+    limit: u64,
 }
 
 impl<R: Read> Read for Capped<R> {
@@ -131,7 +132,10 @@ impl<R: Read> Read for Capped<R> {
         if n as u64 > self.left {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::FileTooLarge,
-                "size limit",
+                too_large(Limits {
+                    max_bytes: self.limit,
+                    ..Limits::default()
+                }),
             ));
         }
         self.left -= n as u64;
@@ -174,6 +178,7 @@ fn csv_table<'a>(
         Capped {
             inner: input,
             left: limits.max_bytes,
+            limit: limits.max_bytes,
         },
     );
     let start = reader.fill_buf().map_err(|e| {
@@ -217,12 +222,15 @@ fn csv_table<'a>(
     if start.starts_with(&[0xEF, 0xBB, 0xBF]) {
         reader.consume(3);
     }
-    let first_line = {
-        let buf = reader.fill_buf().map_err(|e| unreadable(e.to_string()))?;
-        let end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
-        String::from_utf8_lossy(&buf[..end]).into_owned()
-    };
-    let delimiter = sniff_delimiter(&first_line);
+    // The whole first line, however the reads were split, decides the delimiter; it is then put
+    // back in front of the rest.
+    let mut first = Vec::new();
+    (&mut reader)
+        .take(1 << 20)
+        .read_until(b'\n', &mut first)
+        .map_err(|e| unreadable(e.to_string()))?;
+    let delimiter = sniff_delimiter(&String::from_utf8_lossy(&first));
+    let reader = std::io::Cursor::new(first).chain(reader);
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)

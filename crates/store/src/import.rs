@@ -54,6 +54,19 @@ impl Store {
         req: ImportRequest,
         source: ImportSource,
     ) -> Result<ImportResult, StoreError> {
+        if let ImportSource::Path(p) = &source
+            && let Ok(meta) = std::fs::metadata(p)
+            && meta.len() > req.limits.max_bytes
+        {
+            return Err(StoreError::Intake(IntakeError::Unreadable {
+                file: req.name.clone(),
+                message: format!(
+                    "the file is {} MB, more than the {} MB accepted; split it into several files",
+                    meta.len() / 1024 / 1024,
+                    req.limits.max_bytes / 1024 / 1024
+                ),
+            }));
+        }
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<IntakeRecord>>(2);
         let version = dict.full_version();
         let entity_id = req.entity.clone();

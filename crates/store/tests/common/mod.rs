@@ -1,6 +1,9 @@
 //! Every store test runs on both engines. PostgreSQL is required: when it cannot be reached the
 //! test fails (set TESSERA_SKIP_PG=1 to run SQLite alone on a machine without it, never in CI).
 
+// Each test binary uses a different part of these helpers.
+#![allow(dead_code)]
+
 use tessera_store::Store;
 
 pub const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -31,6 +34,13 @@ pub struct Engine {
     pub store: Store,
     pub raw: Raw,
     _dir: Option<tempfile::TempDir>,
+}
+
+impl Engine {
+    /// The SQLite file, for tests that compare it byte for byte.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        self._dir.as_ref().map(|d| d.path().join("t.db"))
+    }
 }
 
 pub async fn engines() -> Vec<Engine> {
