@@ -703,6 +703,7 @@ fn build_base(files: &[(String, String)]) -> Result<Dictionary, DictionaryError>
             codes,
             by_code: HashMap::new(),
             by_label: HashMap::new(),
+            by_exact_label: HashMap::new(),
         };
         list.reindex();
         codelists.insert(id, list);

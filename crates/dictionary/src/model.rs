@@ -42,6 +42,9 @@ pub struct CodeList {
     /// Normalised label in any language → index, so "Cameroun" or "female" are recognised.
     #[serde(skip)]
     pub(crate) by_label: HashMap<String, usize>,
+    /// Labels exactly as written in the dictionary (what a dropdown puts in a cell): the fast path.
+    #[serde(skip)]
+    pub(crate) by_exact_label: HashMap<String, usize>,
 }
 
 impl CodeList {
@@ -57,10 +60,16 @@ impl CodeList {
     /// (case, accents and spacing ignored). Returns the canonical code.
     pub fn resolve(&self, input: &str) -> Option<&str> {
         let trimmed = input.trim();
-        if let Some(&i) = self.by_code.get(trimmed) {
+        if let Some(&i) = self
+            .by_code
+            .get(trimmed)
+            .or_else(|| self.by_exact_label.get(trimmed))
+        {
             return Some(&self.codes[i].code);
         }
-        if let Some(&i) = self.by_code.get(&trimmed.to_uppercase()) {
+        if trimmed.bytes().any(|b| b.is_ascii_lowercase())
+            && let Some(&i) = self.by_code.get(&trimmed.to_uppercase())
+        {
             return Some(&self.codes[i].code);
         }
         self.by_label
@@ -76,9 +85,11 @@ impl CodeList {
             .map(|(i, c)| (c.code.clone(), i))
             .collect();
         self.by_label.clear();
+        self.by_exact_label.clear();
         for (i, c) in self.codes.iter().enumerate() {
             for label in c.label.0.values() {
                 self.by_label.entry(fold(label)).or_insert(i);
+                self.by_exact_label.entry(label.clone()).or_insert(i);
             }
         }
     }

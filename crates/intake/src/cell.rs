@@ -210,45 +210,50 @@ impl<'d> Validator<'d> {
                 let multi = matches!(var.var_type, VarType::Codes { .. });
                 // Labels may hold commas and spaces ("Orientation sexuelle, identité…"), so a part
                 // is first tried whole, then split on commas, then (ODK) on spaces.
-                let mut parts: Vec<&str> = Vec::new();
+                let mut codes: Vec<&str> = Vec::with_capacity(2);
+                let mut push = |c: &'d str| {
+                    if !codes.contains(&c) {
+                        codes.push(c);
+                    }
+                };
                 let seps: &[char] = if multi { &[';', '|'] } else { &[] };
                 for part in s
                     .split(seps)
                     .map(str::trim)
                     .filter(|p| !p.is_empty() || !multi)
                 {
-                    if !multi || list.resolve(part).is_some() {
-                        parts.push(part);
+                    if let Some(c) = list.resolve(part) {
+                        push(c);
                         continue;
                     }
-                    let by_comma: Vec<&str> = part
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|p| !p.is_empty())
-                        .collect();
-                    if by_comma.len() > 1 && by_comma.iter().all(|p| list.resolve(p).is_some()) {
-                        parts.extend(by_comma);
-                    } else if self.space_separated {
-                        parts.extend(part.split_whitespace());
+                    let pieces: Vec<&str> = if !multi {
+                        vec![part]
                     } else {
-                        parts.extend(by_comma);
-                    }
-                }
-                let mut codes = Vec::new();
-                for p in parts {
-                    match list.resolve(p) {
-                        Some(c) if !codes.contains(&c) => codes.push(c),
-                        Some(_) => {}
-                        None => {
-                            let message = self.m(
-                                "cell-code",
-                                &[("value", p), ("list", list.label.get(&self.lang))],
-                            );
-                            errors.push(CellError {
-                                suggestion: suggest(list, p, &self.lang),
-                                ..CellError::new(row, column, p, "code", message)
-                            });
-                            return None;
+                        let by_comma: Vec<&str> = part
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|p| !p.is_empty())
+                            .collect();
+                        if by_comma.len() == 1 && self.space_separated {
+                            part.split_whitespace().collect()
+                        } else {
+                            by_comma
+                        }
+                    };
+                    for p in pieces {
+                        match list.resolve(p) {
+                            Some(c) => push(c),
+                            None => {
+                                let message = self.m(
+                                    "cell-code",
+                                    &[("value", p), ("list", list.label.get(&self.lang))],
+                                );
+                                errors.push(CellError {
+                                    suggestion: suggest(list, p, &self.lang),
+                                    ..CellError::new(row, column, p, "code", message)
+                                });
+                                return None;
+                            }
                         }
                     }
                 }

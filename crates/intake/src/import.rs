@@ -2,7 +2,7 @@
 //! memory. The caller writes each chunk inside one transaction and commits only if the returned
 //! report is clean: a batch is stored whole or not at all.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use tessera_dictionary::Variable;
 
@@ -176,7 +176,7 @@ pub fn import_table(
         return Err(IntakeError::Invalid(report));
     }
 
-    let mut refs: HashMap<String, usize> = HashMap::new();
+    let mut refs: FxHashMap<String, usize> = FxHashMap::default();
     let mut chunk: Vec<IntakeRecord> = Vec::with_capacity(opts.chunk);
     let mut sending = report.errors.is_empty();
     let mut summary = ImportSummary::default();

@@ -12,7 +12,7 @@ use tessera_intake::{
 };
 use tessera_pseudonym::Encoder;
 
-use crate::{InsertOutcome, Store, StoreError};
+use crate::{InsertOutcome, PreparedRecord, Store, StoreError};
 
 /// Where the file comes from.
 pub enum ImportSource {
@@ -67,7 +67,8 @@ impl Store {
                 ),
             }));
         }
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<IntakeRecord>>(2);
+        let (tx, raw_rx) = std::sync::mpsc::sync_channel::<Vec<IntakeRecord>>(2);
+        let (prep_tx, mut rx) = tokio::sync::mpsc::channel::<Vec<PreparedRecord>>(2);
         let version = dict.full_version();
         let entity_id = req.entity.clone();
         let (name, lang, limits, options) = (
@@ -95,12 +96,21 @@ impl Store {
             let v = Validator::new(&dict, entity, encoder.as_ref())
                 .with_lang(&lang)
                 .space_separated(options.odk);
-            let summary = import_table(&v, table, &options, &mut |chunk| {
-                tx.blocking_send(chunk).is_ok()
-            })?;
+            let summary = import_table(&v, table, &options, &mut |chunk| tx.send(chunk).is_ok())?;
             Ok(summary.rows)
         });
-        let mut writer = None;
+        // Second stage: serialising and dropping records on its own thread, so the database
+        // connection is never kept waiting by JSON encoding.
+        let preparer = tokio::task::spawn_blocking(move || {
+            for chunk in raw_rx {
+                let prepared: Vec<PreparedRecord> = chunk.iter().map(PreparedRecord::new).collect();
+                drop(chunk);
+                if prep_tx.blocking_send(prepared).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut writer: Option<crate::RecordWriter> = None;
         let mut write_error = None;
         while let Some(chunk) = rx.recv().await {
             if writer.is_none() {
@@ -116,13 +126,14 @@ impl Store {
                 }
             }
             if let Some(w) = writer.as_mut()
-                && let Err(e) = w.write(&chunk).await
+                && let Err(e) = w.write_prepared(&chunk).await
             {
                 write_error = Some(e);
                 break;
             }
         }
         drop(rx);
+        let _ = preparer.await;
         let read = reader
             .await
             .map_err(|e| StoreError::Invalid(format!("the import stopped: {e}")))?;

@@ -28,7 +28,9 @@ pub use accounts::{User, hash_password, verify_password};
 pub use audit::{AuditEntry, AuditVerdict};
 pub use error::StoreError;
 pub use import::{ImportRequest, ImportResult, ImportSource};
-pub use records::{Access, InsertOutcome, PseudonymRow, RecordWriter, StoredRecord};
+pub use records::{
+    Access, InsertOutcome, PreparedRecord, PseudonymRow, RecordWriter, StoredRecord,
+};
 pub use registry::{
     Agreement, Period, Provider, ProviderSummary, Submission, SubmissionStatus, Timeliness,
 };

@@ -1,6 +1,7 @@
 //! Records of every dictionary entity, stored under the provider's own reference, with history.
 //! Every read goes through an [`Access`], which the queries themselves enforce.
 
+use rustc_hash::FxHashSet;
 use serde_json::Value;
 use sqlx::types::Json;
 use tessera_dictionary::{ProviderId, Role};
@@ -14,39 +15,57 @@ use crate::{BeginWrite, Store, StoreError, on_pool};
 /// Writes one statement's worth of records inside a transaction: first copies the versions about
 /// to be replaced into the history, then upserts. Returns how many were updates.
 macro_rules! write_chunk {
-    ($tx:expr, $chunk:expr, $provider:expr, $entity:expr, $version:expr, $submission:expr, $now:expr) => {{
-        let mut hist = sqlx::QueryBuilder::new(
-            "INSERT INTO record_history (record_id, version, submission_id, data, replaced_at) SELECT id, version, submission_id, data, ",
-        );
-        hist.push_bind($now)
-            .push(" FROM records WHERE provider_id = ")
-            .push_bind($provider)
-            .push(" AND entity = ")
-            .push_bind($entity)
-            .push(" AND provider_ref IN (");
-        let mut sep = hist.separated(", ");
-        for r in $chunk {
-            sep.push_bind(r.provider_ref.as_str());
-        }
-        hist.push(")");
-        let updated = hist.build().execute(&mut **$tx).await?.rows_affected();
-        let mut ins = sqlx::QueryBuilder::new(
-            "INSERT INTO records (provider_id, entity, provider_ref, submission_id, dictionary_version, version, data, birth_year, clk, pkeys, updated_at) ",
-        );
-        ins.push_values($chunk, |mut b, r| {
-            let p = r.pseudonyms.as_ref();
-            b.push_bind($provider)
+    ($tx:expr, $chunk:expr, $provider:expr, $entity:expr, $version:expr, $submission:expr, $now:expr, $history:expr, $json_cast:expr) => {{
+        let updated = if $history {
+            let mut hist = sqlx::QueryBuilder::new(
+                "INSERT INTO record_history (record_id, version, submission_id, data, replaced_at) SELECT id, version, submission_id, data, ",
+            );
+            hist.push_bind($now)
+                .push(" FROM records WHERE provider_id = ")
+                .push_bind($provider)
+                .push(" AND entity = ")
                 .push_bind($entity)
+                .push(" AND provider_ref IN (");
+            let mut sep = hist.separated(", ");
+            for r in $chunk {
+                sep.push_bind(r.provider_ref.as_str());
+            }
+            hist.push(")");
+            hist.build().execute(&mut **$tx).await?.rows_affected()
+        } else {
+            0
+        };
+        let mut ins = sqlx::QueryBuilder::new(
+            "INSERT INTO records (provider_id, entity, provider_ref, submission_id, dictionary_version, version, data, birth_year, clk, pkeys, updated_at) VALUES ",
+        );
+        for (i, r) in $chunk.iter().enumerate() {
+            if i > 0 {
+                ins.push(", ");
+            }
+            ins.push("(")
+                .push_bind($provider)
+                .push(", ")
+                .push_bind($entity)
+                .push(", ")
                 .push_bind(r.provider_ref.as_str())
+                .push(", ")
                 .push_bind($submission)
+                .push(", ")
                 .push_bind($version)
-                .push_bind(1i64)
-                .push_bind(Json(&r.data))
-                .push_bind(r.data.get("birth_year").and_then(Value::as_i64))
-                .push_bind(p.map(|p| p.clk_bytes()))
-                .push_bind(p.map(|p| p.keys_bytes()))
-                .push_bind($now);
-        });
+                .push(", 1, ")
+                .push($json_cast.0)
+                .push_bind(r.json.as_str())
+                .push($json_cast.1)
+                .push(", ")
+                .push_bind(r.birth_year)
+                .push(", ")
+                .push_bind(r.clk.as_deref())
+                .push(", ")
+                .push_bind(r.keys.as_deref())
+                .push(", ")
+                .push_bind($now)
+                .push(")");
+        }
         ins.push(
             " ON CONFLICT (provider_id, entity, provider_ref) DO UPDATE SET version = records.version + 1, data = excluded.data,
               submission_id = excluded.submission_id, dictionary_version = excluded.dictionary_version, birth_year = excluded.birth_year,
@@ -57,9 +76,9 @@ macro_rules! write_chunk {
     }};
 }
 
-/// Rows per INSERT statement: 12 parameters each stays well under SQLite's 32,766 and
+/// Rows per INSERT statement: 10 parameters each stays well under SQLite's 32,766 and
 /// PostgreSQL's 65,535 bind limits.
-const ROWS_PER_STATEMENT: usize = 400;
+const ROWS_PER_STATEMENT: usize = 1000;
 
 /// Whose case-level records a caller may read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +122,30 @@ pub struct StoredRecord {
     pub submission_id: Option<i64>,
     pub dictionary_version: String,
     pub data: Value,
+}
+
+/// A record ready to bind: its values already serialised. Preparing is the CPU-heavy part of a
+/// write, so imports do it on another thread than the one that talks to the database.
+#[derive(Debug, Clone)]
+pub struct PreparedRecord {
+    pub provider_ref: String,
+    pub json: String,
+    pub birth_year: Option<i64>,
+    pub clk: Option<Vec<u8>>,
+    pub keys: Option<Vec<u8>>,
+}
+
+impl PreparedRecord {
+    pub fn new(r: &IntakeRecord) -> PreparedRecord {
+        PreparedRecord {
+            provider_ref: r.provider_ref.clone(),
+            // A map of JSON values always serialises.
+            json: serde_json::to_string(&r.data).unwrap_or_else(|_| "{}".into()),
+            birth_year: r.data.get("birth_year").and_then(Value::as_i64),
+            clk: r.pseudonyms.as_ref().map(|p| p.clk_bytes()),
+            keys: r.pseudonyms.as_ref().map(|p| p.keys_bytes()),
+        }
+    }
 }
 
 /// What storing a batch did.
@@ -191,9 +234,28 @@ impl Store {
                 )));
             }
         }
-        let tx = match &self.engine {
+        let mut tx = match &self.engine {
             crate::Engine::Sqlite(pool) => Tx::Sqlite(pool.begin_write().await?),
             crate::Engine::Postgres(pool) => Tx::Postgres(pool.begin_write().await?),
+        };
+        // When the provider has no record of this entity yet, nothing can be replaced: the history
+        // copy is skipped (a reference repeated inside the batch switches it back on).
+        let sql = "SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE provider_id = $1 AND entity = $2 LIMIT 1) x";
+        let (existing,): (i64,) = match &mut tx {
+            Tx::Sqlite(t) => {
+                sqlx::query_as(sql)
+                    .bind(provider.as_str())
+                    .bind(entity)
+                    .fetch_one(&mut **t)
+                    .await?
+            }
+            Tx::Postgres(t) => {
+                sqlx::query_as(sql)
+                    .bind(provider.as_str())
+                    .bind(entity)
+                    .fetch_one(&mut **t)
+                    .await?
+            }
         };
         Ok(RecordWriter {
             tx,
@@ -203,6 +265,8 @@ impl Store {
             submission_id,
             now: OffsetDateTime::now_utc(),
             outcome: InsertOutcome::default(),
+            fresh: (existing == 0).then(FxHashSet::default),
+            unique_refs: false,
         })
     }
 
@@ -301,29 +365,86 @@ pub struct RecordWriter {
     submission_id: Option<i64>,
     now: OffsetDateTime,
     outcome: InsertOutcome,
+    /// References written so far while the provider had none of this entity before.
+    fresh: Option<FxHashSet<String>>,
+    unique_refs: bool,
 }
 
 impl RecordWriter {
     /// Writes records (in statements of a few hundred rows); nothing is visible before commit.
     pub async fn write(&mut self, records: &[IntakeRecord]) -> Result<(), StoreError> {
+        let prepared: Vec<PreparedRecord> = records.iter().map(PreparedRecord::new).collect();
+        self.write_prepared(&prepared).await
+    }
+
+    /// The caller guarantees no reference repeats across what it writes (intake refuses such
+    /// files), so no bookkeeping is needed to keep history right.
+    pub fn assume_unique_refs(&mut self) {
+        self.unique_refs = true;
+    }
+
+    /// Writes prepared records (see [`PreparedRecord`]).
+    pub async fn write_prepared(&mut self, records: &[PreparedRecord]) -> Result<(), StoreError> {
+        let (provider, entity, version) = (
+            self.provider.to_string(),
+            self.entity.clone(),
+            self.dictionary_version.clone(),
+        );
         let (provider, entity, version, submission_id, now) = (
-            self.provider.as_str(),
-            self.entity.as_str(),
-            self.dictionary_version.as_str(),
+            provider.as_str(),
+            entity.as_str(),
+            version.as_str(),
             self.submission_id,
             self.now,
         );
         for chunk in records.chunks(ROWS_PER_STATEMENT) {
-            let updated = match &mut self.tx {
-                Tx::Sqlite(tx) => {
-                    write_chunk!(tx, chunk, provider, entity, version, submission_id, now)
-                }
-                Tx::Postgres(tx) => {
-                    write_chunk!(tx, chunk, provider, entity, version, submission_id, now)
-                }
+            // A reference repeated inside one statement would be upserted twice at once, which
+            // the databases refuse or do without history: such a chunk goes one row at a time.
+            let mut in_chunk = FxHashSet::default();
+            let repeats = !self.unique_refs
+                && !chunk
+                    .iter()
+                    .all(|r| in_chunk.insert(r.provider_ref.as_str()));
+            if !self.unique_refs
+                && let Some(seen) = self.fresh.as_mut()
+                && (repeats || !chunk.iter().all(|r| seen.insert(r.provider_ref.clone())))
+            {
+                self.fresh = None;
+            }
+            let history = self.fresh.is_none();
+            let pieces: Vec<&[PreparedRecord]> = if repeats {
+                chunk.chunks(1).collect()
+            } else {
+                vec![chunk]
             };
-            self.outcome.updated += updated;
-            self.outcome.inserted += chunk.len() as u64 - updated;
+            for piece in pieces {
+                let updated = match &mut self.tx {
+                    Tx::Sqlite(tx) => write_chunk!(
+                        tx,
+                        piece,
+                        provider,
+                        entity,
+                        version,
+                        submission_id,
+                        now,
+                        history,
+                        ("", "")
+                    ),
+                    Tx::Postgres(tx) => write_chunk!(
+                        tx,
+                        piece,
+                        provider,
+                        entity,
+                        version,
+                        submission_id,
+                        now,
+                        history,
+                        ("CAST(", " AS JSONB)")
+                    ),
+                };
+                self.outcome.updated += updated;
+                self.outcome.inserted += piece.len() as u64 - updated;
+            }
         }
         Ok(())
     }

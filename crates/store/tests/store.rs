@@ -156,6 +156,26 @@ async fn reuploading_a_reference_updates_with_history_and_never_duplicates() {
         assert_eq!(hist.len(), 1, "{}", e.name);
         assert_eq!(hist[0].0, 1);
         assert_eq!(hist[0].1["sex"], "F");
+        // A fresh provider's batch that repeats a reference in a later statement still keeps history.
+        let mut rep: Vec<_> = (0..500)
+            .map(|i| rec(&format!("R-{i}"), "F", None))
+            .collect();
+        rep[450] = rec("R-10", "M", None);
+        let out = s
+            .insert_records(&pid("ngo-espoir"), "victim", "2026.1", None, &rep)
+            .await
+            .unwrap();
+        assert_eq!((out.inserted, out.updated), (499, 1), "{}", e.name);
+        let ngo = s
+            .records(&Access::Provider(pid("ngo-espoir")), "victim", 0, 1000)
+            .await
+            .unwrap();
+        let r10 = ngo.iter().find(|r| r.provider_ref == "R-10").unwrap();
+        assert_eq!((r10.version, r10.data["sex"].as_str()), (2, Some("M")));
+        assert_eq!(
+            s.record_history(&Access::National, r10.id).await.unwrap()[0].1["sex"],
+            "F"
+        );
         // Large batches span several statements and stay whole.
         let many: Vec<_> = (0..1000)
             .map(|i| rec(&format!("B-{i}"), "F", Some("Nadia")))

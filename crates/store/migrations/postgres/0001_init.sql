@@ -76,7 +76,7 @@ CREATE TABLE records (
     updated_at         TIMESTAMPTZ NOT NULL,
     UNIQUE (provider_id, entity, provider_ref)
 );
-CREATE INDEX records_entity ON records (entity, provider_id);
+
 
 CREATE TABLE record_history (
     id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -80,7 +80,7 @@ CREATE TABLE records (
     updated_at         TEXT NOT NULL,
     UNIQUE (provider_id, entity, provider_ref)
 );
-CREATE INDEX records_entity ON records (entity, provider_id);
+
 
 CREATE TABLE record_history (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
