@@ -1,0 +1,98 @@
+//! Property tests run in CI beside the cargo-fuzz targets (fuzz/): whatever bytes arrive, the
+//! readers answer with records or a report, never a panic.
+
+use proptest::prelude::*;
+use tessera_dictionary::Dictionary;
+use tessera_intake::template::xlsx_template;
+use tessera_intake::{ImportOptions, IntakeError, Limits, Validator, import_table, open_table};
+use tessera_pseudonym::{KeyedEncoder, Secret};
+
+fn run(d: &Dictionary, data: Vec<u8>, odk: bool) -> Result<usize, String> {
+    let enc = KeyedEncoder::new(&Secret::from_bytes(&[2; 32]).unwrap());
+    let entity = d.entity("victim").unwrap();
+    let limits = Limits {
+        max_bytes: 1 << 20,
+        max_unzipped_bytes: 8 << 20,
+    };
+    let table = open_table(
+        Box::new(std::io::Cursor::new(data)),
+        "p",
+        "victim",
+        limits,
+        "en",
+    )
+    .map_err(|e| e.to_string())?;
+    let v = Validator::new(d, entity, &enc).space_separated(odk);
+    match import_table(
+        &v,
+        table,
+        &ImportOptions {
+            odk,
+            ..ImportOptions::default()
+        },
+        &mut |_| true,
+    ) {
+        Ok(s) => Ok(s.records),
+        Err(IntakeError::Invalid(r)) => {
+            // Every problem is located and explained.
+            assert!(
+                r.errors
+                    .iter()
+                    .all(|e| !e.message.is_empty() && !e.rule.is_empty())
+            );
+            Err(r.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn dict() -> &'static Dictionary {
+    static D: std::sync::OnceLock<Dictionary> = std::sync::OnceLock::new();
+    D.get_or_init(|| Dictionary::base().unwrap())
+}
+
+const GOOD: &str = "provider_ref,identification_status,date_identified,sex,exploitation,age,citizenship,given_name,birth_date\nV-1,IDENTIFIED,2024-01-02,F,SEX,17,CF,Awa,2007-01-01\nV-2,PRESUMED,03/04/2024,Masculin,LAB;DOM,30,Cameroun,Jean,1994\n";
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes(data in proptest::collection::vec(any::<u8>(), 0..3000), odk in any::<bool>()) {
+        let d = dict();
+        let _ = run(d, data, odk);
+    }
+
+    #[test]
+    fn mutated_csv(pos in proptest::collection::vec((0usize..400, any::<u8>()), 1..8)) {
+        let d = dict();
+        let mut bytes = GOOD.as_bytes().to_vec();
+        for (p, b) in pos {
+            let i = p % bytes.len();
+            bytes[i] = b;
+        }
+        let _ = run(d, bytes, false);
+    }
+
+    #[test]
+    fn mutated_xlsx(flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6), cut in any::<usize>()) {
+        let d = dict();
+        let mut bytes = xlsx_template(d, "NGO", "en").unwrap();
+        for (p, b) in flips {
+            let i = p % bytes.len();
+            bytes[i] ^= b;
+        }
+        if cut % 3 == 0 {
+            bytes.truncate(cut % bytes.len().max(1));
+        }
+        let _ = run(d, bytes, false);
+    }
+}
+
+#[test]
+fn the_unmutated_inputs_are_accepted() {
+    let d = dict();
+    assert_eq!(run(d, GOOD.as_bytes().to_vec(), false), Ok(2));
+    // An empty template is a valid file with no rows... except that its sheet has no data rows.
+    let t = xlsx_template(d, "NGO", "en").unwrap();
+    assert_eq!(run(d, t, false), Ok(0));
+}
