@@ -292,3 +292,71 @@ fn dictionary_verb_validates_and_refuses_with_location() {
         "{err}"
     );
 }
+
+#[test]
+fn estimate_mse_reports_json_and_refuses_models_without_an_estimate() {
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../estimate/tests/data/");
+    let out = tessera()
+        .args([
+            "estimate",
+            "mse",
+            "--table",
+            &format!("{data}UKdat_5.csv"),
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let est = v["estimate"].as_f64().unwrap();
+    assert!((est - 11_313.0).abs() < 12.0, "{v}");
+    assert!(v["ci_low"].as_f64().unwrap() < est && est < v["ci_high"].as_f64().unwrap());
+    assert!(v["model"].as_str().unwrap().contains("LA:NG"));
+    assert!(v["warnings"].is_array());
+    let out = tessera()
+        .args([
+            "estimate",
+            "mse",
+            "--table",
+            &format!("{data}Korea.csv"),
+            "--model",
+            "all-two-way",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["estimate"].is_null()
+            && v["warnings"][0]
+                .as_str()
+                .unwrap()
+                .contains("does not exist"),
+        "{v}"
+    );
+    let out = tessera()
+        .args([
+            "estimate",
+            "mse",
+            "--table",
+            &format!("{data}UKdat_5.csv"),
+            "--method",
+            "compare",
+            "--replicates",
+            "100",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("stepwise: estimate 11313")
+            && text.contains("min-bic: estimate 2299")
+            && text.contains("bootstrap:"),
+        "{text}"
+    );
+}

@@ -1,0 +1,320 @@
+//! Multiple systems estimation (MSE) of the number of victims no provider detected, from the
+//! overlaps between providers' lists — the method behind SDG indicator 16.2.2 estimates.
+//!
+//! Poisson log-linear models (main effects plus two-list interactions) are fitted to the
+//! [`OverlapTable`]; the model is chosen by the UK Home Office's stepwise procedure or by minimum
+//! BIC; the interval comes from the profile likelihood or from a BCa bootstrap that repeats the
+//! model selection in every replicate. Sparse tables are the norm, so every result says whether the
+//! estimate exists and carries plain-language warnings. Estimates are model-dependent: reports
+//! should show more than one method (see [`compare`]).
+
+mod glm;
+mod model;
+mod stats;
+mod table;
+
+pub use model::{Model, ModelFit, min_bic, stepwise};
+pub use stats::{chi2_1_quantile, normal_cdf, normal_quantile};
+pub use table::{MAX_LISTS, OverlapTable};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Why an estimate could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum EstimateError {
+    #[error("the overlap table is not usable: {0}")]
+    Table(String),
+    #[error("no estimate: {0}")]
+    NoEstimate(String),
+}
+
+/// How the model is chosen and the interval computed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Method {
+    /// UK Home Office: forward stepwise by AIC while the added term is significant at 5%; profile-likelihood interval.
+    Stepwise,
+    /// Minimum BIC over every two-way model; profile-likelihood interval.
+    MinBic,
+    /// Stepwise point estimate, with a BCa bootstrap interval that repeats the selection in every replicate.
+    Bootstrap { replicates: usize, seed: u64 },
+    /// One given model (e.g. every two-way interaction); profile-likelihood interval.
+    Fixed(Model),
+}
+
+impl Method {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Method::Stepwise => "stepwise",
+            Method::MinBic => "min-bic",
+            Method::Bootstrap { .. } => "bootstrap",
+            Method::Fixed(_) => "fixed",
+        }
+    }
+}
+
+/// An estimate with its interval, model and caveats.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Estimate {
+    pub method: String,
+    pub observed: f64,
+    pub estimate: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub level: f64,
+    pub model: String,
+    pub warnings: Vec<String>,
+    /// A paragraph for a report, in plain English.
+    pub explanation: String,
+}
+
+/// Interval endpoints from the profile likelihood of the unseen count.
+fn profile_interval(table: &OverlapTable, model: &Model, unseen: f64, level: f64) -> (f64, f64) {
+    let q = chi2_1_quantile(level) / 2.0;
+    let ll = |z: f64| model.profile_loglik(table, z, None).0;
+    // The profile maximum is near the fitted unseen count; refine it by golden-section search.
+    let (mut a, mut b) = ((unseen * 0.5).max(0.0), unseen * 2.0 + 10.0);
+    let phi = (5f64.sqrt() - 1.0) / 2.0;
+    for _ in 0..80 {
+        let c = b - phi * (b - a);
+        let d = a + phi * (b - a);
+        if ll(c) > ll(d) { b = d } else { a = c }
+    }
+    let zmax = (a + b) / 2.0;
+    let lmax = ll(zmax);
+    let below = |z: f64| lmax - ll(z) > q;
+    // Lower end: bisection between 0 and the maximum.
+    let low = if !below(0.0) {
+        0.0
+    } else {
+        let (mut lo, mut hi) = (0.0, zmax);
+        for _ in 0..80 {
+            let mid = (lo + hi) / 2.0;
+            if below(mid) { lo = mid } else { hi = mid }
+        }
+        (lo + hi) / 2.0
+    };
+    let mut top = zmax * 2.0 + 10.0;
+    while !below(top) && top < 1e12 {
+        top *= 2.0;
+    }
+    let (mut lo, mut hi) = (zmax, top);
+    for _ in 0..80 {
+        let mid = (lo + hi) / 2.0;
+        if below(mid) { hi = mid } else { lo = mid }
+    }
+    let observed = table.observed();
+    (observed + low, observed + (lo + hi) / 2.0)
+}
+
+fn table_warnings(table: &OverlapTable) -> Vec<String> {
+    let k = table.k();
+    let mut w = Vec::new();
+    for i in 0..k {
+        if table.on_list(i) == 0.0 {
+            w.push(format!(
+                "list {} has nobody on it and tells nothing",
+                table.lists[i]
+            ));
+        }
+        for j in i + 1..k {
+            if table.overlap(i, j) == 0.0 {
+                w.push(format!("lists {} and {} share nobody: their interaction cannot be estimated and is left out", table.lists[i], table.lists[j]));
+            }
+        }
+    }
+    let empty = (1..table.counts.len())
+        .filter(|&p| table.counts[p] == 0.0)
+        .count();
+    if empty * 2 > table.counts.len() - 1 {
+        w.push(format!("{empty} of {} capture patterns are empty: the table is sparse and estimates depend strongly on the model", table.counts.len() - 1));
+    }
+    if table.observed() < 50.0 {
+        w.push("fewer than 50 persons were observed: the estimate is very uncertain".into());
+    }
+    w
+}
+
+fn select(table: &OverlapTable, method: &Method) -> Option<ModelFit> {
+    match method {
+        Method::Stepwise | Method::Bootstrap { .. } => stepwise(table, 0.05),
+        Method::MinBic => min_bic(table),
+        Method::Fixed(m) => Some(m.fit(table, None)).filter(|f| f.fit.exists),
+    }
+}
+
+/// Estimates the hidden population with `method`, giving an interval at `level` (e.g. 0.95).
+pub fn estimate(
+    table: &OverlapTable,
+    method: &Method,
+    level: f64,
+) -> Result<Estimate, EstimateError> {
+    let mut warnings = table_warnings(table);
+    if let Method::Fixed(m) = method
+        && m.params(table.k()) >= table.counts.len()
+    {
+        return Err(EstimateError::NoEstimate(format!(
+            "the model has {} parameters for {} observable cells: it is not identifiable",
+            m.params(table.k()),
+            table.counts.len() - 1
+        )));
+    }
+    let chosen = select(table, method).ok_or_else(|| {
+        EstimateError::NoEstimate(match method {
+            Method::Fixed(m) => format!("the maximum-likelihood estimate does not exist for the model {} (some fitted cells go to zero); choose a smaller model", m.describe(&table.lists)),
+            _ => "no log-linear model has an estimate for this table".into(),
+        })
+    })?;
+    let (low, high) = match method {
+        Method::Bootstrap { replicates, seed } => {
+            let (lo, hi, failed) =
+                bca_interval(table, method, chosen.total, *replicates, *seed, level);
+            if failed > 0 {
+                warnings.push(format!("{failed} of {replicates} bootstrap replicates had no estimate and were left out"));
+            }
+            (lo, hi)
+        }
+        _ => profile_interval(table, &chosen.model, chosen.unseen, level),
+    };
+    let model = chosen.model.describe(&table.lists);
+    let explanation = format!(
+        "{observed:.0} persons were recorded on at least one of {k} lists. Comparing how often the same persons appear on several lists, a log-linear model ({model}) estimates that about {est:.0} persons were in the population in all, so about {hidden:.0} were recorded by no list. The {pct:.0}% interval runs from {low:.0} to {high:.0}. This assumes the model captures how the lists depend on each other; other reasonable models can give quite different figures, so compare methods before quoting one.",
+        observed = table.observed(),
+        k = table.k(),
+        est = chosen.total,
+        hidden = chosen.unseen,
+        pct = level * 100.0,
+    );
+    Ok(Estimate {
+        method: method.name().into(),
+        observed: table.observed(),
+        estimate: chosen.total,
+        ci_low: low,
+        ci_high: high,
+        level,
+        model,
+        warnings,
+        explanation,
+    })
+}
+
+/// The same table estimated by several methods, side by side (estimates are model-dependent).
+pub fn compare(
+    table: &OverlapTable,
+    level: f64,
+    replicates: usize,
+    seed: u64,
+) -> Vec<Result<Estimate, EstimateError>> {
+    [
+        Method::Stepwise,
+        Method::MinBic,
+        Method::Bootstrap { replicates, seed },
+    ]
+    .iter()
+    .map(|m| estimate(table, m, level))
+    .collect()
+}
+
+/// A table resampled from the observed persons (multinomial with the observed proportions).
+fn resample(table: &OverlapTable, rng: &mut ChaCha8Rng) -> OverlapTable {
+    let n = table.observed() as usize;
+    let cum: Vec<f64> = table
+        .counts
+        .iter()
+        .scan(0.0, |acc, c| {
+            *acc += c;
+            Some(*acc)
+        })
+        .collect();
+    let mut counts = vec![0.0; table.counts.len()];
+    for _ in 0..n {
+        let u = rng.random::<f64>() * table.observed();
+        let idx = cum.partition_point(|&c| c <= u).min(counts.len() - 1);
+        counts[idx] += 1.0;
+    }
+    OverlapTable {
+        lists: table.lists.clone(),
+        counts,
+    }
+}
+
+/// BCa bootstrap interval (Efron 1987) repeating the model selection in every replicate; the
+/// acceleration comes from the jackknife over persons. Returns (low, high, failed replicates).
+fn bca_interval(
+    table: &OverlapTable,
+    method: &Method,
+    theta: f64,
+    replicates: usize,
+    seed: u64,
+    level: f64,
+) -> (f64, f64, usize) {
+    let base = match method {
+        Method::Bootstrap { .. } => Method::Stepwise,
+        other => other.clone(),
+    };
+    let run = |r: usize| -> Option<f64> {
+        let mut rng =
+            ChaCha8Rng::seed_from_u64(seed ^ (r as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let t = resample(table, &mut rng);
+        select(&t, &base).map(|f| f.total)
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    let mut stats: Vec<Option<f64>> = vec![None; replicates];
+    std::thread::scope(|s| {
+        for (t, part) in stats
+            .chunks_mut(replicates.div_ceil(threads).max(1))
+            .enumerate()
+        {
+            let offset = t * replicates.div_ceil(threads).max(1);
+            s.spawn(move || {
+                for (i, slot) in part.iter_mut().enumerate() {
+                    *slot = run(offset + i);
+                }
+            });
+        }
+    });
+    let failed = stats.iter().filter(|s| s.is_none()).count();
+    let mut boot: Vec<f64> = stats
+        .into_iter()
+        .flatten()
+        .filter(|v| v.is_finite())
+        .collect();
+    if boot.is_empty() {
+        return (f64::NAN, f64::NAN, failed);
+    }
+    boot.sort_by(|a, b| a.total_cmp(b));
+    let below = boot.iter().filter(|&&b| b < theta).count() as f64 / boot.len() as f64;
+    let z0 = normal_quantile(below.clamp(0.5 / boot.len() as f64, 1.0 - 0.5 / boot.len() as f64));
+    // Jackknife: remove one person of each pattern (weighted by the pattern's count).
+    let mut jack: Vec<(f64, f64)> = Vec::new();
+    for p in 1..table.counts.len() {
+        if table.counts[p] >= 1.0 {
+            let mut t = table.clone();
+            t.counts[p] -= 1.0;
+            if let Some(f) = select(&t, &base) {
+                jack.push((f.total, table.counts[p]));
+            }
+        }
+    }
+    let wsum: f64 = jack.iter().map(|j| j.1).sum();
+    let mean = jack.iter().map(|(v, w)| v * w).sum::<f64>() / wsum.max(1.0);
+    let num: f64 = jack.iter().map(|(v, w)| w * (mean - v).powi(3)).sum();
+    let den: f64 = jack
+        .iter()
+        .map(|(v, w)| w * (mean - v).powi(2))
+        .sum::<f64>()
+        .powf(1.5);
+    let a = if den > 0.0 { num / (6.0 * den) } else { 0.0 };
+    let quantile = |alpha: f64| {
+        let z = normal_quantile(alpha);
+        let adj = normal_cdf(z0 + (z0 + z) / (1.0 - a * (z0 + z)));
+        let pos = (adj * (boot.len() - 1) as f64).clamp(0.0, (boot.len() - 1) as f64);
+        let (i, f) = (pos.floor() as usize, pos.fract());
+        boot[i] + f * (boot[(i + 1).min(boot.len() - 1)] - boot[i])
+    };
+    let tail = (1.0 - level) / 2.0;
+    (quantile(tail), quantile(1.0 - tail), failed)
+}
