@@ -181,6 +181,30 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Link CSV files of person records (or deduplicate one) without storing anything: columns
+    /// record_id, provider, given_name, family_name, birth_date, sex, citizenship (and id_number,
+    /// phone) are encoded with a throw-away secret, then linked on the encodings only.
+    Link {
+        /// Input CSV file; repeat for several lists.
+        #[arg(long = "input", required = true)]
+        inputs: Vec<PathBuf>,
+        /// Where to write `record_id,person_id`.
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write the scored pairs (probability ≥ 0.05) with each field's weight.
+        #[arg(long)]
+        pairs: Option<PathBuf>,
+        /// Column names that differ: `--map given_name=first_name` (repeatable).
+        #[arg(long = "map")]
+        maps: Vec<String>,
+        /// link (pairs across lists only) or dedupe (all pairs); default: link for several
+        /// inputs, dedupe for one.
+        #[arg(long)]
+        mode: Option<String>,
+        /// Match probability from which records are linked.
+        #[arg(long, default_value_t = 0.5)]
+        threshold: f64,
+    },
     /// Estimates: multiple systems estimation of hidden victims from list overlaps.
     Estimate {
         #[command(subcommand)]
@@ -361,6 +385,173 @@ async fn run_demo(db: &DbArgs, records: usize, seed: u64, truth: &Path) -> Resul
         truth.display()
     );
     store.close().await;
+    Ok(())
+}
+
+/// `tessera link`: read, encode, link, write.
+fn link_files(
+    inputs: &[PathBuf],
+    out: &Path,
+    pairs_out: Option<&Path>,
+    maps: &[String],
+    mode: Option<&str>,
+    threshold: f64,
+) -> Result<()> {
+    use tessera_linkage::{Config, FIELDS, LinkInput, Mode, link};
+    let mut rename: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for m in maps {
+        let (ours, theirs) = m
+            .split_once('=')
+            .with_context(|| format!("--map {m}: write ours=theirs, e.g. given_name=first_name"))?;
+        rename.insert(theirs.trim().to_string(), ours.trim().to_string());
+    }
+    let mode = match mode {
+        Some("link") => Mode::Link,
+        Some("dedupe") => Mode::Dedupe,
+        Some(other) => bail!("unknown mode \"{other}\" (use link or dedupe)"),
+        None if inputs.len() > 1 => Mode::Link,
+        None => Mode::Dedupe,
+    };
+    // The secret lives only as long as this command: nothing is stored, so nothing needs it later.
+    let encoder = KeyedEncoder::new(&Secret::from_bytes(&rand::random::<[u8; 32]>())?);
+    let started = std::time::Instant::now();
+    let pb = ProgressBar::new_spinner();
+    pb.enable_steady_tick(std::time::Duration::from_millis(200));
+    let mut ids: Vec<String> = Vec::new();
+    let mut records: Vec<LinkInput> = Vec::new();
+    let mut sources: Vec<String> = Vec::new();
+    for (file_no, path) in inputs.iter().enumerate() {
+        pb.set_message(format!("reading and encoding {}", path.display()));
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_path(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let headers: Vec<String> = rdr
+            .headers()?
+            .iter()
+            .map(|h| {
+                rename
+                    .get(h.trim())
+                    .cloned()
+                    .unwrap_or_else(|| h.trim().to_string())
+            })
+            .collect();
+        let col = |name: &str| headers.iter().position(|h| h == name);
+        let Some(id_col) = col("record_id") else {
+            bail!(
+                "{} has no record_id column (map yours with --map record_id=…)",
+                path.display()
+            );
+        };
+        let cols = [
+            col("given_name"),
+            col("family_name"),
+            col("birth_date"),
+            col("id_number"),
+            col("phone"),
+            col("sex"),
+            col("citizenship"),
+            col("provider"),
+        ];
+        if cols[..3].iter().all(Option::is_none) {
+            bail!(
+                "{} has none of given_name, family_name, birth_date: nothing to link on",
+                path.display()
+            );
+        }
+        for (line, rec) in rdr.records().enumerate() {
+            let rec = rec.with_context(|| format!("{} line {}", path.display(), line + 2))?;
+            let get = |c: Option<usize>| {
+                c.and_then(|i| rec.get(i))
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+            };
+            let source_name = get(cols[7])
+                .map(str::to_string)
+                .unwrap_or_else(|| path.display().to_string());
+            let source = match sources.iter().position(|s| *s == source_name) {
+                Some(i) => i,
+                None => {
+                    sources.push(source_name);
+                    sources.len() - 1
+                }
+            };
+            let ids_in = tessera_pseudonym::Identifiers {
+                given_name: get(cols[0]),
+                family_name: get(cols[1]),
+                birth_date: get(cols[2]),
+                id_number: get(cols[3]),
+                phone: get(cols[4]),
+                ..Default::default()
+            };
+            let pseudonyms = tessera_pseudonym::Encoder::encode(&encoder, &ids_in);
+            records.push(LinkInput {
+                source: source.min(u16::MAX as usize) as u16,
+                pseudonyms,
+                sex: get(cols[5]).map(str::to_string),
+                citizenship: get(cols[6]).map(str::to_string),
+            });
+            ids.push(rec.get(id_col).unwrap_or_default().to_string());
+        }
+        let _ = file_no;
+    }
+    pb.set_message(format!("linking {} records", records.len()));
+    let result = link(
+        &records,
+        &Config {
+            mode,
+            threshold,
+            ..Config::default()
+        },
+    );
+    pb.finish_and_clear();
+    let mut w =
+        csv::Writer::from_path(out).with_context(|| format!("cannot write {}", out.display()))?;
+    w.write_record(["record_id", "person_id"])?;
+    for (i, id) in ids.iter().enumerate() {
+        w.write_record([id.as_str(), &format!("P{}", result.person[i])])?;
+    }
+    w.flush()?;
+    if let Some(path) = pairs_out {
+        let mut w = csv::Writer::from_path(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut header = vec![
+            "record_id_a".to_string(),
+            "record_id_b".into(),
+            "probability".into(),
+            "weight".into(),
+        ];
+        header.extend(FIELDS.iter().map(|(f, _)| format!("{f}_weight")));
+        w.write_record(&header)?;
+        for p in result.pairs.iter().filter(|p| p.probability >= 0.05) {
+            let mut row = vec![
+                ids[p.a as usize].clone(),
+                ids[p.b as usize].clone(),
+                format!("{:.6}", p.probability),
+                format!("{:.3}", p.weight),
+            ];
+            row.extend((0..FIELDS.len()).map(|f| {
+                if p.levels[f] < 0 {
+                    String::new()
+                } else {
+                    format!("{:.3}", result.params.field_weight(f, p.levels[f]))
+                }
+            }));
+            w.write_record(&row)?;
+        }
+        w.flush()?;
+    }
+    let s = &result.stats;
+    eprintln!(
+        "Linked {} records from {} list(s) into {} persons in {:.1} s: {} candidate pairs compared, {} linked (p ≥ {threshold}), {} oversized blocks skipped.",
+        s.records,
+        sources.len(),
+        s.persons,
+        started.elapsed().as_secs_f64(),
+        s.candidate_pairs,
+        s.linked_pairs,
+        s.skipped_blocks
+    );
     Ok(())
 }
 
@@ -740,6 +931,21 @@ async fn run(cli: Cli) -> Result<()> {
                 println!("OK: the dictionary is valid.");
             }
         }
+        Command::Link {
+            inputs,
+            out,
+            pairs,
+            maps,
+            mode,
+            threshold,
+        } => link_files(
+            &inputs,
+            &out,
+            pairs.as_deref(),
+            &maps,
+            mode.as_deref(),
+            threshold,
+        )?,
         Command::Estimate {
             what:
                 EstimateCommand::Mse {

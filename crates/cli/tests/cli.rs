@@ -360,3 +360,64 @@ fn estimate_mse_reports_json_and_refuses_models_without_an_estimate() {
         "{text}"
     );
 }
+
+#[test]
+fn link_csv_files_writes_persons_and_explained_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("police.csv");
+    let b = dir.path().join("ngo.csv");
+    std::fs::write(&a, "id,first_name,family_name,birth_date,sex\nP1,Mohamed,Abakar,2001-03-04,M\nP2,Clarisse,Zanga,1999-12-01,F\nP3,Odette,Ngoma,1987,F\n").unwrap();
+    std::fs::write(&b, "id,first_name,family_name,birth_date,sex\nN1,ABAKAR,Mahamat,2001-04-03,M\nN2,Clarise,Zanga,1999-12-01,F\nN3,Jean,Kongbo,1975-05-05,M\n").unwrap();
+    let out = dir.path().join("clusters.csv");
+    let pairs = dir.path().join("pairs.csv");
+    let res = tessera()
+        .args([
+            "link",
+            "--input",
+            a.to_str().unwrap(),
+            "--input",
+            b.to_str().unwrap(),
+            "--map",
+            "record_id=id",
+            "--map",
+            "given_name=first_name",
+            "--out",
+            out.to_str().unwrap(),
+            "--pairs",
+            pairs.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let person = |id: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .unwrap()
+            .split(',')
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        person("P1"),
+        person("N1"),
+        "transliteration, swapped order and swapped day/month: {text}"
+    );
+    assert_eq!(person("P2"), person("N2"), "typo: {text}");
+    assert_ne!(person("P3"), person("N3"));
+    assert_eq!(text.lines().count(), 7);
+    let pairs = std::fs::read_to_string(&pairs).unwrap();
+    assert!(
+        pairs.starts_with(
+            "record_id_a,record_id_b,probability,weight,name_weight,birth_date_weight"
+        ),
+        "{pairs}"
+    );
+    // No name ever reaches the outputs.
+    assert!(!text.contains("Zanga") && !pairs.contains("Zanga") && !pairs.contains("Abakar"));
+}

@@ -184,12 +184,16 @@ pub struct BirthDate {
 }
 
 impl BirthDate {
-    /// Accepts `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, and the day-first `DD/MM/YYYY` or `DD.MM.YYYY`
+    /// Accepts `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, `YYYYMMDD`, and the day-first `DD/MM/YYYY` or `DD.MM.YYYY`
     /// that most francophone forms use. Anything else is no date at all (never a guess).
     pub fn parse(raw: &str) -> Option<BirthDate> {
         let s = raw.trim();
         if s.is_empty() {
             return None;
+        }
+        // Compact YYYYMMDD, as many registers and the FEBRL data write it.
+        if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+            return BirthDate::parse(&format!("{}-{}-{}", &s[..4], &s[4..6], &s[6..]));
         }
         let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
         let num = |p: &str| p.parse::<i32>().ok();

@@ -1,0 +1,107 @@
+//! Fellegi–Sunter parameters without labels: u from random pairs (almost all non-matches), m and
+//! the match rate by expectation–maximisation over the candidate pairs.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::{Config, FIELDS, Mode, Rec, compare};
+
+/// m and u probabilities per field and level, and the prior match probability among candidates.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Params {
+    pub m: Vec<Vec<f64>>,
+    pub u: Vec<Vec<f64>>,
+    pub lambda: f64,
+}
+
+impl Params {
+    /// Weight of one field's level, in bits (log2 m/u); 0 for a missing value.
+    pub fn field_weight(&self, field: usize, level: i8) -> f64 {
+        if level < 0 {
+            return 0.0;
+        }
+        let l = level as usize;
+        (self.m[field][l] / self.u[field][l]).log2()
+    }
+
+    /// Total weight of a pair: prior odds plus every field's weight.
+    pub fn weight(&self, levels: &[i8; 6]) -> f64 {
+        let prior = (self.lambda / (1.0 - self.lambda)).log2();
+        prior
+            + (0..FIELDS.len())
+                .map(|f| self.field_weight(f, levels[f]))
+                .sum::<f64>()
+    }
+}
+
+fn normalise(v: &mut [f64]) {
+    let s: f64 = v.iter().sum();
+    for x in v.iter_mut() {
+        *x /= s;
+    }
+}
+
+pub(crate) fn estimate(recs: &[Rec], levels: &[[i8; 6]], cfg: &Config) -> Params {
+    // u: level frequencies among random pairs, smoothed so no level has probability zero.
+    let mut u: Vec<Vec<f64>> = FIELDS.iter().map(|(_, n)| vec![1.0; *n]).collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let n = recs.len();
+    if n > 1 {
+        let samples = 200_000.min(n * (n - 1) / 2).max(1);
+        let mut taken = 0;
+        let mut tries = 0;
+        while taken < samples && tries < samples * 20 {
+            tries += 1;
+            let (a, b) = (rng.random_range(0..n), rng.random_range(0..n));
+            if a == b || (cfg.mode == Mode::Link && recs[a].source == recs[b].source) {
+                continue;
+            }
+            taken += 1;
+            for (f, l) in compare(&recs[a], &recs[b]).iter().enumerate() {
+                if *l >= 0 {
+                    u[f][*l as usize] += 1.0;
+                }
+            }
+        }
+    }
+    u.iter_mut().for_each(|v| normalise(v));
+    // m: start by believing matches agree, then EM.
+    let mut m: Vec<Vec<f64>> = FIELDS
+        .iter()
+        .map(|(_, k)| (0..*k).map(|l| 2f64.powi(3 * l as i32)).collect())
+        .collect();
+    m.iter_mut().for_each(|v| normalise(v));
+    let mut lambda = 0.1;
+    for _ in 0..30 {
+        let mut mc: Vec<Vec<f64>> = FIELDS.iter().map(|(_, k)| vec![0.01; *k]).collect();
+        let mut total = 0.0;
+        for lv in levels {
+            let (mut pm, mut pu) = (lambda, 1.0 - lambda);
+            for (f, l) in lv.iter().enumerate() {
+                if *l >= 0 {
+                    pm *= m[f][*l as usize];
+                    pu *= u[f][*l as usize];
+                }
+            }
+            let p = pm / (pm + pu);
+            total += p;
+            for (f, l) in lv.iter().enumerate() {
+                if *l >= 0 {
+                    mc[f][*l as usize] += p;
+                }
+            }
+        }
+        if levels.is_empty() {
+            break;
+        }
+        let new_lambda = (total / levels.len() as f64).clamp(1e-6, 1.0 - 1e-6);
+        mc.iter_mut().for_each(|v| normalise(v));
+        let delta = (new_lambda - lambda).abs();
+        m = mc;
+        lambda = new_lambda;
+        if delta < 1e-6 {
+            break;
+        }
+    }
+    Params { m, u, lambda }
+}

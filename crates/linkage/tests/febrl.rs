@@ -1,0 +1,80 @@
+//! Accuracy on FEBRL4 using only the privacy-preserving encodings of names, birth date and ID.
+
+use std::collections::HashSet;
+
+use tessera_linkage::{Config, LinkInput, Mode, link};
+use tessera_pseudonym::{Encoder, Identifiers, KeyedEncoder, Secret};
+
+fn read(name: &str, source: u16, enc: &KeyedEncoder) -> (Vec<String>, Vec<LinkInput>) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let mut ids = Vec::new();
+    let mut inputs = Vec::new();
+    for rec in rdr.records() {
+        let r = rec.unwrap();
+        ids.push(r[0].to_string());
+        let p = enc.encode(&Identifiers {
+            given_name: Some(&r[1]),
+            family_name: Some(&r[2]),
+            birth_date: Some(&r[9]),
+            id_number: Some(&r[10]),
+            ..Default::default()
+        });
+        inputs.push(LinkInput {
+            source,
+            pseudonyms: p,
+            sex: None,
+            citizenship: None,
+        });
+    }
+    (ids, inputs)
+}
+
+#[test]
+fn febrl4_link_finds_the_true_pairs() {
+    let enc = KeyedEncoder::new(&Secret::from_bytes(&[11; 32]).unwrap());
+    let (ida, a) = read("febrl4_a.csv", 0, &enc);
+    let (idb, b) = read("febrl4_b.csv", 1, &enc);
+    let ids: Vec<String> = ida.into_iter().chain(idb).collect();
+    let inputs: Vec<LinkInput> = a.into_iter().chain(b).collect();
+    let r = link(
+        &inputs,
+        &Config {
+            mode: Mode::Link,
+            ..Config::default()
+        },
+    );
+    let truth: HashSet<(String, String)> = csv::Reader::from_path(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/febrl4_true_links.csv"),
+    )
+    .unwrap()
+    .records()
+    .map(|r| {
+        let r = r.unwrap();
+        (r[0].to_string(), r[1].to_string())
+    })
+    .collect();
+    let n = 5000;
+    let mut predicted = HashSet::new();
+    for i in 0..n {
+        for j in n..2 * n {
+            if r.person[i] == r.person[j] {
+                predicted.insert((ids[i].clone(), ids[j].clone()));
+            }
+        }
+        if predicted.len() > 20_000 {
+            break;
+        }
+    }
+    let tp = predicted.intersection(&truth).count() as f64;
+    let precision = tp / predicted.len() as f64;
+    let recall = tp / truth.len() as f64;
+    let f1 = 2.0 * precision * recall / (precision + recall);
+    eprintln!(
+        "FEBRL4: precision {precision:.4} recall {recall:.4} F1 {f1:.4}; {:?}",
+        r.stats
+    );
+    assert!(f1 > 0.97, "F1 {f1}");
+}
