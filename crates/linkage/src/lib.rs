@@ -345,13 +345,8 @@ mod tests {
                 ..Config::default()
             },
         );
-        for i in 0..names.len() {
-            assert_eq!(
-                r.person[2 * i],
-                r.person[2 * i + 1],
-                "{} not linked",
-                names[i]
-            );
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(r.person[2 * i], r.person[2 * i + 1], "{name} not linked");
         }
         assert_eq!(r.stats.persons, names.len());
     }
