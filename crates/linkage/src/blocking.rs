@@ -7,7 +7,7 @@ use crate::{Config, Mode, Rec};
 
 /// MinHash signatures of the name CLK: bands of rows, so names that differ by a letter or two still
 /// share a band.
-const BANDS: usize = 6;
+const BANDS: usize = 8;
 const ROWS: usize = 3;
 
 fn mix(x: u64) -> u64 {
@@ -52,15 +52,18 @@ pub(crate) fn candidates(recs: &[Rec], cfg: &Config) -> (Vec<(u32, u32)>, usize)
     let mut keys = Vec::with_capacity(12);
     for (i, r) in recs.iter().enumerate() {
         keys.clear();
+        // Composite keys keep blocks small even where a few names are very common (as in much of
+        // francophone Africa): a name alone is never a block, a name with a year or a date is.
         let by = r.birth_year as u64;
-        if let Some(k) = r.key(KeyKind::FullName) {
-            keys.push(mix(k ^ 1));
+        let dob = r.key(KeyKind::BirthDate);
+        if let (Some(k), true) = (r.key(KeyKind::FullName), by != 0) {
+            keys.push(mix(k ^ (by << 8) ^ 1));
         }
-        if let (Some(k), true) = (r.key(KeyKind::FamilyName), by != 0) {
-            keys.push(mix(k ^ (by << 8) ^ 2));
+        if let (Some(k), Some(d)) = (r.key(KeyKind::FamilyName), dob) {
+            keys.push(mix(k ^ mix(d) ^ 2));
         }
-        if let (Some(k), true) = (r.key(KeyKind::GivenName), by != 0) {
-            keys.push(mix(k ^ (by << 8) ^ 3));
+        if let (Some(k), Some(d)) = (r.key(KeyKind::GivenName), dob) {
+            keys.push(mix(k ^ mix(d) ^ 3));
         }
         for (kind, tag) in [
             (KeyKind::BirthDate, 4u64),
@@ -71,7 +74,12 @@ pub(crate) fn candidates(recs: &[Rec], cfg: &Config) -> (Vec<(u32, u32)>, usize)
                 keys.push(mix(k ^ tag));
             }
         }
+        let first = keys.len();
         minhash_bands(r, &mut keys);
+        // Name-similarity bands are refined by the year of birth when there is one.
+        for k in &mut keys[first..] {
+            *k = mix(*k ^ by);
+        }
         for &k in &keys {
             entries.push((k, i as u32));
         }

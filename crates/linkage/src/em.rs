@@ -71,7 +71,22 @@ pub(crate) fn estimate(recs: &[Rec], levels: &[[i8; 6]], cfg: &Config) -> Params
         .map(|(_, k)| (0..*k).map(|l| 2f64.powi(3 * l as i32)).collect())
         .collect();
     m.iter_mut().for_each(|v| normalise(v));
-    let mut lambda = 0.1;
+    // The share of matches among candidates is set from pairs whose names and birth dates both
+    // agree closely, not left to EM: with blocking this tight, EM's degenerate solution ("every
+    // candidate is a match and matches disagree on names") has the higher likelihood.
+    let strong = levels
+        .iter()
+        .filter(|l| {
+            l[0] >= 2 && l[1] >= 2
+                || (l[0] >= 2 && (l[2] == 1 || l[3] == 1))
+                || (l[1] >= 3 && (l[2] == 1 || l[3] == 1))
+        })
+        .count();
+    let lambda = if levels.is_empty() {
+        0.1
+    } else {
+        (strong as f64 / levels.len() as f64).clamp(1e-4, 0.95)
+    };
     for _ in 0..30 {
         let mut mc: Vec<Vec<f64>> = FIELDS.iter().map(|(_, k)| vec![0.01; *k]).collect();
         let mut total = 0.0;
@@ -94,11 +109,14 @@ pub(crate) fn estimate(recs: &[Rec], levels: &[[i8; 6]], cfg: &Config) -> Params
         if levels.is_empty() {
             break;
         }
-        let new_lambda = (total / levels.len() as f64).clamp(1e-6, 1.0 - 1e-6);
+        let _ = total;
         mc.iter_mut().for_each(|v| normalise(v));
-        let delta = (new_lambda - lambda).abs();
+        let delta: f64 = mc
+            .iter()
+            .zip(&m)
+            .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs()))
+            .fold(0.0, f64::max);
         m = mc;
-        lambda = new_lambda;
         if delta < 1e-6 {
             break;
         }

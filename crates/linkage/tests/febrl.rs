@@ -73,8 +73,8 @@ fn febrl4_link_finds_the_true_pairs() {
     let recall = tp / truth.len() as f64;
     let f1 = 2.0 * precision * recall / (precision + recall);
     eprintln!(
-        "FEBRL4: precision {precision:.4} recall {recall:.4} F1 {f1:.4}; {:?}",
-        r.stats
+        "FEBRL4: precision {precision:.4} recall {recall:.4} F1 {f1:.4}; {:?}\n{:?}",
+        r.stats, r.params
     );
     assert!(f1 > 0.97, "F1 {f1}");
 }
