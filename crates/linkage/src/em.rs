@@ -74,13 +74,10 @@ pub(crate) fn estimate(recs: &[Rec], levels: &[[i8; 6]], cfg: &Config) -> Params
     // The share of matches among candidates is set from pairs whose names and birth dates both
     // agree closely, not left to EM: with blocking this tight, EM's degenerate solution ("every
     // candidate is a match and matches disagree on names") has the higher likelihood.
+    let close_id = |l: &[i8; 6]| l[2] == 1 || l[3] == 1;
     let strong = levels
         .iter()
-        .filter(|l| {
-            l[0] >= 2 && l[1] >= 2
-                || (l[0] >= 2 && (l[2] == 1 || l[3] == 1))
-                || (l[1] >= 3 && (l[2] == 1 || l[3] == 1))
-        })
+        .filter(|l| (l[0] >= 2 && (l[1] >= 2 || close_id(l))) || (l[1] >= 3 && close_id(l)))
         .count();
     let lambda = if levels.is_empty() {
         0.1
