@@ -7,8 +7,8 @@ use crate::{Config, Mode, Rec};
 
 /// MinHash signatures of the name CLK: bands of rows, so names that differ by a letter or two still
 /// share a band.
-const BANDS: usize = 8;
-const ROWS: usize = 3;
+const BANDS: usize = 10;
+const ROWS: usize = 5;
 
 fn mix(x: u64) -> u64 {
     // SplitMix64 finaliser.
