@@ -186,8 +186,15 @@ enum Command {
     /// phone) are encoded with a throw-away secret, then linked on the encodings only.
     Link {
         /// Input CSV file; repeat for several lists.
-        #[arg(long = "input", required = true)]
+        #[arg(long = "input", required_unless_present = "db")]
         inputs: Vec<PathBuf>,
+        /// Link the person records stored in this database instead (their pseudonyms only); the
+        /// output then names records as provider,entity,provider_ref.
+        #[arg(long)]
+        db: Option<String>,
+        /// Entity to link with --db.
+        #[arg(long, default_value = "victim")]
+        entity: String,
         /// Where to write `record_id,person_id`.
         #[arg(long)]
         out: PathBuf,
@@ -385,6 +392,84 @@ async fn run_demo(db: &DbArgs, records: usize, seed: u64, truth: &Path) -> Resul
         truth.display()
     );
     store.close().await;
+    Ok(())
+}
+
+/// `tessera link --db`: the stored pseudonyms of one entity, linked across and within providers.
+async fn link_store(
+    db: &str,
+    entity: &str,
+    out: &Path,
+    mode: Option<&str>,
+    threshold: f64,
+) -> Result<()> {
+    use tessera_linkage::{Config, LinkInput, Mode, link};
+    let store = Store::open(db).await?;
+    let started = std::time::Instant::now();
+    let rows = store.pseudonyms(&Access::National, entity).await?;
+    let mut providers: Vec<String> = Vec::new();
+    let mut inputs = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let source = match providers.iter().position(|p| *p == r.provider_id) {
+            Some(i) => i,
+            None => {
+                providers.push(r.provider_id.clone());
+                providers.len() - 1
+            }
+        };
+        let pseudonyms = tessera_pseudonym::Pseudonyms {
+            clk: tessera_pseudonym::Pseudonyms::clk_from_bytes(&r.clk),
+            keys: tessera_pseudonym::Pseudonyms::keys_from_bytes(&r.pkeys)?,
+            birth_year: r.birth_year.map(|y| y as i32),
+        };
+        inputs.push(LinkInput {
+            source: source as u16,
+            pseudonyms,
+            sex: r.sex.clone(),
+            citizenship: r.citizenship.clone(),
+        });
+    }
+    let mode = match mode {
+        Some("link") => Mode::Link,
+        _ => Mode::Dedupe,
+    };
+    let result = link(
+        &inputs,
+        &Config {
+            mode,
+            threshold,
+            ..Config::default()
+        },
+    );
+    let mut w =
+        csv::Writer::from_path(out).with_context(|| format!("cannot write {}", out.display()))?;
+    w.write_record(["provider", "entity", "provider_ref", "person_id"])?;
+    for (i, r) in rows.iter().enumerate() {
+        w.write_record([
+            r.provider_id.as_str(),
+            entity,
+            r.provider_ref.as_str(),
+            &format!("P{}", result.person[i]),
+        ])?;
+    }
+    w.flush()?;
+    store
+        .audit(
+            "cli",
+            "linkage.run",
+            entity,
+            &serde_json::json!({ "records": rows.len(), "persons": result.stats.persons })
+                .to_string(),
+        )
+        .await?;
+    eprintln!(
+        "Linked {} {entity} records of {} providers into {} persons in {:.1} s ({} candidate pairs).",
+        rows.len(),
+        providers.len(),
+        result.stats.persons,
+        started.elapsed().as_secs_f64(),
+        result.stats.candidate_pairs
+    );
     Ok(())
 }
 
@@ -933,11 +1018,23 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Link {
             inputs,
+            db: Some(db),
+            entity,
+            out,
+            mode,
+            threshold,
+            ..
+        } if inputs.is_empty() => {
+            link_store(&db, &entity, &out, mode.as_deref(), threshold).await?
+        }
+        Command::Link {
+            inputs,
             out,
             pairs,
             maps,
             mode,
             threshold,
+            ..
         } => link_files(
             &inputs,
             &out,

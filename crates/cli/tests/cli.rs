@@ -421,3 +421,59 @@ fn link_csv_files_writes_persons_and_explained_pairs() {
     // No name ever reaches the outputs.
     assert!(!text.contains("Zanga") && !pairs.contains("Zanga") && !pairs.contains("Abakar"));
 }
+
+#[test]
+fn link_the_stored_pseudonyms_of_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let truth = dir.path().join("truth.csv");
+    assert!(
+        tessera()
+            .args([
+                "demo",
+                "--records",
+                "400",
+                "--db",
+                db.to_str().unwrap(),
+                "--truth",
+                truth.to_str().unwrap()
+            ])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = dir.path().join("persons.csv");
+    let res = tessera()
+        .args([
+            "link",
+            "--db",
+            db.to_str().unwrap(),
+            "--entity",
+            "victim",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let victims = std::fs::read_to_string(&truth)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(",victim,"))
+        .count();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        text.lines().count() - 1,
+        victims,
+        "one row per stored victim record"
+    );
+    assert!(
+        text.lines()
+            .skip(1)
+            .all(|l| l.split(',').count() == 4 && l.split(',').nth(1) == Some("victim"))
+    );
+}

@@ -156,8 +156,18 @@ pub struct InsertOutcome {
     pub updated: u64,
 }
 
-/// (record id, provider, birth year, CLK bytes, exact-key bytes).
-pub type PseudonymRow = (i64, String, Option<i64>, Vec<u8>, Vec<u8>);
+/// A person record as linkage sees it: no name, only pseudonyms and quasi-identifiers.
+#[derive(Debug, Clone)]
+pub struct PseudonymRow {
+    pub id: i64,
+    pub provider_id: String,
+    pub provider_ref: String,
+    pub birth_year: Option<i64>,
+    pub sex: Option<String>,
+    pub citizenship: Option<String>,
+    pub clk: Vec<u8>,
+    pub pkeys: Vec<u8>,
+}
 
 type RecordRow = (
     i64,
@@ -334,19 +344,52 @@ impl Store {
         Ok(n)
     }
 
-    /// The stored pseudonyms of person records the caller may see: (record id, provider,
-    /// birth year, CLK, exact keys). Input of record linkage.
+    /// The stored pseudonyms of person records the caller may see, with the quasi-identifiers
+    /// linkage compares (sex, first citizenship): the input of record linkage.
     pub async fn pseudonyms(
         &self,
         access: &Access,
         entity: &str,
     ) -> Result<Vec<PseudonymRow>, StoreError> {
-        let rows = on_pool!(self, |pool| {
+        type Row = (
+            i64,
+            String,
+            String,
+            Option<i64>,
+            Vec<u8>,
+            Vec<u8>,
+            Json<Value>,
+        );
+        let rows: Vec<Row> = on_pool!(self, |pool| {
             sqlx::query_as(
-            "SELECT id, provider_id, birth_year, clk, pkeys FROM records WHERE entity = $1 AND clk IS NOT NULL AND ($2 IS NULL OR provider_id = $2) ORDER BY id")
+            "SELECT id, provider_id, provider_ref, birth_year, clk, pkeys, data FROM records WHERE entity = $1 AND clk IS NOT NULL AND pkeys IS NOT NULL AND ($2 IS NULL OR provider_id = $2) ORDER BY id")
             .bind(entity).bind(access.provider_filter()).fetch_all(pool).await
         })?;
-        Ok(rows)
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, provider_id, provider_ref, birth_year, clk, pkeys, data)| PseudonymRow {
+                    id,
+                    provider_id,
+                    provider_ref,
+                    birth_year,
+                    sex: data
+                        .0
+                        .get("sex")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    citizenship: data
+                        .0
+                        .get("citizenship")
+                        .and_then(Value::as_array)
+                        .and_then(|a| a.first())
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    clk,
+                    pkeys,
+                },
+            )
+            .collect())
     }
 }
 
