@@ -184,9 +184,11 @@ pub(crate) fn compare(a: &Rec, b: &Rec) -> [i8; 6] {
             3
         } else if same(KeyKind::BirthYearMonth) {
             2
-        } else if a.birth_year == b.birth_year {
+        } else if a.birth_year == b.birth_year && !both(KeyKind::BirthDate) {
+            // Same year where one side only knows the year: no evidence beyond the year.
             1
         } else {
+            // Different years, or two complete dates that differ: evidence against.
             0
         };
     }
