@@ -441,6 +441,16 @@ async fn link_store(
             ..Config::default()
         },
     );
+    if std::env::var_os("TESSERA_LINK_DEBUG").is_some() {
+        eprintln!("{:?}", result.params);
+        let mut sizes: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+        for p in &result.person {
+            *sizes.entry(*p).or_default() += 1;
+        }
+        let mut v: Vec<usize> = sizes.values().copied().collect();
+        v.sort_unstable();
+        eprintln!("largest persons: {:?}", &v[v.len().saturating_sub(10)..]);
+    }
     let mut w =
         csv::Writer::from_path(out).with_context(|| format!("cannot write {}", out.display()))?;
     w.write_record(["provider", "entity", "provider_ref", "person_id"])?;

@@ -56,8 +56,13 @@ pub(crate) fn candidates(recs: &[Rec], cfg: &Config) -> (Vec<(u32, u32)>, usize)
         // francophone Africa): a name alone is never a block, a name with a year or a date is.
         let by = r.birth_year as u64;
         let dob = r.key(KeyKind::BirthDate);
-        if let (Some(k), true) = (r.key(KeyKind::FullName), by != 0) {
-            keys.push(mix(k ^ (by << 8) ^ 1));
+        if let Some(k) = r.key(KeyKind::FullName) {
+            // With the year when there is one; alone as well, so a record without a birth date
+            // still meets its namesakes (blocks of very common names are skipped by size).
+            if by != 0 {
+                keys.push(mix(k ^ (by << 8) ^ 1));
+            }
+            keys.push(mix(k ^ 7));
         }
         if let (Some(k), Some(d)) = (r.key(KeyKind::FamilyName), dob) {
             keys.push(mix(k ^ mix(d) ^ 2));

@@ -66,10 +66,16 @@ pub(crate) fn estimate(recs: &[Rec], levels: &[[i8; 6]], cfg: &Config) -> Params
     }
     u.iter_mut().for_each(|v| normalise(v));
     // m: start by believing matches agree, then EM.
-    let mut m: Vec<Vec<f64>> = FIELDS
-        .iter()
-        .map(|(_, k)| (0..*k).map(|l| 2f64.powi(3 * l as i32)).collect())
-        .collect();
+    // Starting m: what agreement looks like among true matches in administrative registers
+    // (mostly exact or near-exact names, complete dates, agreeing IDs).
+    let mut m: Vec<Vec<f64>> = vec![
+        vec![0.01, 0.05, 0.24, 0.70],
+        vec![0.03, 0.15, 0.07, 0.05, 0.70],
+        vec![0.05, 0.95],
+        vec![0.10, 0.90],
+        vec![0.02, 0.98],
+        vec![0.10, 0.90],
+    ];
     m.iter_mut().for_each(|v| normalise(v));
     // The share of matches among candidates is set from pairs whose names and birth dates both
     // agree closely, not left to EM: with blocking this tight, EM's degenerate solution ("every
@@ -84,7 +90,7 @@ pub(crate) fn estimate(recs: &[Rec], levels: &[[i8; 6]], cfg: &Config) -> Params
     } else {
         (strong as f64 / levels.len() as f64).clamp(1e-4, 0.95)
     };
-    for _ in 0..30 {
+    for _ in 0..cfg.em_iterations {
         let mut mc: Vec<Vec<f64>> = FIELDS.iter().map(|(_, k)| vec![0.01; *k]).collect();
         let mut total = 0.0;
         for lv in levels {

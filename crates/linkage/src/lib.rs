@@ -62,6 +62,8 @@ pub struct Config {
     /// Blocks larger than this are skipped (their pairs are counted as not compared).
     pub max_block: usize,
     pub seed: u64,
+    /// EM iterations refining the m-probabilities (0 keeps the register-based starting values).
+    pub em_iterations: usize,
 }
 
 impl Default for Config {
@@ -71,6 +73,7 @@ impl Default for Config {
             threshold: 0.5,
             max_block: 300,
             seed: 1,
+            em_iterations: 0,
         }
     }
 }
@@ -253,6 +256,12 @@ pub fn link(inputs: &[LinkInput], cfg: &Config) -> LinkResult {
     }
 }
 
+/// A name alone, however close, does not make two records one person: a birth date (at least the
+/// month), an ID or a phone must agree too. Pairs that lack it stay for clerical review.
+pub fn corroborated(levels: &[i8; 6]) -> bool {
+    levels[1] >= 2 || levels[2] == 1 || levels[3] == 1 || (levels[0] == 3 && levels[1] == 1)
+}
+
 /// Strongest links first; two groups merge only when no compared pair between them is a clear
 /// non-match and, in link mode, when neither already holds a record of the other's source.
 fn cluster(recs: &[Rec], pairs: &[ScoredPair], cfg: &Config) -> Vec<u32> {
@@ -264,6 +273,9 @@ fn cluster(recs: &[Rec], pairs: &[ScoredPair], cfg: &Config) -> Vec<u32> {
         .map(|p| ((p.a.min(p.b), p.a.max(p.b)), p.probability))
         .collect();
     for p in pairs.iter().take_while(|p| p.probability >= cfg.threshold) {
+        if !corroborated(&p.levels) {
+            continue;
+        }
         let (ga, gb) = (group[p.a as usize], group[p.b as usize]);
         if ga == gb {
             continue;
