@@ -356,3 +356,67 @@ async fn utf16_and_semicolon_files_from_excel_are_accepted_and_hostile_text_is_k
         );
     }
 }
+
+/// The PostgreSQL side of "no clear identifier is stored": a dump of the schema holds none.
+#[tokio::test]
+async fn a_postgres_dump_holds_no_clear_identifier() {
+    let d = dict();
+    let enc: Arc<dyn Encoder> = Arc::new(KeyedEncoder::new(&Secret::from_bytes(&[9; 32]).unwrap()));
+    for e in engines().await {
+        let s = &e.store;
+        s.upsert_provider(&Provider {
+            id: ProviderId::parse("police-bangui").unwrap(),
+            name: "Police".into(),
+            provider_type: ProviderType::parse(&d, "POLICE").unwrap(),
+            region: None,
+        })
+        .await
+        .unwrap();
+        let csv = "provider_ref,identification_status,date_identified,sex,exploitation,given_name,family_name,birth_date,id_number,phone\nZ-1,IDENTIFIED,2025-01-02,F,SEX,Zéphyrine,Kpangbalanga,2003-07-19,CF77665544,+236 72 99 88 77\n";
+        assert!(matches!(
+            import(
+                s,
+                &d,
+                &enc,
+                "ids.csv",
+                ImportSource::Bytes(csv.as_bytes().to_vec())
+            )
+            .await
+            .unwrap(),
+            ImportResult::Stored { .. }
+        ));
+        let Raw::Postgres(pool) = &e.raw else {
+            continue;
+        };
+        let (schema,): (String,) = sqlx::query_as("SELECT current_schema()")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        let url =
+            std::env::var("TESSERA_PG_URL").unwrap_or_else(|_| common::DEFAULT_PG.to_string());
+        let out = std::process::Command::new("pg_dump")
+            .args(["--dbname", &url, "--schema", &schema, "--data-only"])
+            .output()
+            .expect("pg_dump runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let dump = String::from_utf8_lossy(&out.stdout).to_lowercase();
+        assert!(dump.contains("z-1"), "the dump holds the record");
+        for needle in [
+            "zéphyrine",
+            "zephyrine",
+            "kpangbalanga",
+            "2003-07-19",
+            "cf77665544",
+            "72998877",
+        ] {
+            assert!(
+                !dump.contains(needle),
+                "\"{needle}\" found in the PostgreSQL dump"
+            );
+        }
+    }
+}
