@@ -515,7 +515,7 @@ fn link_files(
     let mut ids: Vec<String> = Vec::new();
     let mut records: Vec<LinkInput> = Vec::new();
     let mut sources: Vec<String> = Vec::new();
-    for (file_no, path) in inputs.iter().enumerate() {
+    for path in inputs {
         pb.set_message(format!("reading and encoding {}", path.display()));
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(true)
@@ -588,7 +588,6 @@ fn link_files(
             });
             ids.push(rec.get(id_col).unwrap_or_default().to_string());
         }
-        let _ = file_no;
     }
     pb.set_message(format!("linking {} records", records.len()));
     let result = link(

@@ -638,14 +638,12 @@ impl Gen<'_> {
                 "referred_to_assistance".into(),
                 json!(referred || matches!(ptype, "NGO" | "SOCIAL" | "INTL")),
             );
-            let birth_year = data.get("birth_year").cloned();
             let rec = IntakeRecord {
                 provider_ref: r.clone(),
                 data,
                 pseudonyms: Some(pseudonyms),
                 source_row: 0,
             };
-            let _ = birth_year;
             self.push(provider, "victim", year, rec, Some(p.id));
             if matches!(ptype, "NGO" | "SOCIAL" | "INTL") && self.rng.random_bool(0.8) {
                 let start = date + Duration::days(self.rng.random_range(0..10));

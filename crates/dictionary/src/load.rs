@@ -243,7 +243,7 @@ impl Dictionary {
     /// checking a new dictionary version before it is embedded).
     pub fn load_dir(dir: &Path) -> Result<Dictionary, DictionaryError> {
         let mut files = Vec::new();
-        read_dir_sorted(dir, dir, &mut files)?;
+        read_dir_sorted(dir, &mut files)?;
         build_base(&files)
     }
 
@@ -511,11 +511,7 @@ fn collect_embedded(dir: &Dir<'_>, out: &mut Vec<(String, String)>) {
     out.sort();
 }
 
-fn read_dir_sorted(
-    root: &Path,
-    dir: &Path,
-    out: &mut Vec<(String, String)>,
-) -> Result<(), DictionaryError> {
+fn read_dir_sorted(dir: &Path, out: &mut Vec<(String, String)>) -> Result<(), DictionaryError> {
     let io = |source| DictionaryError::Io {
         file: dir.display().to_string(),
         source,
@@ -528,7 +524,7 @@ fn read_dir_sorted(
     entries.sort();
     for path in entries {
         if path.is_dir() {
-            read_dir_sorted(root, &path, out)?;
+            read_dir_sorted(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "toml") {
             let text = std::fs::read_to_string(&path).map_err(|source| DictionaryError::Io {
                 file: path.display().to_string(),
@@ -537,7 +533,6 @@ fn read_dir_sorted(
             out.push((path.display().to_string(), text));
         }
     }
-    let _ = root;
     Ok(())
 }
 

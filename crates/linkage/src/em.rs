@@ -92,7 +92,6 @@ pub(crate) fn estimate(recs: &[Rec], levels: &[[i8; 6]], cfg: &Config) -> Params
     };
     for _ in 0..cfg.em_iterations {
         let mut mc: Vec<Vec<f64>> = FIELDS.iter().map(|(_, k)| vec![0.01; *k]).collect();
-        let mut total = 0.0;
         for lv in levels {
             let (mut pm, mut pu) = (lambda, 1.0 - lambda);
             for (f, l) in lv.iter().enumerate() {
@@ -102,7 +101,6 @@ pub(crate) fn estimate(recs: &[Rec], levels: &[[i8; 6]], cfg: &Config) -> Params
                 }
             }
             let p = pm / (pm + pu);
-            total += p;
             for (f, l) in lv.iter().enumerate() {
                 if *l >= 0 {
                     mc[f][*l as usize] += p;
@@ -112,7 +110,6 @@ pub(crate) fn estimate(recs: &[Rec], levels: &[[i8; 6]], cfg: &Config) -> Params
         if levels.is_empty() {
             break;
         }
-        let _ = total;
         mc.iter_mut().for_each(|v| normalise(v));
         let delta: f64 = mc
             .iter()
