@@ -1,7 +1,7 @@
 use std::sync::OnceLock;
 
 use tessera_dictionary::Dictionary;
-use tessera_intake::{ImportOptions, Limits, Validator, import_table, open_table};
+use tessera_intake::{ImportOptions, Limits, validate_stream};
 use tessera_pseudonym::{KeyedEncoder, Secret};
 
 fn dict() -> &'static Dictionary {
@@ -16,10 +16,8 @@ fn encoder() -> &'static KeyedEncoder {
 
 /// Reads and validates arbitrary bytes as a victim file: any outcome but a panic is fine.
 pub fn run(data: &[u8], odk: bool) {
-    let d = dict();
-    let entity = d.entity("victim").expect("victim entity");
     let limits = Limits { max_bytes: 1 << 20, max_unzipped_bytes: 8 << 20 };
-    let Ok(table) = open_table(Box::new(std::io::Cursor::new(data.to_vec())), "fuzz", "victim", limits, "fr") else { return };
-    let v = Validator::new(d, entity, encoder()).with_lang("fr").space_separated(odk);
-    let _ = import_table(&v, table, &ImportOptions { odk, ..ImportOptions::default() }, &mut |_| true);
+    let opts = ImportOptions { odk, ..ImportOptions::default() };
+    let input = Box::new(std::io::Cursor::new(data.to_vec()));
+    let _ = validate_stream(dict(), "victim", encoder(), input, "fuzz", limits, "fr", &opts, &mut |_| true);
 }

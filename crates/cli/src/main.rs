@@ -10,8 +10,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use tessera_dictionary::{Dictionary, ProviderId, Role};
 use tessera_intake::{
-    ImportOptions, IntakeError, Limits, Validator, import_table, neutralise_formula, open_table,
-    template,
+    ImportOptions, IntakeError, Limits, neutralise_formula, template, validate_stream,
 };
 use tessera_pseudonym::{KeyedEncoder, Secret};
 use tessera_store::{
@@ -395,6 +394,16 @@ async fn run_demo(db: &DbArgs, records: usize, seed: u64, truth: &Path) -> Resul
     Ok(())
 }
 
+/// The `--mode` of `tessera link`, or `default` when none was given.
+fn link_mode(mode: Option<&str>, default: tessera_linkage::Mode) -> Result<tessera_linkage::Mode> {
+    Ok(match mode {
+        Some("link") => tessera_linkage::Mode::Link,
+        Some("dedupe") => tessera_linkage::Mode::Dedupe,
+        Some(other) => bail!("unknown mode \"{other}\" (use link or dedupe)"),
+        None => default,
+    })
+}
+
 /// `tessera link --db`: the stored pseudonyms of one entity, linked across and within providers.
 async fn link_store(
     db: &str,
@@ -429,10 +438,7 @@ async fn link_store(
             citizenship: r.citizenship.clone(),
         });
     }
-    let mode = match mode {
-        Some("link") => Mode::Link,
-        _ => Mode::Dedupe,
-    };
+    let mode = link_mode(mode, Mode::Dedupe)?;
     let result = link(
         &inputs,
         &Config {
@@ -500,13 +506,14 @@ fn link_files(
             .with_context(|| format!("--map {m}: write ours=theirs, e.g. given_name=first_name"))?;
         rename.insert(theirs.trim().to_string(), ours.trim().to_string());
     }
-    let mode = match mode {
-        Some("link") => Mode::Link,
-        Some("dedupe") => Mode::Dedupe,
-        Some(other) => bail!("unknown mode \"{other}\" (use link or dedupe)"),
-        None if inputs.len() > 1 => Mode::Link,
-        None => Mode::Dedupe,
-    };
+    let mode = link_mode(
+        mode,
+        if inputs.len() > 1 {
+            Mode::Link
+        } else {
+            Mode::Dedupe
+        },
+    )?;
     // The secret lives only as long as this command: nothing is stored, so nothing needs it later.
     let encoder = KeyedEncoder::new(&Secret::from_bytes(&rand::random::<[u8; 32]>())?);
     let started = std::time::Instant::now();
@@ -948,32 +955,25 @@ async fn run(cli: Cli) -> Result<()> {
             }
             // Checking needs no real secret: nothing is stored and the pseudonyms are thrown away.
             let encoder = KeyedEncoder::new(&Secret::from_bytes(&rand::random::<[u8; 32]>())?);
-            let ent = dict
-                .entity(&entity)
-                .with_context(|| format!("there is no entity \"{entity}\""))?;
             let input = std::fs::File::open(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let limits = Limits {
                 max_bytes: 2 * 1024 * 1024 * 1024,
                 ..Limits::default()
             };
-            let table = open_table(
+            let opts = ImportOptions {
+                odk,
+                ..ImportOptions::default()
+            };
+            match validate_stream(
+                &dict,
+                &entity,
+                &encoder,
                 Box::new(input),
                 &file.display().to_string(),
-                &entity,
                 limits,
                 &lang,
-            )?;
-            let v = Validator::new(&dict, ent, &encoder)
-                .with_lang(&lang)
-                .space_separated(odk);
-            match import_table(
-                &v,
-                table,
-                &ImportOptions {
-                    odk,
-                    ..ImportOptions::default()
-                },
+                &opts,
                 &mut |_| true,
             ) {
                 Ok(s) => println!("{}: {} rows, no problems.", file.display(), s.rows),

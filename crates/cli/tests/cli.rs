@@ -476,6 +476,20 @@ fn link_the_stored_pseudonyms_of_a_database() {
             .skip(1)
             .all(|l| l.split(',').count() == 4 && l.split(',').nth(1) == Some("victim"))
     );
+    // A mistyped mode is refused, not silently read as "dedupe".
+    let bad = tessera()
+        .args([
+            "link",
+            "--db",
+            db.to_str().unwrap(),
+            "--mode",
+            "linkk",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("unknown mode"));
 }
 
 /// Names, birth dates, ID and phone numbers never reach the database files or the logs: the demo

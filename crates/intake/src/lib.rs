@@ -63,23 +63,50 @@ pub fn read_file(
     opts: &ImportOptions,
     lang: &str,
 ) -> Result<Batch, IntakeError> {
-    let entity = dict
-        .entity(entity_id)
-        .ok_or_else(|| IntakeError::UnknownEntity(entity_id.to_string()))?;
-    let table = open_table(Box::new(input), name, entity_id, Limits::default(), lang)?;
-    let v = Validator::new(dict, entity, encoder)
-        .with_lang(lang)
-        .space_separated(opts.odk);
     let mut records = Vec::new();
-    import_table(&v, table, opts, &mut |chunk| {
-        records.extend(chunk);
-        true
-    })?;
+    validate_stream(
+        dict,
+        entity_id,
+        encoder,
+        Box::new(input),
+        name,
+        Limits::default(),
+        lang,
+        opts,
+        &mut |chunk| {
+            records.extend(chunk);
+            true
+        },
+    )?;
     Ok(Batch {
         entity: entity_id.to_string(),
         dictionary_version: dict.full_version(),
         records,
     })
+}
+
+/// Reads any supported file of one entity and validates it, handing clean records to `sink` in
+/// chunks (see [`import_table`]): the one path every caller — import, check, tests, fuzzing — takes.
+#[allow(clippy::too_many_arguments)]
+pub fn validate_stream(
+    dict: &Dictionary,
+    entity_id: &str,
+    encoder: &dyn Encoder,
+    input: Box<dyn Read + Send + '_>,
+    name: &str,
+    limits: Limits,
+    lang: &str,
+    opts: &ImportOptions,
+    sink: &mut dyn FnMut(Vec<IntakeRecord>) -> bool,
+) -> Result<ImportSummary, IntakeError> {
+    let entity = dict
+        .entity(entity_id)
+        .ok_or_else(|| IntakeError::UnknownEntity(entity_id.to_string()))?;
+    let table = open_table(input, name, entity_id, limits, lang)?;
+    let v = Validator::new(dict, entity, encoder)
+        .with_lang(lang)
+        .space_separated(opts.odk);
+    import_table(&v, table, opts, sink)
 }
 
 /// [`read_file`] for a CSV or XLSX given as bytes, with English messages.

@@ -4,32 +4,28 @@
 use proptest::prelude::*;
 use tessera_dictionary::Dictionary;
 use tessera_intake::template::xlsx_template;
-use tessera_intake::{ImportOptions, IntakeError, Limits, Validator, import_table, open_table};
+use tessera_intake::{ImportOptions, IntakeError, Limits, validate_stream};
 use tessera_pseudonym::{KeyedEncoder, Secret};
 
 fn run(d: &Dictionary, data: Vec<u8>, odk: bool) -> Result<usize, String> {
     let enc = KeyedEncoder::new(&Secret::from_bytes(&[2; 32]).unwrap());
-    let entity = d.entity("victim").unwrap();
     let limits = Limits {
         max_bytes: 1 << 20,
         max_unzipped_bytes: 8 << 20,
     };
-    let table = open_table(
+    let opts = ImportOptions {
+        odk,
+        ..ImportOptions::default()
+    };
+    match validate_stream(
+        d,
+        "victim",
+        &enc,
         Box::new(std::io::Cursor::new(data)),
         "p",
-        "victim",
         limits,
         "en",
-    )
-    .map_err(|e| e.to_string())?;
-    let v = Validator::new(d, entity, &enc).space_separated(odk);
-    match import_table(
-        &v,
-        table,
-        &ImportOptions {
-            odk,
-            ..ImportOptions::default()
-        },
+        &opts,
         &mut |_| true,
     ) {
         Ok(s) => Ok(s.records),

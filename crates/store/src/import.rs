@@ -7,9 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use tessera_dictionary::{Dictionary, ProviderId};
-use tessera_intake::{
-    ImportOptions, IntakeError, IntakeRecord, Limits, Report, Validator, import_table, open_table,
-};
+use tessera_intake::{ImportOptions, IntakeError, IntakeRecord, Limits, Report, validate_stream};
 use tessera_pseudonym::Encoder;
 
 use crate::{InsertOutcome, PreparedRecord, Store, StoreError};
@@ -78,9 +76,6 @@ impl Store {
             req.options.clone(),
         );
         let reader = tokio::task::spawn_blocking(move || -> Result<usize, IntakeError> {
-            let entity = dict
-                .entity(&entity_id)
-                .ok_or_else(|| IntakeError::UnknownEntity(entity_id.clone()))?;
             let input: Box<dyn Read + Send> = match source {
                 ImportSource::Path(p) => {
                     Box::new(
@@ -92,11 +87,17 @@ impl Store {
                 }
                 ImportSource::Bytes(b) => Box::new(std::io::Cursor::new(b)),
             };
-            let table = open_table(input, &name, &entity_id, limits, &lang)?;
-            let v = Validator::new(&dict, entity, encoder.as_ref())
-                .with_lang(&lang)
-                .space_separated(options.odk);
-            let summary = import_table(&v, table, &options, &mut |chunk| tx.send(chunk).is_ok())?;
+            let summary = validate_stream(
+                &dict,
+                &entity_id,
+                encoder.as_ref(),
+                input,
+                &name,
+                limits,
+                &lang,
+                &options,
+                &mut |chunk| tx.send(chunk).is_ok(),
+            )?;
             Ok(summary.rows)
         });
         // Second stage: serialising and dropping records on its own thread, so the database
