@@ -69,9 +69,14 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        /// Fill an empty database with the demo deployment first.
+        /// Fill an empty database with the demo deployment first (with one account per role,
+        /// password `demo-password-2026`).
         #[arg(long)]
         demo: bool,
+        /// Send cookies without the Secure flag. Only for plain-HTTP access on the loopback
+        /// interface (the default when listening there); production runs behind TLS.
+        #[arg(long)]
+        insecure_cookies: bool,
     },
     /// Create a realistic demo deployment (Central African Republic) with ground truth for linkage.
     Demo {
@@ -367,6 +372,7 @@ async fn run_demo(db: &DbArgs, records: usize, seed: u64, truth: &Path) -> Resul
     .await?;
     out.flush()?;
     pb.finish_and_clear();
+    tessera_demo::create_demo_users(&store).await?;
     store
         .audit(
             "cli",
@@ -389,6 +395,10 @@ async fn run_demo(db: &DbArgs, records: usize, seed: u64, truth: &Path) -> Resul
             .collect::<Vec<_>>()
             .join(", "),
         truth.display()
+    );
+    eprintln!(
+        "Accounts, one per role: admin, coordinator, analyst, partner, fp-<provider> (focal point), view-<provider>; password \"{}\" (demo only).",
+        tessera_demo::DEMO_PASSWORD
     );
     store.close().await;
     Ok(())
@@ -686,7 +696,12 @@ async fn run(cli: Cli) -> Result<()> {
                 .await?;
             eprintln!("Created {} with administrator \"{admin}\".", db.db);
         }
-        Command::Serve { db, listen, demo } => {
+        Command::Serve {
+            db,
+            listen,
+            demo,
+            insecure_cookies,
+        } => {
             if demo {
                 let store = Store::open(&db.db).await?;
                 let empty = store.providers().await?.is_empty();
@@ -700,8 +715,19 @@ async fn run(cli: Cli) -> Result<()> {
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
+            let loopback = listener.local_addr().is_ok_and(|a| a.ip().is_loopback());
+            let secret = load_or_create_secret(&db)?;
+            let encoder: Arc<dyn tessera_pseudonym::Encoder> = Arc::new(KeyedEncoder::new(&secret));
+            let config = tessera_web::Config {
+                secure_cookies: !(insecure_cookies || loopback),
+                ..tessera_web::Config::default()
+            };
             eprintln!("Tessera is serving {} on http://{listen}/", db.db);
-            tessera_web::serve(listener, tessera_web::AppState::new(store, dict)).await?;
+            tessera_web::serve(
+                listener,
+                tessera_web::AppState::new(store, dict, encoder, config),
+            )
+            .await?;
         }
         Command::Demo {
             db,

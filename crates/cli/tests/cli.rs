@@ -10,16 +10,38 @@ fn tessera() -> Command {
     Command::new(env!("CARGO_BIN_EXE_tessera"))
 }
 
-fn get(addr: &str, path: &str) -> String {
+fn request(addr: &str, method: &str, path: &str, cookie: &str, body: &str) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
     )
     .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     out
+}
+
+fn get(addr: &str, path: &str, cookie: &str) -> String {
+    request(addr, "GET", path, cookie, "")
+}
+
+/// Signs in through the login form and returns the session cookie.
+fn sign_in(addr: &str, user: &str, password: &str) -> String {
+    let r = request(
+        addr,
+        "POST",
+        "/login",
+        "",
+        &format!("username={user}&password={}", password.replace(' ', "+")),
+    );
+    assert!(r.starts_with("HTTP/1.1 303"), "{r}");
+    r.lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no session cookie: {r}"))
+        .to_string()
 }
 
 #[test]
@@ -79,9 +101,14 @@ fn demo_then_serve_shows_providers_and_counts() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    let en = get(&addr, "/?lang=en");
-    let fr = get(&addr, "/?lang=fr");
-    let api = get(&addr, "/api/providers");
+    // Nothing is shown before signing in; the demo has one account per role.
+    let anonymous = get(&addr, "/", "");
+    assert!(anonymous.starts_with("HTTP/1.1 303"), "{anonymous}");
+    let cookie = sign_in(&addr, "coordinator", "demo-password-2026");
+    let en = get(&addr, "/?lang=en", &cookie);
+    let fr = get(&addr, "/?lang=fr", &cookie);
+    let api = get(&addr, "/api/v1/providers", &cookie);
+    let stats = get(&addr, "/api/v1/statistics", &cookie);
     server.kill().unwrap();
     let _ = server.wait();
     assert!(en.starts_with("HTTP/1.1 200"), "{en}");
@@ -104,19 +131,15 @@ fn demo_then_serve_shows_providers_and_counts() {
             .collect::<String>()
     };
     let v: serde_json::Value = serde_json::from_str(body.trim()).unwrap();
-    let person: i64 = v
-        .as_array()
-        .unwrap()
+    assert_eq!(v.as_array().unwrap().len(), 13);
+    let body = stats.split("\r\n\r\n").nth(1).unwrap();
+    let json = &body[body.find('{').unwrap()..=body.rfind('}').unwrap()];
+    let st: serde_json::Value = serde_json::from_str(json).unwrap();
+    let person: i64 = ["victim", "suspect", "smuggled_migrant"]
         .iter()
-        .map(|p| {
-            ["victim", "suspect", "smuggled_migrant"]
-                .iter()
-                .map(|e| p["records"][e].as_i64().unwrap_or(0))
-                .sum::<i64>()
-        })
+        .map(|e| st["counts"][e]["total"].as_i64().unwrap())
         .sum();
     assert_eq!(person, 3000);
-    assert_eq!(v.as_array().unwrap().len(), 13);
     assert!(!en.contains("Mahamat") && !en.contains("Zanga"));
 }
 

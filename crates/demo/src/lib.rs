@@ -19,7 +19,7 @@ pub use generate::{Chunk, PersonSpec, TruthRow, generate_chunk};
 use std::collections::HashMap;
 use std::io::Write;
 
-use tessera_dictionary::{Dictionary, ProviderId, ProviderType};
+use tessera_dictionary::{Dictionary, ProviderId, ProviderType, Role};
 use tessera_pseudonym::Encoder;
 use tessera_store::{Agreement, Period, Provider, Store, StoreError, SubmissionStatus};
 use time::{Date, Month};
@@ -190,6 +190,49 @@ pub async fn register(
         }
     }
     Ok(subs)
+}
+
+/// Password of every demo account. Demo deployments only: a real deployment's users are created
+/// by its administrator, each with their own password.
+pub const DEMO_PASSWORD: &str = "demo-password-2026";
+
+/// Creates one account per role: `admin`, `coordinator`, `analyst`, `partner`, and for every
+/// provider a focal point `fp-<provider>` and a viewer `view-<provider>`.
+pub async fn create_demo_users(store: &Store) -> Result<(), DemoError> {
+    for (name, display, role) in [
+        ("admin", "Administrateur système", Role::Admin),
+        ("coordinator", "Coordonnatrice nationale", Role::Coordinator),
+        ("analyst", "Analyste, cellule statistique", Role::Analyst),
+        ("partner", "Partenaire (OIM)", Role::Partner),
+    ] {
+        store
+            .create_user(name, display, DEMO_PASSWORD, role, None, "fr")
+            .await?;
+    }
+    for (id, name, ..) in PROVIDERS {
+        let pid = ProviderId::parse(id).map_err(|e| DemoError::Dictionary(e.to_string()))?;
+        store
+            .create_user(
+                &format!("fp-{id}"),
+                &format!("Point focal – {name}"),
+                DEMO_PASSWORD,
+                Role::FocalPoint,
+                Some(&pid),
+                "fr",
+            )
+            .await?;
+        store
+            .create_user(
+                &format!("view-{id}"),
+                &format!("Lecteur – {name}"),
+                DEMO_PASSWORD,
+                Role::Viewer,
+                Some(&pid),
+                "fr",
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// Moves the demo's submissions along the workflow once their records are in: every year is

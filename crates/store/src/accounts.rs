@@ -18,6 +18,10 @@ pub struct User {
     pub provider_id: Option<ProviderId>,
     pub locale: String,
     pub disabled: bool,
+    /// Whether a TOTP second factor is enrolled.
+    pub totp_enabled: bool,
+    /// Set by an admin's password reset: the user must choose a new password before anything else.
+    pub must_change_password: bool,
 }
 
 /// Argon2id hash of a password, with a fresh random salt.
@@ -45,10 +49,38 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
-type UserRow = (i64, String, String, String, Option<String>, String, bool);
+pub(crate) type UserRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    bool,
+    bool,
+    bool,
+);
 
-fn user_from_row(
-    (id, username, display_name, role, provider, locale, disabled): UserRow,
+/// The columns `user_from_row` reads, in order, as a literal for `concat!`.
+macro_rules! user_columns {
+    () => {
+        "id, username, display_name, role, provider_id, locale, disabled, totp_secret IS NOT NULL, must_change_password"
+    };
+}
+pub(crate) use user_columns;
+
+pub(crate) fn user_from_row(
+    (
+        id,
+        username,
+        display_name,
+        role,
+        provider,
+        locale,
+        disabled,
+        totp_enabled,
+        must_change_password,
+    ): UserRow,
 ) -> Result<User, StoreError> {
     let role = Role::parse(&role).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let provider_id = provider
@@ -63,6 +95,8 @@ fn user_from_row(
         provider_id,
         locale,
         disabled,
+        totp_enabled,
+        must_change_password,
     })
 }
 
@@ -115,7 +149,14 @@ impl Store {
 
     pub async fn user(&self, username: &str) -> Result<Option<User>, StoreError> {
         let row: Option<UserRow> = on_pool!(self, |pool| {
-            sqlx::query_as("SELECT id, username, display_name, role, provider_id, locale, disabled FROM users WHERE username = $1").bind(username).fetch_optional(pool).await
+            sqlx::query_as(concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users WHERE username = $1"
+            ))
+            .bind(username)
+            .fetch_optional(pool)
+            .await
         })?;
         row.map(user_from_row).transpose()
     }

@@ -16,6 +16,7 @@ mod import;
 mod migrate;
 mod records;
 mod registry;
+mod sessions;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -32,7 +33,12 @@ pub use records::{
     Access, InsertOutcome, PreparedRecord, PseudonymRow, RecordWriter, StoredRecord,
 };
 pub use registry::{
-    Agreement, Period, Provider, ProviderSummary, Submission, SubmissionStatus, Timeliness,
+    Agreement, Period, Provider, ProviderSummary, Submission, SubmissionEvent, SubmissionStatus,
+    Timeliness,
+};
+pub use sessions::{
+    ABSOLUTE_SECONDS, IDLE_SECONDS, LOCK_SECONDS, MAX_FAILED_LOGINS, Session, SessionStage, SignIn,
+    new_token,
 };
 
 /// The engine behind a [`Store`].

@@ -103,7 +103,7 @@ impl Access {
         }
     }
 
-    fn provider_filter(&self) -> Option<&str> {
+    pub(crate) fn provider_filter(&self) -> Option<&str> {
         match self {
             Access::Provider(p) => Some(p.as_str()),
             Access::National => None,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use tessera_dictionary::{ProviderId, ProviderType};
 use time::{Date, OffsetDateTime};
 
-use crate::{BeginWrite, Store, StoreError, on_pool};
+use crate::{Access, BeginWrite, Store, StoreError, on_pool};
 
 /// A data provider (police unit, court, NGO, …).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -121,6 +121,13 @@ pub struct ProviderSummary {
     pub submissions: i64,
 }
 
+type EventRow = (
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    OffsetDateTime,
+);
 type AgreementRow = (String, String, Date, Option<Date>, Option<Date>);
 type SubmissionRow = (
     i64,
@@ -486,4 +493,90 @@ impl Store {
             })
             .collect())
     }
+
+    /// A submission, if the caller may see it (its own provider's, or any with national access).
+    /// Another provider's submission is reported as absent.
+    pub async fn submission_for(
+        &self,
+        access: &Access,
+        id: i64,
+    ) -> Result<Option<Submission>, StoreError> {
+        let row: Option<SubmissionRow> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT id, provider_id, period_id, version, status, dictionary_version, submitted_at FROM submissions WHERE id = $1 AND ($2 IS NULL OR provider_id = $2)").bind(id).bind(access.provider_filter()).fetch_optional(pool).await
+        })?;
+        row.map(submission_from_row).transpose()
+    }
+
+    /// Submissions the caller may see, newest period first, optionally only those in `status`.
+    pub async fn submissions_for(
+        &self,
+        access: &Access,
+        status: Option<SubmissionStatus>,
+    ) -> Result<Vec<Submission>, StoreError> {
+        let rows: Vec<SubmissionRow> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT id, provider_id, period_id, version, status, dictionary_version, submitted_at FROM submissions WHERE ($1 IS NULL OR provider_id = $1) AND ($2 IS NULL OR status = $2) ORDER BY period_id DESC, provider_id, version DESC")
+            .bind(access.provider_filter()).bind(status.map(SubmissionStatus::as_str)).fetch_all(pool).await
+        })?;
+        rows.into_iter().map(submission_from_row).collect()
+    }
+
+    /// The workflow history of a submission the caller may see, oldest first.
+    pub async fn submission_events(
+        &self,
+        access: &Access,
+        id: i64,
+    ) -> Result<Vec<SubmissionEvent>, StoreError> {
+        if self.submission_for(access, id).await?.is_none() {
+            return Err(StoreError::NotFound(format!("submission {id}")));
+        }
+        let rows: Vec<EventRow> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT from_status, to_status, actor, comment, at FROM submission_events WHERE submission_id = $1 ORDER BY id").bind(id).fetch_all(pool).await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(from, to, actor, comment, at)| SubmissionEvent {
+                from,
+                to,
+                actor,
+                comment,
+                at,
+            })
+            .collect())
+    }
+
+    /// Number of records stored under a submission the caller may see, per entity.
+    pub async fn submission_counts(
+        &self,
+        access: &Access,
+        id: i64,
+    ) -> Result<BTreeMap<String, i64>, StoreError> {
+        let rows: Vec<(String, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT entity, COUNT(*) FROM records WHERE submission_id = $1 AND ($2 IS NULL OR provider_id = $2) GROUP BY entity").bind(id).bind(access.provider_filter()).fetch_all(pool).await
+        })?;
+        Ok(rows.into_iter().collect())
+    }
+}
+
+/// One step of a submission's workflow.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubmissionEvent {
+    pub from: Option<String>,
+    pub to: String,
+    pub actor: String,
+    pub comment: Option<String>,
+    pub at: OffsetDateTime,
+}
+
+fn submission_from_row(
+    (id, provider_id, period_id, version, status, dictionary_version, submitted_at): SubmissionRow,
+) -> Result<Submission, StoreError> {
+    Ok(Submission {
+        id,
+        provider_id,
+        period_id,
+        version,
+        status: SubmissionStatus::parse(&status)?,
+        dictionary_version,
+        submitted_at,
+    })
 }

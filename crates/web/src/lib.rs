@@ -1,56 +1,113 @@
 //! The web application: server-rendered HTML in English and French (Project Fluent), every asset
-//! embedded in the binary, no CDN. Handlers read through the store's interface only; nothing here
-//! decides who may see what — the store's queries do.
+//! embedded in the binary, no CDN, readable without JavaScript; and a JSON API with its OpenAPI
+//! document. Handlers read and write through the store's interface only: which provider's records
+//! a user may touch is decided by the store's queries (`Access`), not by what a page shows.
+//!
+//! - `auth` — sessions, API tokens, sign-in with lockout and second factor, CSRF.
+//! - `pages` — registry, records, submissions, review queue, timeliness, audit, home.
+//! - `submit` — upload with the validation report, data entry forms from the dictionary.
+//! - `admin` — users, password resets, API tokens; the user's own account page.
+//! - `api` — `/api/v1`, problem+json errors, `/api/v1/openapi.json`.
 
-use std::collections::HashMap;
+pub mod admin;
+pub mod api;
+pub mod auth;
+pub mod i18n;
+pub mod pages;
+pub mod submit;
+pub mod totp;
+
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use fluent_templates::{LanguageIdentifier, Loader, static_loader};
 use minijinja::Environment;
-use tessera_dictionary::Dictionary;
+use tessera_dictionary::{Dictionary, Role};
+use tessera_pseudonym::Encoder;
 use tessera_store::{Store, StoreError};
 
-static_loader! {
-    static LOCALES = {
-        locales: "./locales",
-        fallback_language: "en",
-    };
+pub use auth::Viewer;
+pub use i18n::UI_LANGUAGES;
+
+/// Deployment settings of the web server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Mark cookies `Secure` (and use the `__Host-` prefix): on whenever the site is served over
+    /// TLS, which production always is.
+    pub secure_cookies: bool,
+    /// Largest upload accepted, in bytes.
+    pub max_upload: usize,
 }
 
-/// Languages the interface is translated into; adding one is a folder under `locales/`.
-pub const UI_LANGUAGES: &[&str] = &["en", "fr"];
-
-/// Entities shown as columns on the home page, in this order.
-const ENTITY_COLUMNS: &[&str] = &[
-    "victim",
-    "suspect",
-    "smuggled_migrant",
-    "cj_case",
-    "smuggling_incident",
-    "assistance",
-];
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            secure_cookies: true,
+            max_upload: 50 * 1024 * 1024,
+        }
+    }
+}
 
 /// Shared state of every request.
 #[derive(Clone)]
 pub struct AppState {
-    store: Store,
-    dict: Arc<Dictionary>,
+    pub store: Store,
+    pub dict: Arc<Dictionary>,
+    pub encoder: Arc<dyn Encoder>,
+    pub config: Arc<Config>,
     templates: Arc<Environment<'static>>,
 }
 
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("code.html", include_str!("../templates/code.html")),
+    (
+        "providers.html",
+        include_str!("../templates/providers.html"),
+    ),
+    ("provider.html", include_str!("../templates/provider.html")),
+    ("records.html", include_str!("../templates/records.html")),
+    ("record.html", include_str!("../templates/record.html")),
+    ("entry.html", include_str!("../templates/entry.html")),
+    ("upload.html", include_str!("../templates/upload.html")),
+    (
+        "submissions.html",
+        include_str!("../templates/submissions.html"),
+    ),
+    (
+        "submission.html",
+        include_str!("../templates/submission.html"),
+    ),
+    (
+        "timeliness.html",
+        include_str!("../templates/timeliness.html"),
+    ),
+    ("audit.html", include_str!("../templates/audit.html")),
+    ("users.html", include_str!("../templates/users.html")),
+    ("account.html", include_str!("../templates/account.html")),
+    ("message.html", include_str!("../templates/message.html")),
+    (
+        "submission_table.html",
+        include_str!("../templates/submission_table.html"),
+    ),
+];
+
 impl AppState {
-    pub fn new(store: Store, dict: Dictionary) -> AppState {
+    pub fn new(
+        store: Store,
+        dict: Dictionary,
+        encoder: Arc<dyn Encoder>,
+        config: Config,
+    ) -> AppState {
         let mut env = Environment::new();
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
         // Templates are compiled into the binary; a failure here is a build defect caught by the tests.
-        for (name, src) in [
-            ("base.html", include_str!("../templates/base.html")),
-            ("home.html", include_str!("../templates/home.html")),
-        ] {
+        for (name, src) in TEMPLATES {
             if let Err(e) = env.add_template(name, src) {
                 panic!("template {name} is invalid: {e}");
             }
@@ -58,167 +115,225 @@ impl AppState {
         AppState {
             store,
             dict: Arc::new(dict),
+            encoder,
+            config: Arc::new(config),
             templates: Arc::new(env),
         }
     }
+
+    /// Renders a page with the common context (language, messages, navigation, CSRF token).
+    pub fn render(
+        &self,
+        lang: &str,
+        viewer: Option<&Viewer>,
+        template: &str,
+        ctx: minijinja::Value,
+    ) -> Result<Response, WebError> {
+        let t = i18n::messages(lang);
+        let nav = viewer.map(|v| pages::nav(v, &t)).unwrap_or_default();
+        let version = i18n::tr(
+            lang,
+            "dictionary-version",
+            &[("version", self.dict.full_version().into())],
+        );
+        let html = self.templates.get_template(template)?.render(minijinja::context! {
+            lang,
+            t => &*t,
+            languages => UI_LANGUAGES,
+            nav,
+            user => viewer.map(|v| minijinja::context! {
+                name => &v.user.display_name,
+                username => &v.user.username,
+                role => t.get(&format!("role-{}", v.user.role.as_str())).cloned().unwrap_or_default(),
+                provider => v.user.provider_id.as_ref().map(|p| p.as_str().to_string()),
+            }),
+            csrf => viewer.map(|v| v.csrf.clone()).unwrap_or_default(),
+            version,
+            ..ctx
+        })?;
+        Ok((
+            [
+                (header::CONTENT_LANGUAGE, lang.to_string()),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            Html(html),
+        )
+            .into_response())
+    }
+
+    /// A label of a code in `lang`, or the code itself.
+    pub fn label(&self, list: &str, code: &str, lang: &str) -> String {
+        self.dict
+            .codelist(list)
+            .and_then(|l| l.get(code))
+            .map(|c| c.label.get(lang).to_string())
+            .unwrap_or_else(|| code.to_string())
+    }
 }
 
-/// Errors a handler can meet, mapped to a status and a plain message (details go to the log).
+/// Errors a handler can meet, each mapped to a status and a message the user can act on; details
+/// of server faults go to the log only.
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("page rendering failed: {0}")]
     Template(#[from] minijinja::Error),
+    #[error("this page is not part of your role")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("the form expired or came from another site; reload the page and try again")]
+    Csrf,
+    #[error("{0}")]
+    BadRequest(String),
+}
+
+impl WebError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::Store(StoreError::NotFound(_)) | WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Store(StoreError::Forbidden(_)) | WebError::Forbidden | WebError::Csrf => {
+                StatusCode::FORBIDDEN
+            }
+            WebError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
+            WebError::Store(StoreError::Invalid(_) | StoreError::Intake(_))
+            | WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Store(_) | WebError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the user is told.
+    pub fn public_message(&self) -> String {
+        match self.status() {
+            StatusCode::INTERNAL_SERVER_ERROR => {
+                "The server could not complete this request. The error has been logged.".into()
+            }
+            StatusCode::NOT_FOUND => "There is nothing here, or it is not yours to see.".into(),
+            _ => self.to_string(),
+        }
+    }
 }
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        tracing::error!(error = %self, "request failed");
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The server could not complete this request. The error has been logged.",
-        )
-            .into_response()
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let msg = escape_html(&self.public_message());
+        let body = format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title><link rel=\"stylesheet\" href=\"/assets/tessera.css\"></head><body><main><h1>{}</h1><p>{msg}</p><p><a href=\"/\">Tessera</a></p></main></body></html>",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("Error"),
+        );
+        (status, Html(body)).into_response()
     }
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An RFC 9457 problem document.
+pub fn problem(status: StatusCode, kind: &str, detail: &str) -> Response {
+    problem_with(status, kind, detail, serde_json::Value::Null)
+}
+
+pub fn problem_with(
+    status: StatusCode,
+    kind: &str,
+    detail: &str,
+    errors: serde_json::Value,
+) -> Response {
+    let mut body = serde_json::json!({
+        "type": format!("https://tessera.invalid/problems/{kind}"),
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    if !errors.is_null() {
+        body["errors"] = errors;
+    }
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        Json(body),
+    )
+        .into_response()
 }
 
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
+    let max = state.config.max_upload;
     Router::new()
-        .route("/", get(home))
+        .route("/", get(pages::home))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/api/providers", get(api_providers))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/login/code", get(auth::code_page).post(auth::code))
+        .route("/logout", post(auth::logout))
+        .route("/providers", get(pages::providers))
+        .route("/providers/{id}", get(pages::provider))
+        .route("/records", get(pages::records))
+        .route("/records/new", get(submit::entry_page).post(submit::entry))
+        .route("/records/{id}", get(pages::record))
+        .route("/upload", get(submit::upload_page).post(submit::upload))
+        .route("/submissions", get(pages::submissions))
+        .route("/submissions/{id}", get(pages::submission))
+        .route("/submissions/{id}/{action}", post(pages::submission_action))
+        .route("/review", get(pages::review))
+        .route("/timeliness", get(pages::timeliness))
+        .route("/audit", get(pages::audit))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/{id}/{action}", post(admin::user_action))
+        .route("/account", get(admin::account))
+        .route(
+            "/account/password",
+            get(admin::password_page).post(admin::change_password),
+        )
+        .route("/account/language", post(admin::set_language))
+        .route("/account/totp", post(admin::totp))
+        .route("/templates/{entity}", get(submit::template_download))
+        .nest("/api/v1", api::routes())
         .route("/assets/tessera.css", get(css))
+        .layer(DefaultBodyLimit::max(max))
+        .layer(axum::middleware::from_fn(auth::same_origin_only))
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+async fn security_headers(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    for (k, v) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+        (
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        ),
+    ] {
+        if let Ok(v) = v.parse() {
+            h.insert(k, v);
+        }
+    }
+    resp
 }
 
 /// Serves until the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     axum::serve(listener, router(state)).await
-}
-
-/// The language of a request: `?lang=` if supported, else the first supported `Accept-Language`.
-fn language(query: &HashMap<String, String>, headers: &HeaderMap) -> &'static str {
-    if let Some(l) = query
-        .get("lang")
-        .and_then(|l| UI_LANGUAGES.iter().find(|x| **x == l.as_str()))
-    {
-        return l;
-    }
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    for part in accept.split(',') {
-        let tag = part.split(';').next().unwrap_or("").trim();
-        let primary = tag.split('-').next().unwrap_or("").to_ascii_lowercase();
-        if let Some(l) = UI_LANGUAGES.iter().find(|x| **x == primary) {
-            return l;
-        }
-    }
-    "en"
-}
-
-/// Every message of the interface in `lang`.
-pub fn messages(lang: &str) -> HashMap<String, String> {
-    let id: LanguageIdentifier = lang.parse().unwrap_or_default();
-    let keys = include_str!("../locales/en/main.ftl")
-        .lines()
-        .filter_map(|l| l.split_once(" = "))
-        .map(|(k, _)| k.trim().to_string());
-    keys.map(|k| {
-        let v = LOCALES.lookup(&id, &k);
-        (k, v)
-    })
-    .collect()
-}
-
-fn number(n: i64, lang: &str) -> String {
-    let digits = n.abs().to_string();
-    let sep = if lang == "fr" { '\u{202f}' } else { ',' };
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(sep);
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
-async fn home(
-    State(state): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let lang = language(&query, &headers);
-    let t = messages(lang);
-    let summaries = state.store.provider_summaries().await?;
-    let label = |list: &str, code: &str| {
-        state
-            .dict
-            .codelist(list)
-            .and_then(|l| l.get(code))
-            .map(|c| c.label.get(lang).to_string())
-            .unwrap_or_else(|| code.to_string())
-    };
-    let mut totals = vec![0i64; ENTITY_COLUMNS.len()];
-    let providers: Vec<_> = summaries
-        .iter()
-        .map(|s| {
-            let counts: Vec<String> = ENTITY_COLUMNS
-                .iter()
-                .enumerate()
-                .map(|(i, e)| {
-                    let n = s.records.get(*e).copied().unwrap_or(0);
-                    totals[i] += n;
-                    number(n, lang)
-                })
-                .collect();
-            minijinja::context! {
-                id => s.provider.id.as_str(),
-                name => &s.provider.name,
-                type_label => label("provider_type", s.provider.provider_type.as_str()),
-                region_label => s.provider.region.as_deref().map(|r| label("region", r)).unwrap_or_default(),
-                counts => counts,
-                total => number(s.total, lang),
-                submissions => number(s.submissions, lang),
-            }
-        })
-        .collect();
-    let entities: Vec<_> = ENTITY_COLUMNS.iter().map(|e| minijinja::context! { label => t.get(&format!("entity-{e}")).cloned().unwrap_or_default() }).collect();
-    let id: LanguageIdentifier = lang.parse().unwrap_or_default();
-    let mut args = HashMap::new();
-    args.insert(
-        std::borrow::Cow::Borrowed("count"),
-        fluent_templates::fluent_bundle::FluentValue::from(summaries.len()),
-    );
-    let intro = LOCALES
-        .lookup_with_args(&id, "providers-intro", &args)
-        .replace(['\u{2068}', '\u{2069}'], "");
-    let mut vargs = HashMap::new();
-    vargs.insert(
-        std::borrow::Cow::Borrowed("version"),
-        fluent_templates::fluent_bundle::FluentValue::from(state.dict.full_version()),
-    );
-    let version = LOCALES
-        .lookup_with_args(&id, "dictionary-version", &vargs)
-        .replace(['\u{2068}', '\u{2069}'], "");
-    let html = state
-        .templates
-        .get_template("home.html")?
-        .render(minijinja::context! {
-            lang, t, languages => UI_LANGUAGES, providers, entities, intro, version,
-            totals => totals.iter().map(|n| number(*n, lang)).collect::<Vec<_>>(),
-            grand_total => number(summaries.iter().map(|s| s.total).sum(), lang),
-            total_submissions => number(summaries.iter().map(|s| s.submissions).sum(), lang),
-        })?;
-    Ok(([(header::CONTENT_LANGUAGE, lang)], Html(html)).into_response())
-}
-
-async fn api_providers(State(state): State<AppState>) -> Result<Response, WebError> {
-    Ok(Json(state.store.provider_summaries().await?).into_response())
 }
 
 async fn css() -> impl IntoResponse {
@@ -231,47 +346,10 @@ async fn css() -> impl IntoResponse {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_message_exists_in_every_language() {
-        let en = messages("en");
-        for lang in UI_LANGUAGES {
-            let ftl = std::fs::read_to_string(format!(
-                "{}/locales/{lang}/main.ftl",
-                env!("CARGO_MANIFEST_DIR")
-            ))
-            .unwrap();
-            for key in en.keys() {
-                assert!(
-                    ftl.lines().any(|l| l.starts_with(&format!("{key} ="))),
-                    "{lang} lacks {key}"
-                );
-            }
-        }
-        assert_ne!(messages("fr")["providers-heading"], en["providers-heading"]);
-    }
-
-    #[test]
-    fn numbers_are_grouped_per_locale() {
-        assert_eq!(number(1234567, "en"), "1,234,567");
-        assert_eq!(number(1234567, "fr"), "1\u{202f}234\u{202f}567");
-        assert_eq!(number(-12, "en"), "-12");
-    }
-
-    #[test]
-    fn language_comes_from_query_then_accept_language() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::ACCEPT_LANGUAGE,
-            "fr-CF,fr;q=0.9,en;q=0.5".parse().unwrap(),
-        );
-        assert_eq!(language(&HashMap::new(), &h), "fr");
-        let q: HashMap<String, String> = [("lang".to_string(), "en".to_string())].into();
-        assert_eq!(language(&q, &h), "en");
-        let q: HashMap<String, String> = [("lang".to_string(), "xx".to_string())].into();
-        assert_eq!(language(&q, &HeaderMap::new()), "en");
-    }
-}
+/// Roles that read case-level records (pseudonymised): everyone but admins and partners.
+pub const RECORD_READERS: &[Role] = &[
+    Role::FocalPoint,
+    Role::Viewer,
+    Role::Coordinator,
+    Role::Analyst,
+];

@@ -1,0 +1,427 @@
+//! The JSON API (`/api/v1`): providers, submissions, records and statistics, for other systems
+//! and for scripts. Authentication by API token (`Authorization: Bearer tsr_…`) or session;
+//! the same roles and the same store-enforced access as the pages. Errors are RFC 9457 problem
+//! documents. The OpenAPI document is `openapi.json`, kept beside this file and served as is.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tessera_dictionary::Role;
+use tessera_store::Access;
+
+use crate::submit::{Outcome, store_file};
+use crate::{AppState, Viewer, WebError, problem, problem_with};
+
+/// Smallest count published in aggregates meant for partners; smaller ones are suppressed.
+pub const MIN_CELL: i64 = 5;
+
+/// Most records accepted in one JSON request.
+const MAX_JSON_RECORDS: usize = 10_000;
+
+/// An API error: a [`WebError`] rendered as problem+json.
+pub struct ApiError(WebError);
+
+impl<E: Into<WebError>> From<E> for ApiError {
+    fn from(e: E) -> ApiError {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self.0, "API request failed");
+        }
+        let kind = match status {
+            StatusCode::NOT_FOUND => "not-found",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::CONFLICT => "conflict",
+            StatusCode::BAD_REQUEST => "bad-request",
+            _ => "server-error",
+        };
+        problem(status, kind, &self.0.public_message())
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/providers", get(providers))
+        .route("/submissions", get(submissions))
+        .route("/submissions/{id}", get(submission))
+        .route("/submissions/{id}/{action}", post(submission_action))
+        .route("/records", get(records).post(post_records))
+        .route("/records/{id}", get(record))
+        .route("/statistics", get(statistics))
+        .fallback(|| async {
+            problem(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "There is no such API route.",
+            )
+        })
+}
+
+async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response()
+}
+
+async fn providers(State(state): State<AppState>, v: Viewer) -> ApiResult {
+    let all = state.store.providers().await?;
+    let list: Vec<Value> = all
+        .into_iter()
+        .filter(|p| match v.role() {
+            Role::FocalPoint | Role::Viewer => v.user.provider_id.as_ref() == Some(&p.id),
+            _ => true,
+        })
+        .map(|p| {
+            json!({
+                "id": p.id.as_str(),
+                "name": p.name,
+                "provider_type": p.provider_type.as_str(),
+                "region": p.region,
+            })
+        })
+        .collect();
+    Ok(Json(list).into_response())
+}
+
+fn submission_access(v: &Viewer) -> Result<Access, WebError> {
+    match v.role() {
+        Role::Admin => Ok(Access::National),
+        Role::Partner => Err(WebError::Forbidden),
+        _ => v.access(),
+    }
+}
+
+fn submission_json(s: &tessera_store::Submission) -> Value {
+    json!({
+        "id": s.id,
+        "provider_id": s.provider_id,
+        "period_id": s.period_id,
+        "version": s.version,
+        "status": s.status.as_str(),
+        "dictionary_version": s.dictionary_version,
+        "submitted_at": s.submitted_at.map(|t| t.unix_timestamp()),
+    })
+}
+
+async fn submissions(State(state): State<AppState>, v: Viewer) -> ApiResult {
+    let access = submission_access(&v)?;
+    let subs = state.store.submissions_for(&access, None).await?;
+    Ok(Json(subs.iter().map(submission_json).collect::<Vec<_>>()).into_response())
+}
+
+async fn submission(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>) -> ApiResult {
+    let access = submission_access(&v)?;
+    let s = state
+        .store
+        .submission_for(&access, id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let mut body = submission_json(&s);
+    body["records"] = json!(state.store.submission_counts(&access, id).await?);
+    Ok(Json(body).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct Decision {
+    comment: Option<String>,
+}
+
+async fn submission_action(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((id, action)): Path<(i64, String)>,
+    body: Bytes,
+) -> ApiResult {
+    let d: Decision = if body.is_empty() {
+        Decision::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| WebError::BadRequest(format!("the body is not the expected JSON: {e}")))?
+    };
+    let comment = d
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    crate::pages::workflow(&state, &v, id, &action, comment).await?;
+    let s = state
+        .store
+        .submission_for(&submission_access(&v)?, id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    Ok(Json(submission_json(&s)).into_response())
+}
+
+#[derive(Deserialize)]
+struct RecordsQuery {
+    entity: Option<String>,
+    after: Option<i64>,
+    limit: Option<i64>,
+    period: Option<String>,
+}
+
+async fn records(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<RecordsQuery>,
+) -> ApiResult {
+    let access = v.access()?;
+    let entity = q.entity.unwrap_or_else(|| "victim".into());
+    if state.dict.entity(&entity).is_none() {
+        return Err(WebError::BadRequest(format!("unknown entity \"{entity}\"")).into());
+    }
+    let after = q.after.unwrap_or(0).max(0);
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let rows = state.store.records(&access, &entity, after, limit).await?;
+    state
+        .store
+        .audit(
+            &v.user.username,
+            "record.list",
+            &format!("records/{entity}"),
+            &format!("{{\"after\":{after},\"rows\":{},\"api\":true}}", rows.len()),
+        )
+        .await?;
+    let next = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten();
+    Ok(Json(json!({ "records": rows, "next_after": next })).into_response())
+}
+
+async fn record(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>) -> ApiResult {
+    let access = v.access()?;
+    let r = state
+        .store
+        .record(&access, id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    state
+        .store
+        .audit(
+            &v.user.username,
+            "record.read",
+            &format!("record/{id}"),
+            "{\"api\":true}",
+        )
+        .await?;
+    Ok(Json(r).into_response())
+}
+
+#[derive(Deserialize)]
+struct RecordsBody {
+    entity: String,
+    period: String,
+    records: Vec<serde_json::Map<String, Value>>,
+}
+
+/// A JSON value as a template cell.
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+        Value::Array(a) => a.iter().map(cell).collect::<Vec<_>>().join(","),
+        other => other.to_string(),
+    }
+}
+
+/// Sends records for the caller's provider into the open submission of a period — as JSON
+/// (`{"entity", "period", "records": [{variable: value}]}`) or as a template file (CSV or XLSX
+/// body, with `?entity=&period=`). All or nothing, validated exactly as an upload.
+async fn post_records(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<RecordsQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let (entity, period, bytes, name) = if ctype.starts_with("application/json") {
+        let b: RecordsBody = serde_json::from_slice(&body)
+            .map_err(|e| WebError::BadRequest(format!("the body is not the expected JSON: {e}")))?;
+        if b.records.is_empty() || b.records.len() > MAX_JSON_RECORDS {
+            return Err(WebError::BadRequest(format!(
+                "send between 1 and {MAX_JSON_RECORDS} records per request"
+            ))
+            .into());
+        }
+        let ent = state
+            .dict
+            .entity(&b.entity)
+            .ok_or_else(|| WebError::BadRequest(format!("unknown entity \"{}\"", b.entity)))?;
+        // Columns: the entity's variables that appear in any record, in dictionary order; a key
+        // that is no variable is refused by validation as an unknown column.
+        let mut header: Vec<String> = ent
+            .variables
+            .iter()
+            .filter(|var| b.records.iter().any(|r| r.contains_key(&var.code)))
+            .map(|var| var.code.clone())
+            .collect();
+        for r in &b.records {
+            for k in r.keys() {
+                if !header.contains(k) {
+                    header.push(k.clone());
+                }
+            }
+        }
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&header)
+            .map_err(|e| WebError::BadRequest(e.to_string()))?;
+        for r in &b.records {
+            let row: Vec<String> = header
+                .iter()
+                .map(|h| r.get(h).map(cell).unwrap_or_default())
+                .collect();
+            w.write_record(&row)
+                .map_err(|e| WebError::BadRequest(e.to_string()))?;
+        }
+        let bytes = w
+            .into_inner()
+            .map_err(|e| WebError::BadRequest(e.to_string()))?;
+        (b.entity, b.period, bytes, "request body".to_string())
+    } else {
+        let (Some(entity), Some(period)) = (q.entity, q.period) else {
+            return Err(WebError::BadRequest(
+                "send JSON, or a template file with ?entity=…&period=…".into(),
+            )
+            .into());
+        };
+        (entity, period, body.to_vec(), "request body".to_string())
+    };
+    match store_file(&state, &v, &entity, &period, &name, bytes).await? {
+        Outcome::Stored {
+            submission,
+            inserted,
+            updated,
+        } => Ok((
+            StatusCode::CREATED,
+            Json(json!({
+                "submission": submission_json(&submission),
+                "inserted": inserted,
+                "updated": updated,
+            })),
+        )
+            .into_response()),
+        Outcome::Refused(report) => Ok(problem_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            &format!(
+                "Nothing was stored: {} problem(s) in {} row(s) read.",
+                report.errors.len(),
+                report.rows_read
+            ),
+            json!(report.errors),
+        )),
+    }
+}
+
+/// Record counts per entity and provider type, over every provider. Counts under
+/// [`MIN_CELL`] are suppressed (`null`), and so is the next smallest cell of the same entity
+/// when one alone would be recoverable from the total.
+async fn statistics(State(state): State<AppState>, _v: Viewer) -> ApiResult {
+    let summaries = state.store.provider_summaries().await?;
+    let mut table: std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>> =
+        Default::default();
+    for s in &summaries {
+        for (entity, n) in &s.records {
+            *table
+                .entry(entity.clone())
+                .or_default()
+                .entry(s.provider.provider_type.as_str().to_string())
+                .or_default() += n;
+        }
+    }
+    let mut out = serde_json::Map::new();
+    for (entity, cells) in table {
+        let total: i64 = cells.values().sum();
+        let shown = suppress(&cells);
+        out.insert(
+            entity,
+            json!({
+                "total": if total < MIN_CELL { Value::Null } else { json!(total) },
+                "by_provider_type": shown,
+            }),
+        );
+    }
+    Ok(Json(json!({ "unit": "records", "min_cell": MIN_CELL, "counts": out })).into_response())
+}
+
+/// Primary suppression of small cells, and secondary suppression of the smallest remaining cell
+/// when exactly one was hidden (else total minus the others gives it away).
+pub fn suppress(cells: &std::collections::BTreeMap<String, i64>) -> serde_json::Map<String, Value> {
+    let mut hidden: Vec<&String> = cells
+        .iter()
+        .filter(|(_, n)| **n > 0 && **n < MIN_CELL)
+        .map(|(k, _)| k)
+        .collect();
+    if hidden.len() == 1
+        && let Some((k, _)) = cells
+            .iter()
+            .filter(|(k, n)| !hidden.contains(k) && **n > 0)
+            .min_by_key(|(_, n)| **n)
+    {
+        hidden.push(k);
+    }
+    cells
+        .iter()
+        .map(|(k, n)| {
+            let v = if hidden.contains(&k) {
+                Value::Null
+            } else {
+                json!(n)
+            };
+            (k.clone(), v)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_small_cell_takes_a_second_one_with_it() {
+        let cells = [
+            ("a".to_string(), 3),
+            ("b".to_string(), 40),
+            ("c".to_string(), 9),
+        ]
+        .into_iter()
+        .collect();
+        let s = suppress(&cells);
+        assert_eq!(s["a"], Value::Null);
+        assert_eq!(s["c"], Value::Null, "c is the smallest other cell");
+        assert_eq!(s["b"], json!(40));
+        let cells = [("a".to_string(), 30), ("b".to_string(), 40)]
+            .into_iter()
+            .collect();
+        assert_eq!(suppress(&cells)["a"], json!(30));
+    }
+
+    #[test]
+    fn json_values_become_template_cells() {
+        assert_eq!(cell(&json!(["CM", "TD"])), "CM,TD");
+        assert_eq!(cell(&json!(true)), "yes");
+        assert_eq!(cell(&json!(12)), "12");
+        assert_eq!(cell(&Value::Null), "");
+    }
+}

@@ -1,0 +1,451 @@
+//! Who is asking: sessions (cookie) for people, bearer tokens for machines; signing in with
+//! lockout and an optional second factor; protection against cross-site requests.
+//!
+//! Cross-site request forgery is stopped twice: every state-changing request from a browser must
+//! come from our own origin (`Origin` / `Sec-Fetch-Site`, checked by [`same_origin_only`]), and
+//! every form carries the session's synchroniser token, checked by [`Viewer::check_csrf`].
+//! Bearer-token requests carry no ambient credential and need neither.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, extract::Query};
+use serde::Deserialize;
+use tessera_dictionary::Role;
+use tessera_store::{Access, SessionStage, SignIn, User};
+
+use crate::i18n::{self, Arg, tr};
+use crate::{AppState, WebError, problem};
+
+/// The signed-in user of a request.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user: User,
+    /// The session's synchroniser token (empty for API tokens).
+    pub csrf: String,
+    /// Authenticated by an API token rather than a session.
+    pub api: bool,
+    /// Interface language for this request.
+    pub lang: &'static str,
+}
+
+impl Viewer {
+    /// The case-level access the user's role grants, if any.
+    pub fn access(&self) -> Result<Access, WebError> {
+        Access::for_user(&self.user).map_err(WebError::from)
+    }
+
+    /// Refuses a form whose token is not this session's.
+    pub fn check_csrf(&self, token: &str) -> Result<(), WebError> {
+        if self.api {
+            return Ok(());
+        }
+        let (a, b) = (self.csrf.as_bytes(), token.as_bytes());
+        let same =
+            a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+        if same && !a.is_empty() {
+            Ok(())
+        } else {
+            Err(WebError::Csrf)
+        }
+    }
+
+    /// Refuses unless the user has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), WebError> {
+        if roles.contains(&self.user.role) {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden)
+        }
+    }
+
+    pub fn role(&self) -> Role {
+        self.user.role
+    }
+}
+
+/// The session cookie's name: the `__Host-` prefix (Secure, whole site, no domain) when served
+/// over TLS.
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if state.config.secure_cookies {
+        "__Host-tessera"
+    } else {
+        "tessera"
+    }
+}
+
+fn session_cookie(state: &AppState, token: &str, max_age: i64) -> String {
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
+        cookie_name(state),
+        if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    )
+}
+
+fn cookie_token<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+fn query_lang(parts: &Parts) -> Option<&str> {
+    parts
+        .uri
+        .query()?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("lang="))
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let path = parts.uri.path().to_string();
+        let is_api = path.starts_with("/api/");
+        let lang_override = query_lang(parts).and_then(i18n::supported);
+        if let Some(token) = bearer(&parts.headers) {
+            return match state.store.api_token_user(token).await {
+                Ok(Some(user)) => Ok(Viewer {
+                    lang: lang_override
+                        .or_else(|| i18n::supported(&user.locale))
+                        .unwrap_or("en"),
+                    user,
+                    csrf: String::new(),
+                    api: true,
+                }),
+                Ok(None) => Err(problem(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorised",
+                    "The API token is unknown, revoked or its user is disabled.",
+                )),
+                Err(e) => Err(WebError::from(e).into_response()),
+            };
+        }
+        let session = match cookie_token(&parts.headers, cookie_name(state)) {
+            Some(t) => state
+                .store
+                .session(t)
+                .await
+                .map_err(|e| WebError::from(e).into_response())?,
+            None => None,
+        };
+        match session {
+            Some(s) if s.stage == SessionStage::Full => {
+                if s.user.must_change_password && path != "/account/password" && path != "/logout" {
+                    return Err(Redirect::to("/account/password").into_response());
+                }
+                Ok(Viewer {
+                    lang: lang_override
+                        .or_else(|| i18n::supported(&s.user.locale))
+                        .unwrap_or("en"),
+                    user: s.user,
+                    csrf: s.csrf,
+                    api: false,
+                })
+            }
+            _ if is_api => Err(problem(
+                StatusCode::UNAUTHORIZED,
+                "unauthorised",
+                "Sign in or send an API token: Authorization: Bearer tsr_…",
+            )),
+            _ => {
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                Err(Redirect::to(&format!("/login?next={}", urlencode(next))).into_response())
+            }
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Only local paths are followed after signing in (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// Refuses state-changing browser requests that come from another site.
+pub async fn same_origin_only(req: Request, next: Next) -> Response {
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && bearer(req.headers()).is_none() {
+        let h = req.headers();
+        let cross_site = h
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == "cross-site" || v == "same-site");
+        let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
+        let origin_mismatch = match (h.get(header::ORIGIN).and_then(|v| v.to_str().ok()), host) {
+            (Some("null"), _) => true,
+            (Some(origin), Some(host)) => {
+                origin.split_once("://").map(|(_, rest)| rest) != Some(host)
+            }
+            _ => false,
+        };
+        if cross_site || origin_mismatch {
+            return WebError::Csrf.into_response();
+        }
+    }
+    next.run(req).await
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    lang: Option<String>,
+}
+
+pub async fn login_page(
+    State(state): State<AppState>,
+    Query(q): Query<LoginQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let lang = i18n::negotiate(q.lang.as_deref(), &headers);
+    state.render(
+        lang,
+        None,
+        "login.html",
+        minijinja::context! { next => safe_next(q.next.as_deref()), error => None::<String> },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+    lang: Option<String>,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let lang = i18n::negotiate(f.lang.as_deref(), &headers);
+    let username = f.username.trim();
+    let outcome = state.store.sign_in(username, &f.password).await?;
+    let next = safe_next(f.next.as_deref());
+    let error = match outcome {
+        SignIn::Accepted(user) => {
+            let stage = if user.totp_enabled {
+                SessionStage::SecondFactor
+            } else {
+                SessionStage::Full
+            };
+            let token = state.store.create_session(user.id, stage).await?;
+            state
+                .store
+                .audit(&user.username, "session.sign_in", &user.username, "{}")
+                .await?;
+            let to = if user.totp_enabled {
+                format!("/login/code?next={}", urlencode(&next))
+            } else {
+                next
+            };
+            return Ok((
+                [(
+                    header::SET_COOKIE,
+                    session_cookie(&state, &token, tessera_store::ABSOLUTE_SECONDS),
+                )],
+                Redirect::to(&to),
+            )
+                .into_response());
+        }
+        SignIn::Rejected => {
+            state
+                .store
+                .audit(username, "session.sign_in_failed", username, "{}")
+                .await?;
+            tr(lang, "login-failed", &[])
+        }
+        SignIn::Locked { until } => {
+            let minutes = ((until - time::OffsetDateTime::now_utc().unix_timestamp()) / 60).max(1);
+            state
+                .store
+                .audit(username, "session.locked", username, "{}")
+                .await?;
+            tr(lang, "login-locked", &[("minutes", Arg::Num(minutes))])
+        }
+    };
+    let mut resp = state.render(
+        lang,
+        None,
+        "login.html",
+        minijinja::context! { next, error, username },
+    )?;
+    *resp.status_mut() = StatusCode::UNAUTHORIZED;
+    Ok(resp)
+}
+
+pub async fn code_page(
+    State(state): State<AppState>,
+    Query(q): Query<LoginQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let lang = i18n::negotiate(q.lang.as_deref(), &headers);
+    state.render(
+        lang,
+        None,
+        "code.html",
+        minijinja::context! { next => safe_next(q.next.as_deref()), error => None::<String> },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    code: String,
+    next: Option<String>,
+}
+
+/// Second step of signing in: the TOTP code turns the half-open session into a full one, under a
+/// new token (the old one is ended, so a token seen before the second factor opens nothing).
+pub async fn code(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    let lang = i18n::negotiate(None, &headers);
+    let Some(token) = cookie_token(&headers, cookie_name(&state)) else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let Some(session) = state.store.session(token).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let next = safe_next(f.next.as_deref());
+    let secret = state.store.totp_secret(session.user.id).await?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
+    if session.stage == SessionStage::SecondFactor
+        && secret.is_some_and(|s| crate::totp::verify(&s, &f.code, now))
+    {
+        state.store.end_session(token).await?;
+        let full = state
+            .store
+            .create_session(session.user.id, SessionStage::Full)
+            .await?;
+        state
+            .store
+            .audit(
+                &session.user.username,
+                "session.second_factor",
+                &session.user.username,
+                "{}",
+            )
+            .await?;
+        return Ok((
+            [(
+                header::SET_COOKIE,
+                session_cookie(&state, &full, tessera_store::ABSOLUTE_SECONDS),
+            )],
+            Redirect::to(&next),
+        )
+            .into_response());
+    }
+    state
+        .store
+        .audit(
+            &session.user.username,
+            "session.second_factor_failed",
+            &session.user.username,
+            "{}",
+        )
+        .await?;
+    let mut resp = state.render(
+        lang,
+        None,
+        "code.html",
+        minijinja::context! { next, error => tr(lang, "code-failed", &[]) },
+    )?;
+    *resp.status_mut() = StatusCode::UNAUTHORIZED;
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    viewer.check_csrf(&f.csrf)?;
+    if let Some(token) = cookie_token(&headers, cookie_name(&state)) {
+        state.store.end_session(token).await?;
+    }
+    state
+        .store
+        .audit(
+            &viewer.user.username,
+            "session.sign_out",
+            &viewer.user.username,
+            "{}",
+        )
+        .await?;
+    Ok((
+        [(header::SET_COOKIE, session_cookie(&state, "", 0))],
+        Redirect::to("/login"),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(
+            safe_next(Some("/records?entity=victim")),
+            "/records?entity=victim"
+        );
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn cookies_are_read_by_name() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, "a=1; tessera=abc; b=2".parse().unwrap());
+        assert_eq!(cookie_token(&h, "tessera"), Some("abc"));
+        assert_eq!(cookie_token(&h, "__Host-tessera"), None);
+    }
+}

@@ -1,0 +1,626 @@
+//! Reading pages: home, provider registry, records, submissions and the review queue, the
+//! timeliness board and the audit log. Case-level reads are written to the audit log.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tessera_dictionary::{ProviderId, Role};
+use tessera_store::{Access, SubmissionStatus};
+
+use crate::i18n::{Arg, date, number, tr};
+use crate::{AppState, RECORD_READERS, Viewer, WebError};
+
+/// Entities shown as columns on the home page, in this order.
+pub const ENTITY_COLUMNS: &[&str] = &[
+    "victim",
+    "suspect",
+    "smuggled_migrant",
+    "cj_case",
+    "smuggling_incident",
+    "assistance",
+];
+
+/// Roles that see every provider in the registry.
+const NATIONAL_ROLES: &[Role] = &[Role::Admin, Role::Coordinator, Role::Analyst];
+
+/// The navigation of a user's role: only what the role can open.
+pub fn nav(v: &Viewer, t: &HashMap<String, String>) -> Vec<minijinja::Value> {
+    let role = v.role();
+    let mut items: Vec<(&str, &str)> = vec![("/", "nav-home")];
+    if RECORD_READERS.contains(&role) {
+        items.push(("/records", "nav-records"));
+    }
+    if role == Role::FocalPoint {
+        items.push(("/upload", "nav-upload"));
+    }
+    if matches!(
+        role,
+        Role::FocalPoint | Role::Viewer | Role::Coordinator | Role::Admin | Role::Analyst
+    ) {
+        items.push(("/submissions", "nav-submissions"));
+    }
+    if role == Role::Coordinator {
+        items.push(("/review", "nav-review"));
+    }
+    if NATIONAL_ROLES.contains(&role) {
+        items.push(("/timeliness", "nav-timeliness"));
+        items.push(("/providers", "nav-providers"));
+    }
+    if role == Role::Admin {
+        items.push(("/admin/users", "nav-users"));
+        items.push(("/audit", "nav-audit"));
+    }
+    items.push(("/account", "nav-account"));
+    items
+        .into_iter()
+        .map(|(href, key)| {
+            minijinja::context! { href, label => t.get(key).cloned().unwrap_or_default() }
+        })
+        .collect()
+}
+
+fn provider_scope(v: &Viewer) -> Option<ProviderId> {
+    match v.role() {
+        Role::FocalPoint | Role::Viewer => v.user.provider_id.clone(),
+        _ => None,
+    }
+}
+
+/// Which submissions a role sees: its provider's, or all for national roles. Partners see none.
+fn submission_access(v: &Viewer) -> Result<Access, WebError> {
+    match v.role() {
+        Role::FocalPoint | Role::Viewer | Role::Coordinator | Role::Analyst => v.access(),
+        Role::Admin => Ok(Access::National),
+        Role::Partner => Err(WebError::Forbidden),
+    }
+}
+
+/// Home: record counts per provider — all providers for national roles, one's own provider for
+/// focal points and viewers, totals only (small numbers hidden) for partners.
+pub async fn home(State(state): State<AppState>, v: Viewer) -> Result<Response, WebError> {
+    let lang = v.lang;
+    let t = crate::i18n::messages(lang);
+    let own = provider_scope(&v);
+    let summaries: Vec<_> = state
+        .store
+        .provider_summaries()
+        .await?
+        .into_iter()
+        .filter(|s| own.as_ref().is_none_or(|p| *p == s.provider.id))
+        .collect();
+    let partner = v.role() == Role::Partner;
+    let mut totals = vec![0i64; ENTITY_COLUMNS.len()];
+    let providers: Vec<_> = summaries
+        .iter()
+        .map(|s| {
+            let counts: Vec<String> = ENTITY_COLUMNS
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let n = s.records.get(*e).copied().unwrap_or(0);
+                    totals[i] += n;
+                    number(n, lang)
+                })
+                .collect();
+            minijinja::context! {
+                id => s.provider.id.as_str(),
+                name => &s.provider.name,
+                type_label => state.label("provider_type", s.provider.provider_type.as_str(), lang),
+                region_label => s.provider.region.as_deref().map(|r| state.label("region", r, lang)).unwrap_or_default(),
+                counts,
+                total => number(s.total, lang),
+                submissions => number(s.submissions, lang),
+            }
+        })
+        .collect();
+    let entities: Vec<_> = ENTITY_COLUMNS
+        .iter()
+        .map(|e| t.get(&format!("entity-{e}")).cloned().unwrap_or_default())
+        .collect();
+    // Partners get national totals only, with counts under the disclosure threshold hidden.
+    let shown_totals: Vec<String> = totals
+        .iter()
+        .map(|n| {
+            if partner && *n < crate::api::MIN_CELL {
+                format!("< {}", crate::api::MIN_CELL)
+            } else {
+                number(*n, lang)
+            }
+        })
+        .collect();
+    let intro = tr(
+        lang,
+        "providers-intro",
+        &[("count", Arg::Num(summaries.len() as i64))],
+    );
+    state.render(
+        lang,
+        Some(&v),
+        "home.html",
+        minijinja::context! {
+            providers => if partner { Vec::new() } else { providers },
+            partner,
+            entities,
+            intro,
+            totals => shown_totals,
+            grand_total => number(summaries.iter().map(|s| s.total).sum(), lang),
+            total_submissions => number(summaries.iter().map(|s| s.submissions).sum(), lang),
+        },
+    )
+}
+
+pub async fn providers(State(state): State<AppState>, v: Viewer) -> Result<Response, WebError> {
+    v.require(NATIONAL_ROLES)?;
+    let lang = v.lang;
+    let list: Vec<_> = state
+        .store
+        .providers()
+        .await?
+        .into_iter()
+        .map(|p| {
+            minijinja::context! {
+                id => p.id.as_str(),
+                name => p.name,
+                type_label => state.label("provider_type", p.provider_type.as_str(), lang),
+                region_label => p.region.as_deref().map(|r| state.label("region", r, lang)).unwrap_or_default(),
+            }
+        })
+        .collect();
+    state.render(
+        lang,
+        Some(&v),
+        "providers.html",
+        minijinja::context! { providers => list },
+    )
+}
+
+/// A provider's registry page: type, region, focal points, agreement terms, submission history.
+pub async fn provider(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let lang = v.lang;
+    let id = ProviderId::parse(&id).map_err(|_| WebError::NotFound)?;
+    let allowed = NATIONAL_ROLES.contains(&v.role())
+        || (matches!(v.role(), Role::FocalPoint | Role::Viewer)
+            && v.user.provider_id.as_ref() == Some(&id));
+    if !allowed {
+        return Err(WebError::NotFound);
+    }
+    let p = state.store.provider(&id).await?.ok_or(WebError::NotFound)?;
+    let agreements: Vec<_> = state
+        .store
+        .agreements(&id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            minijinja::context! {
+                entities => a.entities.iter().map(|e| crate::i18n::messages(lang).get(&format!("entity-{e}")).cloned().unwrap_or_else(|| e.clone())).collect::<Vec<_>>().join(", "),
+                level => tr(lang, &format!("level-{}", a.level), &[]),
+                valid_from => date(&a.valid_from.to_string(), lang),
+                valid_to => a.valid_to.map(|d| date(&d.to_string(), lang)).unwrap_or_default(),
+                signed_on => a.signed_on.map(|d| date(&d.to_string(), lang)).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let focal: Vec<_> = state
+        .store
+        .users_of(id.as_str())
+        .await?
+        .into_iter()
+        .map(|u| minijinja::context! { name => u.display_name, role => tr(lang, &format!("role-{}", u.role.as_str()), &[]) })
+        .collect();
+    let subs = submission_rows(
+        lang,
+        state
+            .store
+            .submissions_for(&Access::Provider(id.clone()), None)
+            .await?,
+    );
+    state.render(
+        lang,
+        Some(&v),
+        "provider.html",
+        minijinja::context! {
+            name => p.name,
+            id => p.id.as_str(),
+            type_label => state.label("provider_type", p.provider_type.as_str(), lang),
+            region_label => p.region.as_deref().map(|r| state.label("region", r, lang)).unwrap_or_default(),
+            agreements, focal, submissions => subs,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct RecordsQuery {
+    entity: Option<String>,
+    after: Option<i64>,
+}
+
+const PAGE: i64 = 50;
+
+/// Records of one entity, 50 at a time; only those the user's access allows.
+pub async fn records(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<RecordsQuery>,
+) -> Result<Response, WebError> {
+    let access = v.access()?;
+    let lang = v.lang;
+    let entity = q.entity.unwrap_or_else(|| "victim".into());
+    let ent = state.dict.entity(&entity).ok_or(WebError::NotFound)?;
+    let after = q.after.unwrap_or(0).max(0);
+    let rows = state.store.records(&access, &entity, after, PAGE).await?;
+    let total = state.store.count_records(&access, Some(&entity)).await?;
+    state
+        .store
+        .audit(
+            &v.user.username,
+            "record.list",
+            &format!("records/{entity}"),
+            &format!("{{\"after\":{after},\"rows\":{}}}", rows.len()),
+        )
+        .await?;
+    // A few telling columns of the entity, by declaration order, without identifying fields.
+    let columns: Vec<_> = ent
+        .stored_variables()
+        .filter(|var| var.code != "provider_ref")
+        .take(6)
+        .collect();
+    let next = if rows.len() as i64 == PAGE {
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    let items: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            let cells: Vec<String> = columns
+                .iter()
+                .map(|var| display_value(&state, var, r.data.get(&var.code), lang))
+                .collect();
+            minijinja::context! { id => r.id, provider => &r.provider_id, reference => &r.provider_ref, cells }
+        })
+        .collect();
+    let entities: Vec<_> = state
+        .dict
+        .entities
+        .values()
+        .map(|e| minijinja::context! { id => &e.id, label => e.label.get(lang), current => e.id == entity })
+        .collect();
+    state.render(
+        lang,
+        Some(&v),
+        "records.html",
+        minijinja::context! {
+            entity, entity_label => ent.label.get(lang), entities,
+            headers => columns.iter().map(|c| c.label.get(lang)).collect::<Vec<_>>(),
+            items, next, total => number(total, lang),
+            can_enter => v.role() == Role::FocalPoint,
+        },
+    )
+}
+
+/// A value as a person reads it: code labels in the user's language, yes/no, dates.
+pub fn display_value(
+    state: &AppState,
+    var: &tessera_dictionary::Variable,
+    value: Option<&serde_json::Value>,
+    lang: &str,
+) -> String {
+    use serde_json::Value;
+    let Some(value) = value else {
+        return String::new();
+    };
+    let list = var.var_type.codelist();
+    match (value, list) {
+        (Value::String(s), Some(l)) => state.label(l, s, lang),
+        (Value::Array(a), Some(l)) => a
+            .iter()
+            .filter_map(|x| x.as_str())
+            .map(|s| state.label(l, s, lang))
+            .collect::<Vec<_>>()
+            .join(", "),
+        (Value::Bool(b), _) => tr(lang, if *b { "yes" } else { "no" }, &[]),
+        (Value::String(s), None) if var.var_type.name() == "date" => date(s, lang),
+        (Value::String(s), None) => s.clone(),
+        (Value::Null, _) => String::new(),
+        (other, _) => other.to_string(),
+    }
+}
+
+/// One record with its history. The read is audited.
+pub async fn record(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let access = v.access()?;
+    let lang = v.lang;
+    let r = state
+        .store
+        .record(&access, id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    state
+        .store
+        .audit(
+            &v.user.username,
+            "record.read",
+            &format!("record/{id}"),
+            "{}",
+        )
+        .await?;
+    let ent = state.dict.entity(&r.entity).ok_or(WebError::NotFound)?;
+    let fields: Vec<_> = ent
+        .stored_variables()
+        .map(|var| {
+            minijinja::context! {
+                label => var.label.get(lang),
+                code => &var.code,
+                value => display_value(&state, var, r.data.get(&var.code), lang),
+            }
+        })
+        .collect();
+    let history = state.store.record_history(&access, id).await?;
+    state.render(
+        lang,
+        Some(&v),
+        "record.html",
+        minijinja::context! {
+            id => r.id, reference => &r.provider_ref, provider => &r.provider_id,
+            entity_label => ent.label.get(lang), version => r.version,
+            submission => r.submission_id, fields,
+            history => history.iter().map(|(ver, _)| *ver).collect::<Vec<_>>(),
+        },
+    )
+}
+
+fn status_label(lang: &str, s: SubmissionStatus) -> String {
+    tr(lang, &format!("status-{}", s.as_str()), &[])
+}
+
+fn submission_rows(lang: &str, subs: Vec<tessera_store::Submission>) -> Vec<minijinja::Value> {
+    subs.into_iter()
+        .map(|s| {
+            minijinja::context! {
+                id => s.id, provider => &s.provider_id, period => &s.period_id, version => s.version,
+                status => s.status.as_str(), status_label => status_label(lang, s.status),
+                submitted => s.submitted_at.map(|d| date(&d.date().to_string(), lang)).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+pub async fn submissions(State(state): State<AppState>, v: Viewer) -> Result<Response, WebError> {
+    let access = submission_access(&v)?;
+    let subs = state.store.submissions_for(&access, None).await?;
+    let rows = submission_rows(v.lang, subs);
+    state.render(
+        v.lang,
+        Some(&v),
+        "submissions.html",
+        minijinja::context! { submissions => rows, review => false },
+    )
+}
+
+/// The coordinator's queue: submissions waiting for a decision.
+pub async fn review(State(state): State<AppState>, v: Viewer) -> Result<Response, WebError> {
+    v.require(&[Role::Coordinator])?;
+    let subs = state
+        .store
+        .submissions_for(&Access::National, Some(SubmissionStatus::Submitted))
+        .await?;
+    let rows = submission_rows(v.lang, subs);
+    state.render(
+        v.lang,
+        Some(&v),
+        "submissions.html",
+        minijinja::context! { submissions => rows, review => true },
+    )
+}
+
+pub async fn submission(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let access = submission_access(&v)?;
+    let lang = v.lang;
+    let s = state
+        .store
+        .submission_for(&access, id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let events: Vec<_> = state
+        .store
+        .submission_events(&access, id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            minijinja::context! {
+                to => tr(lang, &format!("status-{}", e.to), &[]),
+                actor => e.actor, comment => e.comment,
+                at => date(&e.at.date().to_string(), lang),
+            }
+        })
+        .collect();
+    let t = crate::i18n::messages(lang);
+    let counts: Vec<_> = state
+        .store
+        .submission_counts(&access, id)
+        .await?
+        .into_iter()
+        .map(|(e, n)| minijinja::context! { entity => t.get(&format!("entity-{e}")).cloned().unwrap_or(e), n => number(n, lang) })
+        .collect();
+    let own = v.user.provider_id.as_ref().map(|p| p.as_str()) == Some(s.provider_id.as_str());
+    let open = matches!(
+        s.status,
+        SubmissionStatus::Draft | SubmissionStatus::Returned
+    );
+    state.render(
+        lang,
+        Some(&v),
+        "submission.html",
+        minijinja::context! {
+            id => s.id, provider => &s.provider_id, period => &s.period_id, version => s.version,
+            status => s.status.as_str(), status_label => status_label(lang, s.status),
+            events, counts,
+            can_submit => v.role() == Role::FocalPoint && own && open,
+            can_decide => v.role() == Role::Coordinator && s.status == SubmissionStatus::Submitted,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    csrf: String,
+    comment: Option<String>,
+}
+
+/// Submit (focal point of the provider), approve or return (coordinator).
+pub async fn submission_action(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((id, action)): Path<(i64, String)>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, WebError> {
+    v.check_csrf(&f.csrf)?;
+    let comment = f
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    workflow(&state, &v, id, &action, comment).await?;
+    Ok(Redirect::to(&format!("/submissions/{id}")).into_response())
+}
+
+/// The workflow rules shared by the pages and the API.
+pub async fn workflow(
+    state: &AppState,
+    v: &Viewer,
+    id: i64,
+    action: &str,
+    comment: Option<&str>,
+) -> Result<(), WebError> {
+    let (next, roles): (SubmissionStatus, &[Role]) = match action {
+        "submit" => (SubmissionStatus::Submitted, &[Role::FocalPoint]),
+        "approve" => (SubmissionStatus::Approved, &[Role::Coordinator]),
+        "return" => (SubmissionStatus::Returned, &[Role::Coordinator]),
+        _ => return Err(WebError::NotFound),
+    };
+    let access = submission_access(v)?;
+    // Visible first (another provider's submission does not exist for this user), then allowed.
+    state
+        .store
+        .submission_for(&access, id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    v.require(roles)?;
+    if next == SubmissionStatus::Returned && comment.is_none() {
+        return Err(WebError::BadRequest(tr(
+            v.lang,
+            "return-needs-comment",
+            &[],
+        )));
+    }
+    let comment: Option<String> = comment.map(|c| c.chars().take(2000).collect());
+    state
+        .store
+        .set_submission_status(id, next, &v.user.username, comment.as_deref())
+        .await?;
+    state
+        .store
+        .audit(
+            &v.user.username,
+            &format!("submission.{action}"),
+            &format!("submission/{id}"),
+            &serde_json::json!({ "comment": comment }).to_string(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Who has not submitted for which period, and who was late.
+pub async fn timeliness(State(state): State<AppState>, v: Viewer) -> Result<Response, WebError> {
+    v.require(NATIONAL_ROLES)?;
+    let lang = v.lang;
+    let rows = state.store.timeliness().await?;
+    let mut periods: Vec<String> = rows.iter().map(|r| r.period_id.clone()).collect();
+    periods.sort();
+    periods.dedup();
+    let providers = state.store.providers().await?;
+    let board: Vec<_> = providers
+        .iter()
+        .map(|p| {
+            let cells: Vec<_> = periods
+                .iter()
+                .map(|per| {
+                    let r = rows
+                        .iter()
+                        .find(|r| r.provider_id == p.id.as_str() && &r.period_id == per);
+                    let (class, text) = match r {
+                        Some(r) => match (r.status, r.days_late) {
+                            (None, _) => ("missing", tr(lang, "timeliness-missing", &[])),
+                            (Some(s), None) => ("open", status_label(lang, s)),
+                            (Some(_), Some(d)) if d > 0 => (
+                                "late",
+                                tr(lang, "timeliness-late", &[("days", Arg::Num(d))]),
+                            ),
+                            (Some(_), Some(_)) => ("ontime", tr(lang, "timeliness-ontime", &[])),
+                        },
+                        None => ("missing", tr(lang, "timeliness-missing", &[])),
+                    };
+                    minijinja::context! { class, text }
+                })
+                .collect();
+            minijinja::context! { name => &p.name, id => p.id.as_str(), cells }
+        })
+        .collect();
+    state.render(
+        lang,
+        Some(&v),
+        "timeliness.html",
+        minijinja::context! { periods, board },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    actor: Option<String>,
+    action: Option<String>,
+}
+
+/// The audit log, newest first, filtered by actor or action; with the chain's verdict.
+pub async fn audit(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, WebError> {
+    v.require(&[Role::Admin])?;
+    let actor = q.actor.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let action = q.action.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let entries = state.store.audit_entries(actor, action, 200).await?;
+    let verdict = match state.store.verify_audit().await? {
+        tessera_store::AuditVerdict::Intact { entries } => {
+            tr(v.lang, "audit-intact", &[("count", Arg::Num(entries))])
+        }
+        tessera_store::AuditVerdict::Broken { seq, reason } => tr(
+            v.lang,
+            "audit-broken",
+            &[("seq", Arg::Num(seq)), ("reason", Arg::Str(reason))],
+        ),
+    };
+    state.render(
+        v.lang,
+        Some(&v),
+        "audit.html",
+        minijinja::context! {
+            entries, verdict, actor => actor.unwrap_or(""), action => action.unwrap_or(""),
+        },
+    )
+}

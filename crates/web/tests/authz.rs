@@ -1,0 +1,278 @@
+//! The authorization matrix: every route × every role × own/other provider, on both engines.
+//! A role either reaches a route or is refused (403, or 404 when the object belongs to another
+//! provider, so its existence does not leak); no route ever fails with a server error; and pages a
+//! provider-bound user may open never show another provider's records.
+
+mod common;
+
+use common::{OTHER, OWN, USERS, apps};
+use tessera_store::Access;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Want {
+    Allow,
+    Deny,
+}
+use Want::{Allow, Deny};
+
+/// Roles in the order of `USERS`: admin, coord, analyst, partner, fp, viewer, fp-other.
+fn row(cells: [Want; 7]) -> [Want; 7] {
+    cells
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_every_role_own_and_other_provider() {
+    for app in apps().await {
+        let own = tessera_dictionary::ProviderId::parse(OWN).unwrap();
+        let other = tessera_dictionary::ProviderId::parse(OTHER).unwrap();
+        let own_rec = app
+            .store
+            .records(&Access::Provider(own.clone()), "victim", 0, 1)
+            .await
+            .unwrap()[0]
+            .clone();
+        let other_rec = app
+            .store
+            .records(&Access::Provider(other.clone()), "victim", 0, 1)
+            .await
+            .unwrap()[0]
+            .clone();
+        let own_sub = app
+            .store
+            .submissions_for(&Access::Provider(own.clone()), None)
+            .await
+            .unwrap()[0]
+            .id;
+        let other_sub = app
+            .store
+            .submissions_for(&Access::Provider(other.clone()), None)
+            .await
+            .unwrap()[0]
+            .id;
+        let (or, xr) = (own_rec.id, other_rec.id);
+        let national_readers = row([Deny, Allow, Allow, Deny, Allow, Allow, Allow]);
+        let everyone = [Allow; 7];
+        let routes: Vec<(String, [Want; 7])> = vec![
+            ("/".into(), everyone),
+            ("/account".into(), everyone),
+            ("/records".into(), national_readers),
+            ("/records?entity=suspect".into(), national_readers),
+            (
+                format!("/records/{or}"),
+                row([Deny, Allow, Allow, Deny, Allow, Allow, Deny]),
+            ),
+            (
+                format!("/records/{xr}"),
+                row([Deny, Allow, Allow, Deny, Deny, Deny, Allow]),
+            ),
+            (
+                "/records/new?entity=victim".into(),
+                row([Deny, Deny, Deny, Deny, Allow, Deny, Allow]),
+            ),
+            (
+                "/upload".into(),
+                row([Deny, Deny, Deny, Deny, Allow, Deny, Allow]),
+            ),
+            (
+                "/templates/victim?format=csv".into(),
+                row([Deny, Deny, Deny, Deny, Allow, Deny, Allow]),
+            ),
+            (
+                "/submissions".into(),
+                row([Allow, Allow, Allow, Deny, Allow, Allow, Allow]),
+            ),
+            (
+                format!("/submissions/{own_sub}"),
+                row([Allow, Allow, Allow, Deny, Allow, Allow, Deny]),
+            ),
+            (
+                format!("/submissions/{other_sub}"),
+                row([Allow, Allow, Allow, Deny, Deny, Deny, Allow]),
+            ),
+            (
+                "/review".into(),
+                row([Deny, Allow, Deny, Deny, Deny, Deny, Deny]),
+            ),
+            (
+                "/timeliness".into(),
+                row([Allow, Allow, Allow, Deny, Deny, Deny, Deny]),
+            ),
+            (
+                "/providers".into(),
+                row([Allow, Allow, Allow, Deny, Deny, Deny, Deny]),
+            ),
+            (
+                format!("/providers/{OWN}"),
+                row([Allow, Allow, Allow, Deny, Allow, Allow, Deny]),
+            ),
+            (
+                format!("/providers/{OTHER}"),
+                row([Allow, Allow, Allow, Deny, Deny, Deny, Allow]),
+            ),
+            (
+                "/audit".into(),
+                row([Allow, Deny, Deny, Deny, Deny, Deny, Deny]),
+            ),
+            (
+                "/admin/users".into(),
+                row([Allow, Deny, Deny, Deny, Deny, Deny, Deny]),
+            ),
+            ("/api/v1/providers".into(), everyone),
+            ("/api/v1/statistics".into(), everyone),
+            ("/api/v1/records?entity=victim".into(), national_readers),
+            (
+                format!("/api/v1/records/{or}"),
+                row([Deny, Allow, Allow, Deny, Allow, Allow, Deny]),
+            ),
+            (
+                format!("/api/v1/records/{xr}"),
+                row([Deny, Allow, Allow, Deny, Deny, Deny, Allow]),
+            ),
+            (
+                "/api/v1/submissions".into(),
+                row([Allow, Allow, Allow, Deny, Allow, Allow, Allow]),
+            ),
+            (
+                format!("/api/v1/submissions/{own_sub}"),
+                row([Allow, Allow, Allow, Deny, Allow, Allow, Deny]),
+            ),
+            (
+                format!("/api/v1/submissions/{other_sub}"),
+                row([Allow, Allow, Allow, Deny, Deny, Deny, Allow]),
+            ),
+        ];
+        let mut cookies = Vec::new();
+        for (name, ..) in USERS {
+            cookies.push(app.login(name).await);
+        }
+        let mut checked = 0;
+        for (path, wants) in &routes {
+            // Anonymous: always sent to sign in (pages) or refused (API).
+            let anon = app.get(path, None).await;
+            assert!(
+                anon.status == 303 || anon.status == 401,
+                "{}: anonymous {path} gave {}",
+                app.engine,
+                anon.status
+            );
+            for (i, (user, ..)) in USERS.iter().enumerate() {
+                let r = app.get(path, Some(&cookies[i])).await;
+                assert!(
+                    r.status < 500,
+                    "{}: {user} {path} → {}: {}",
+                    app.engine,
+                    r.status,
+                    r.body
+                );
+                let got = if (200..400).contains(&r.status) {
+                    Allow
+                } else {
+                    Deny
+                };
+                assert_eq!(
+                    got,
+                    wants[i],
+                    "{}: {user} on {path} gave {} ({})",
+                    app.engine,
+                    r.status,
+                    &r.body[..r.body.len().min(300)]
+                );
+                if got == Deny {
+                    assert!(
+                        r.status == 403 || r.status == 404,
+                        "{}: {user} on {path}: refusals are 403 or 404, got {}",
+                        app.engine,
+                        r.status
+                    );
+                    assert!(
+                        !r.body.contains(&other_rec.provider_ref),
+                        "a refusal leaks data"
+                    );
+                }
+                // A provider-bound user's pages never carry another provider's records.
+                if got == Allow && ["fp", "viewer"].contains(user) {
+                    assert!(
+                        !r.body.contains(&other_rec.provider_ref),
+                        "{}: {user} sees {OTHER}'s record on {path}",
+                        app.engine
+                    );
+                    assert!(
+                        !r.body.contains(&format!("\"provider_id\":\"{OTHER}\"")),
+                        "{}: {user} sees {OTHER} data on {path}",
+                        app.engine
+                    );
+                }
+                checked += 1;
+            }
+        }
+        // State-changing routes: another provider's submission cannot be touched by URL guessing,
+        // and decisions belong to the coordinator.
+        for (i, (user, ..)) in USERS.iter().enumerate() {
+            let csrf = app.csrf(&cookies[i]).await;
+            for action in ["submit", "approve", "return"] {
+                let r = app
+                    .post_form(
+                        &format!("/submissions/{other_sub}/{action}"),
+                        Some(&cookies[i]),
+                        &[("csrf", &csrf), ("comment", "guess")],
+                    )
+                    .await;
+                let allowed = matches!(
+                    (*user, action),
+                    ("coord", "approve" | "return") | ("fp-other", "submit")
+                );
+                if allowed {
+                    // Allowed to try; the workflow may still refuse the move (409) for its status.
+                    assert!(
+                        [303, 409].contains(&r.status),
+                        "{}: {user} {action} gave {}",
+                        app.engine,
+                        r.status
+                    );
+                } else {
+                    assert!(
+                        [403, 404].contains(&r.status),
+                        "{}: {user} could {action} {OTHER}'s submission: {}",
+                        app.engine,
+                        r.status
+                    );
+                }
+            }
+        }
+        assert_eq!(checked, routes.len() * USERS.len());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_users_list_only_their_own_records() {
+    for app in apps().await {
+        let fp = app.login("fp").await;
+        let r = app
+            .get("/api/v1/records?entity=victim&limit=1000", Some(&fp))
+            .await;
+        assert_eq!(r.status, 200);
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let recs = v["records"].as_array().unwrap();
+        assert!(
+            !recs.is_empty(),
+            "{}: the focal point sees its records",
+            app.engine
+        );
+        assert!(recs.iter().all(|r| r["provider_id"] == OWN));
+        let coord = app.login("coord").await;
+        let r = app
+            .get("/api/v1/records?entity=victim&limit=1000", Some(&coord))
+            .await;
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let providers: std::collections::BTreeSet<_> = v["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["provider_id"].as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            providers.len() > 3,
+            "the coordinator sees every provider: {providers:?}"
+        );
+    }
+}

@@ -1,0 +1,218 @@
+//! A small demo deployment behind the real router, on SQLite and on PostgreSQL (required: when it
+//! cannot be reached the tests fail; TESSERA_SKIP_PG=1 runs SQLite alone outside CI).
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, header};
+use tessera_dictionary::{Dictionary, ProviderId, Role};
+use tessera_pseudonym::{KeyedEncoder, Secret};
+use tessera_store::Store;
+use tessera_web::{AppState, Config};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "a long enough password";
+pub const OWN: &str = "police-berberati";
+pub const OTHER: &str = "border-beloko";
+
+pub fn dictionary() -> Dictionary {
+    let ext = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../dictionary/extensions/cf.toml"),
+    )
+    .unwrap();
+    Dictionary::base()
+        .unwrap()
+        .with_extension_text("cf.toml", &ext)
+        .unwrap()
+}
+
+pub struct App {
+    pub engine: &'static str,
+    pub store: Store,
+    pub router: Router,
+    pub state: AppState,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// Users of the fixture: one per role, focal point and viewer of OWN, focal point of OTHER.
+pub const USERS: &[(&str, Role, Option<&str>)] = &[
+    ("admin", Role::Admin, None),
+    ("coord", Role::Coordinator, None),
+    ("analyst", Role::Analyst, None),
+    ("partner", Role::Partner, None),
+    ("fp", Role::FocalPoint, Some(OWN)),
+    ("viewer", Role::Viewer, Some(OWN)),
+    ("fp-other", Role::FocalPoint, Some(OTHER)),
+];
+
+async fn fill(store: &Store) -> AppState {
+    let dict = dictionary();
+    let encoder: Arc<dyn tessera_pseudonym::Encoder> =
+        Arc::new(KeyedEncoder::new(&Secret::from_bytes(&[7u8; 32]).unwrap()));
+    let mut truth = Vec::new();
+    tessera_demo::run(store, &dict, encoder.clone(), 400, 11, &mut truth, |_| {})
+        .await
+        .unwrap();
+    for (name, role, provider) in USERS {
+        let p = provider.map(|p| ProviderId::parse(p).unwrap());
+        store
+            .create_user(name, name, PASSWORD, *role, p.as_ref(), "en")
+            .await
+            .unwrap();
+    }
+    AppState::new(
+        store.clone(),
+        dict,
+        encoder,
+        Config {
+            secure_cookies: false,
+            ..Config::default()
+        },
+    )
+}
+
+pub async fn apps() -> Vec<App> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("t.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let state = fill(&store).await;
+    let mut out = vec![App {
+        engine: "sqlite",
+        store,
+        router: tessera_web::router(state.clone()),
+        state,
+        _dir: Some(dir),
+    }];
+    if std::env::var("TESSERA_SKIP_PG").as_deref() == Ok("1") {
+        return out;
+    }
+    let url = std::env::var("TESSERA_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let schema = format!(
+        "w_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let store = Store::open_pg_schema(&url, &schema)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL is required and unreachable at {url}: {e}"));
+    let state = fill(&store).await;
+    out.push(App {
+        engine: "postgres",
+        store,
+        router: tessera_web::router(state.clone()),
+        state,
+        _dir: None,
+    });
+    out
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl App {
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        let resp: Response<Body> = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = axum::body::to_bytes(resp.into_body(), 64 * 1024 * 1024)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let mut b = Request::get(path).header(header::HOST, "localhost");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn post_form(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> Reply {
+        let body: String = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut b = Request::post(path)
+            .header(header::HOST, "localhost")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(b.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Signs in and returns the session cookie (`name=value`).
+    pub async fn login(&self, user: &str) -> String {
+        let r = self
+            .post_form(
+                "/login",
+                None,
+                &[("username", user), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(
+            r.status, 303,
+            "{user} could not sign in on {}: {}",
+            self.engine, r.body
+        );
+        cookie_of(&r).unwrap_or_else(|| panic!("no session cookie for {user}"))
+    }
+
+    /// The CSRF token of a signed-in session, read from a page's form.
+    pub async fn csrf(&self, cookie: &str) -> String {
+        let mut r = self.get("/account", Some(cookie)).await;
+        if r.status == 303 {
+            let to = r.headers[header::LOCATION].to_str().unwrap().to_string();
+            r = self.get(&to, Some(cookie)).await;
+        }
+        let page = r.body;
+        let at = page
+            .find("name=\"csrf\" value=\"")
+            .expect("a form with a CSRF token");
+        page[at + 19..at + 19 + 64].to_string()
+    }
+}
+
+pub fn cookie_of(r: &Reply) -> Option<String> {
+    r.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|c| c.starts_with("tessera="))
+        .map(str::to_string)
+}
+
+pub fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

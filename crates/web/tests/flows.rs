@@ -1,0 +1,499 @@
+//! What people do through the web application, end to end in process, on both engines:
+//! signing in (lockout, second factor, forced password change), CSRF refusals, upload with a
+//! validation report then a fix, submission and approval, data entry, and the API with a token.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use common::{OWN, PASSWORD, apps, cookie_of};
+use tessera_dictionary::ProviderId;
+use tessera_store::Access;
+
+fn multipart(fields: &[(&str, &str)], file: (&str, &[u8])) -> (String, Vec<u8>) {
+    let boundary = "tesseraBOUNDARY42";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: text/csv\r\n\r\n",
+            file.0
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file.1);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+const BAD: &str = "provider_ref,identification_status,date_identified,sex,citizenship,exploitation,given_name,family_name\n\
+WEB-1,IDENTIFIED,2025-03-04,F,Cameroun,SEX,Awa,Ndiaye\n\
+WEB-2,IDENTIFIED,31/02/2025,F,CF,LAB,Marie,Yakité\n";
+const GOOD: &str = "provider_ref,identification_status,date_identified,sex,citizenship,exploitation,given_name,family_name\n\
+WEB-1,IDENTIFIED,2025-03-04,F,Cameroun,SEX,Awa,Ndiaye\n\
+WEB-2,IDENTIFIED,28/02/2025,F,CF,LAB,Marie,Yakité\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_with_errors_then_fix_submit_and_approve() {
+    for app in apps().await {
+        let fp = app.login("fp").await;
+        let csrf = app.csrf(&fp).await;
+        let own = Access::Provider(ProviderId::parse(OWN).unwrap());
+        let before = app.store.count_records(&own, Some("victim")).await.unwrap();
+        let send = |body: &str, csrf: &str| {
+            let (ctype, bytes) = multipart(
+                &[("csrf", csrf), ("entity", "victim"), ("period", "2025")],
+                ("victims.csv", body.as_bytes()),
+            );
+            Request::post("/upload")
+                .header(header::HOST, "localhost")
+                .header(header::COOKIE, &fp)
+                .header(header::CONTENT_TYPE, ctype)
+                .body(Body::from(bytes))
+                .unwrap()
+        };
+        let r = app.send(send(BAD, &csrf)).await;
+        assert_eq!(r.status, 422, "{}", app.engine);
+        assert!(r.body.contains("id=\"report\""));
+        assert!(
+            r.body.contains("31&#x2f;02&#x2f;2025") && r.body.contains("date_identified"),
+            "the report names the cell: {}",
+            r.body
+        );
+        assert_eq!(
+            app.store.count_records(&own, Some("victim")).await.unwrap(),
+            before,
+            "{}: nothing is stored from a refused file",
+            app.engine
+        );
+        // Without the session's token the upload is refused before anything is read.
+        let r = app.send(send(GOOD, "0".repeat(64).as_str())).await;
+        assert_eq!(r.status, 403);
+        let r = app.send(send(GOOD, &csrf)).await;
+        assert_eq!(r.status, 200, "{}: {}", app.engine, r.body);
+        assert!(r.body.contains("id=\"upload-result\""));
+        assert_eq!(
+            app.store.count_records(&own, Some("victim")).await.unwrap(),
+            before + 2
+        );
+        let at = r.body.find("href=\"/submissions/").unwrap() + "href=\"/submissions/".len();
+        let sub: i64 = r.body[at..].split('"').next().unwrap().parse().unwrap();
+        // Re-uploading the same references updates, never duplicates.
+        let r = app.send(send(GOOD, &csrf)).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            app.store.count_records(&own, Some("victim")).await.unwrap(),
+            before + 2
+        );
+        let r = app
+            .post_form(
+                &format!("/submissions/{sub}/submit"),
+                Some(&fp),
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let coord = app.login("coord").await;
+        let queue = app.get("/review", Some(&coord)).await;
+        assert!(queue.body.contains(&format!("/submissions/{sub}\"")));
+        let ccsrf = app.csrf(&coord).await;
+        // Returning needs a reason.
+        let r = app
+            .post_form(
+                &format!("/submissions/{sub}/return"),
+                Some(&coord),
+                &[("csrf", &ccsrf), ("comment", " ")],
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        let r = app
+            .post_form(
+                &format!("/submissions/{sub}/approve"),
+                Some(&coord),
+                &[("csrf", &ccsrf)],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        let page = app.get(&format!("/submissions/{sub}"), Some(&fp)).await;
+        assert!(
+            page.body.contains("id=\"status\">Approved<"),
+            "{}",
+            page.body
+        );
+        let s = app.store.submission_for(&own, sub).await.unwrap().unwrap();
+        assert_eq!(s.status, tessera_store::SubmissionStatus::Approved);
+        // Both the upload and the decision are in the audit log.
+        let audit = app
+            .store
+            .audit_entries(None, Some("submission.approve"), 10)
+            .await
+            .unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.object == format!("submission/{sub}") && e.actor == "coord")
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_entry_form_validates_like_an_upload() {
+    for app in apps().await.into_iter().take(1) {
+        let fp = app.login("fp").await;
+        let form = app.get("/records/new?entity=victim", Some(&fp)).await;
+        assert_eq!(form.status, 200);
+        assert!(form.body.contains("name=\"exploitation\""));
+        let csrf = app.csrf(&fp).await;
+        let bad = [
+            ("csrf", csrf.as_str()),
+            ("_period", "2025"),
+            ("provider_ref", "FORM-1"),
+            ("identification_status", "IDENTIFIED"),
+            ("date_identified", "2025-05-01"),
+            ("sex", "F"),
+            ("given_name", "Aïcha"),
+        ];
+        let r = app
+            .post_form("/records/new?entity=victim", Some(&fp), &bad)
+            .await;
+        assert_eq!(r.status, 422, "a required field is missing");
+        assert!(r.body.contains("field-error"));
+        let mut good = bad.to_vec();
+        good.push(("exploitation", "SEX"));
+        good.push(("exploitation", "LAB"));
+        let r = app
+            .post_form("/records/new?entity=victim", Some(&fp), &good)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("id=\"entry-result\""));
+        let own = Access::Provider(ProviderId::parse(OWN).unwrap());
+        let recs = app.store.records(&own, "victim", 0, 100_000).await.unwrap();
+        let rec = recs.iter().find(|r| r.provider_ref == "FORM-1").unwrap();
+        assert_eq!(rec.data["exploitation"], serde_json::json!(["SEX", "LAB"]));
+        assert!(
+            !rec.data.to_string().contains("Aïcha"),
+            "names are never stored"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_locks_after_five_failures_and_refuses_cross_site_posts() {
+    for app in apps().await {
+        for i in 0..5 {
+            let r = app
+                .post_form(
+                    "/login",
+                    None,
+                    &[("username", "viewer"), ("password", "wrong password!")],
+                )
+                .await;
+            assert_eq!(r.status, 401, "attempt {i}");
+        }
+        // Locked: even the right password is refused for now.
+        let r = app
+            .post_form(
+                "/login",
+                None,
+                &[("username", "viewer"), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(r.status, 401);
+        assert!(r.body.contains("locked"), "{}", r.body);
+        // Unknown users get the same answer as wrong passwords.
+        let r = app
+            .post_form(
+                "/login",
+                None,
+                &[("username", "nobody"), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(r.status, 401);
+        assert!(r.body.contains("Wrong username or password"));
+        // A form posted from another site is refused even with a valid session.
+        let fp = app.login("fp").await;
+        let req = Request::post("/logout")
+            .header(header::HOST, "localhost")
+            .header(header::ORIGIN, "https://evil.example")
+            .header(header::COOKIE, &fp)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("csrf=x"))
+            .unwrap();
+        assert_eq!(app.send(req).await.status, 403);
+        // Session cookies are HttpOnly and SameSite; pages forbid framing.
+        let r = app
+            .post_form(
+                "/login",
+                None,
+                &[("username", "coord"), ("password", PASSWORD)],
+            )
+            .await;
+        let set = r.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+            "{set}"
+        );
+        let page = app.get("/", Some(&cookie_of(&r).unwrap())).await;
+        assert_eq!(page.headers["x-frame-options"], "DENY");
+        assert!(
+            page.headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("default-src 'self'")
+        );
+        // Signing out ends the session on the server.
+        let csrf = app.csrf(&fp).await;
+        let r = app
+            .post_form("/logout", Some(&fp), &[("csrf", &csrf)])
+            .await;
+        assert_eq!(r.status, 303);
+        assert_eq!(
+            app.get("/", Some(&fp)).await.status,
+            303,
+            "the old cookie opens nothing"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_factor_and_forced_password_change() {
+    for app in apps().await.into_iter().take(1) {
+        let analyst = app.login("analyst").await;
+        let csrf = app.csrf(&analyst).await;
+        let r = app
+            .post_form(
+                "/account/totp",
+                Some(&analyst),
+                &[("csrf", &csrf), ("step", "start")],
+            )
+            .await;
+        let at = r.body.find("id=\"totp-secret\">").unwrap() + "id=\"totp-secret\">".len();
+        let secret = r.body[at..].split('<').next().unwrap().to_string();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
+        let code = tessera_web::totp::code_at(&secret, now).unwrap();
+        let r = app
+            .post_form(
+                "/account/totp",
+                Some(&analyst),
+                &[
+                    ("csrf", &csrf),
+                    ("step", "confirm"),
+                    ("secret", &secret),
+                    ("code", &code),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        // Now the password alone only opens the code page.
+        let r = app
+            .post_form(
+                "/login",
+                None,
+                &[("username", "analyst"), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        assert!(
+            r.headers[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .starts_with("/login/code")
+        );
+        let half = cookie_of(&r).unwrap();
+        assert_eq!(
+            app.get("/records", Some(&half)).await.status,
+            303,
+            "no access before the code"
+        );
+        let r = app
+            .post_form("/login/code", Some(&half), &[("code", "000000")])
+            .await;
+        assert_eq!(r.status, 401);
+        let r = app
+            .post_form("/login/code", Some(&half), &[("code", &code)])
+            .await;
+        assert_eq!(r.status, 303);
+        let full = cookie_of(&r).unwrap();
+        assert_ne!(full, half, "a new session token after the second factor");
+        assert_eq!(app.get("/records", Some(&full)).await.status, 200);
+        assert_eq!(app.get("/records", Some(&half)).await.status, 303);
+
+        // An admin resets the viewer's password: the viewer must choose a new one first.
+        let admin = app.login("admin").await;
+        let acsrf = app.csrf(&admin).await;
+        let viewer = app.store.user("viewer").await.unwrap().unwrap();
+        let r = app
+            .post_form(
+                &format!("/admin/users/{}/reset", viewer.id),
+                Some(&admin),
+                &[("csrf", &acsrf), ("password", "temporary password 1")],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = app
+            .post_form(
+                "/login",
+                None,
+                &[("username", "viewer"), ("password", "temporary password 1")],
+            )
+            .await;
+        let v = cookie_of(&r).unwrap();
+        let r = app.get("/records", Some(&v)).await;
+        assert_eq!(r.headers[header::LOCATION], "/account/password");
+        let vcsrf = app.csrf(&v).await;
+        let r = app
+            .post_form(
+                "/account/password",
+                Some(&v),
+                &[
+                    ("csrf", &vcsrf),
+                    ("current", "temporary password 1"),
+                    ("new", "my own new password"),
+                    ("repeat", "my own new password"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        let r = app
+            .post_form(
+                "/login",
+                None,
+                &[("username", "viewer"), ("password", "my own new password")],
+            )
+            .await;
+        let v = cookie_of(&r).unwrap();
+        assert_eq!(app.get("/records", Some(&v)).await.status, 200);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_token_submits_json_records_all_or_nothing() {
+    for app in apps().await {
+        let fp = app.store.user("fp").await.unwrap().unwrap();
+        let token = app.store.create_api_token(fp.id, "sync").await.unwrap();
+        let own = Access::Provider(ProviderId::parse(OWN).unwrap());
+        let before = app.store.count_records(&own, Some("victim")).await.unwrap();
+        let post = |body: serde_json::Value| {
+            Request::post("/api/v1/records")
+                .header(header::HOST, "localhost")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap()
+        };
+        let rec = |r: &str, date: &str| {
+            serde_json::json!({
+                "provider_ref": r, "identification_status": "IDENTIFIED", "date_identified": date,
+                "sex": "M", "exploitation": ["LAB"], "given_name": "Idriss", "family_name": "Mahamat",
+            })
+        };
+        let r = app
+            .send(post(serde_json::json!({"entity": "victim", "period": "2025", "records": [rec("API-1", "2025-01-02"), rec("API-2", "2025-13-40")]})))
+            .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
+        let p: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(p["errors"][0]["row"], 3);
+        assert_eq!(p["errors"][0]["column"], "date_identified");
+        assert_eq!(
+            app.store.count_records(&own, Some("victim")).await.unwrap(),
+            before
+        );
+        let r = app
+            .send(post(serde_json::json!({"entity": "victim", "period": "2025", "records": [rec("API-1", "2025-01-02"), rec("API-2", "2025-12-31")]})))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(
+            app.store.count_records(&own, Some("victim")).await.unwrap(),
+            before + 2
+        );
+        // Malformed JSON, unknown routes and bad tokens are problem documents too.
+        let r = app.send(post(serde_json::json!({"entity": 3}))).await;
+        assert_eq!(r.status, 400);
+        assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
+        let r = app
+            .send(
+                Request::get("/api/v1/records")
+                    .header(header::AUTHORIZATION, "Bearer tsr_nope")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, 401);
+        // Revoked tokens stop working.
+        app.store.revoke_api_tokens(fp.id, "sync").await.unwrap();
+        let r = app.send(post(serde_json::json!({"entity": "victim", "period": "2025", "records": [rec("API-3", "2025-01-02")]}))).await;
+        assert_eq!(r.status, 401);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_every_api_route() {
+    let app = apps().await.remove(0);
+    let r = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(r.status, 200);
+    let doc: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/providers",
+        "/submissions",
+        "/submissions/{id}",
+        "/submissions/{id}/{action}",
+        "/records",
+        "/records/{id}",
+        "/statistics",
+    ] {
+        assert!(paths.contains_key(p), "{p} is documented");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_light_and_translated() {
+    let app = apps().await.remove(0);
+    let coord = app.login("coord").await;
+    for path in [
+        "/",
+        "/records",
+        "/submissions",
+        "/timeliness",
+        "/providers",
+        "/review",
+    ] {
+        let en = app
+            .get(
+                &format!(
+                    "{path}{}lang=en",
+                    if path.contains('?') { "&" } else { "?" }
+                ),
+                Some(&coord),
+            )
+            .await;
+        let fr = app
+            .get(
+                &format!(
+                    "{path}{}lang=fr",
+                    if path.contains('?') { "&" } else { "?" }
+                ),
+                Some(&coord),
+            )
+            .await;
+        assert_eq!(en.status, 200);
+        assert!(
+            en.body.len() < 100 * 1024,
+            "{path} is {} bytes",
+            en.body.len()
+        );
+        assert!(en.body.contains("<html lang=\"en\">") && fr.body.contains("<html lang=\"fr\">"));
+        assert_ne!(en.body, fr.body);
+        assert!(
+            !en.body.contains("<script"),
+            "{path} works without JavaScript"
+        );
+    }
+}
