@@ -254,9 +254,22 @@ pub async fn finalize_submissions(
                 (true, 2) => &[SubmissionStatus::Submitted, SubmissionStatus::Returned],
                 _ => &[],
             };
+            // Submitted around the due date (31 January of the next year): most providers a
+            // little early or on time, some weeks late; decisions ten days later.
+            let offset = ((i * 17 + year as usize * 5) % 45) as i64 - 20;
+            let due = Date::from_calendar_date(year + 1, Month::January, 31)
+                .map_err(|e| DemoError::Dictionary(e.to_string()))?;
+            let submitted = due.midnight().assume_utc() + time::Duration::days(offset);
             for status in path {
+                let at = if *status == SubmissionStatus::Submitted {
+                    submitted
+                } else {
+                    submitted + time::Duration::days(10)
+                };
+                let comment = (*status == SubmissionStatus::Returned)
+                    .then_some("Dates d'identification manquantes pour plusieurs fiches.");
                 store
-                    .set_submission_status(*sub, *status, "demo", None)
+                    .set_submission_status_at(*sub, *status, "demo", comment, at)
                     .await?;
             }
         }

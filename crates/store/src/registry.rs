@@ -326,6 +326,20 @@ impl Store {
         actor: &str,
         comment: Option<&str>,
     ) -> Result<(), StoreError> {
+        self.set_submission_status_at(id, next, actor, comment, OffsetDateTime::now_utc())
+            .await
+    }
+
+    /// As [`Store::set_submission_status`], at a given time: for loading a history (the demo,
+    /// a migration from an earlier system), never for live decisions.
+    pub async fn set_submission_status_at(
+        &self,
+        id: i64,
+        next: SubmissionStatus,
+        actor: &str,
+        comment: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         let current = self
             .submission(id)
             .await?
@@ -337,7 +351,7 @@ impl Store {
                 next.as_str()
             )));
         }
-        let now = OffsetDateTime::now_utc();
+
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let sql = match next {
