@@ -221,10 +221,73 @@ enum Command {
         #[command(subcommand)]
         what: EstimateCommand,
     },
-    /// Check the audit log's hash chain.
+    /// The audit log: verify its hash chain, or list entries.
     Audit {
+        #[command(subcommand)]
+        what: AuditCommand,
+    },
+    /// User accounts and API tokens (the administrator's web page does the same).
+    User {
+        #[command(subcommand)]
+        what: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute every hash from the first entry: an altered or removed entry is reported (exit 2).
+    Verify {
         #[command(flatten)]
         db: DbArgs,
+    },
+    /// Print entries, newest first.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user.
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// admin, coordinator, analyst, focal_point, viewer or partner.
+        #[arg(long)]
+        role: String,
+        /// The provider of a focal point or viewer.
+        #[arg(long)]
+        provider: Option<String>,
+        #[arg(long, default_value = "en")]
+        locale: String,
+        /// At least 12 characters (better given through the environment).
+        #[arg(long, env = "TESSERA_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// List users.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Issue an API token acting as a user (printed once; only its hash is kept).
+    Token {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "api")]
+        label: String,
     },
 }
 
@@ -1186,7 +1249,9 @@ async fn run(cli: Cli) -> Result<()> {
                 std::process::exit(3);
             }
         }
-        Command::Audit { db } => {
+        Command::Audit {
+            what: AuditCommand::Verify { db },
+        } => {
             let store = Store::open(&db.db).await?;
             match store.verify_audit().await? {
                 AuditVerdict::Intact { entries } => {
@@ -1198,6 +1263,93 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
+        Command::Audit {
+            what:
+                AuditCommand::List {
+                    db,
+                    actor,
+                    action,
+                    limit,
+                },
+        } => {
+            let store = Store::open(&db.db).await?;
+            for e in store
+                .audit_entries(actor.as_deref(), action.as_deref(), limit)
+                .await?
+            {
+                println!(
+                    "{:>6}  {}  {:<20} {:<28} {:<30} {}",
+                    e.seq, e.at, e.actor, e.action, e.object, e.detail
+                );
+            }
+        }
+        Command::User { what } => match what {
+            UserCommand::Add {
+                db,
+                username,
+                name,
+                role,
+                provider,
+                locale,
+                password,
+            } => {
+                let store = Store::open(&db.db).await?;
+                let role = Role::parse(&role)?;
+                let provider = provider.as_deref().map(ProviderId::parse).transpose()?;
+                let u = store
+                    .create_user(
+                        &username,
+                        &name,
+                        &password,
+                        role,
+                        provider.as_ref(),
+                        &locale,
+                    )
+                    .await?;
+                store
+                    .audit(
+                        "cli",
+                        "user.create",
+                        &u.username,
+                        &format!("{{\"role\":\"{}\"}}", role.as_str()),
+                    )
+                    .await?;
+                eprintln!("Created {} ({}).", u.username, role.as_str());
+            }
+            UserCommand::List { db } => {
+                let store = Store::open(&db.db).await?;
+                for u in store.users().await? {
+                    println!(
+                        "{:<40} {:<12} {:<28} {}{}",
+                        u.username,
+                        u.role.as_str(),
+                        u.provider_id.as_ref().map(|p| p.as_str()).unwrap_or("-"),
+                        if u.disabled { "disabled" } else { "active" },
+                        if u.totp_enabled { ", 2FA" } else { "" }
+                    );
+                }
+            }
+            UserCommand::Token {
+                db,
+                username,
+                label,
+            } => {
+                let store = Store::open(&db.db).await?;
+                let Some(u) = store.user(&username).await? else {
+                    bail!("there is no user \"{username}\"");
+                };
+                let token = store.create_api_token(u.id, &label).await?;
+                store
+                    .audit(
+                        "cli",
+                        "user.token",
+                        &u.username,
+                        &format!("{{\"label\":\"{label}\"}}"),
+                    )
+                    .await?;
+                println!("{token}");
+            }
+        },
     }
     Ok(())
 }

@@ -280,7 +280,10 @@ fn import_check_and_export_round_trip_with_clear_errors() {
         String::from_utf8_lossy(&out.stdout)
     );
 
-    let out = tessera().args(["audit", "--db", dbs]).output().unwrap();
+    let out = tessera()
+        .args(["audit", "verify", "--db", dbs])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
 }
 

@@ -65,6 +65,7 @@ impl Store {
         object: &str,
         detail: &str,
     ) -> Result<i64, StoreError> {
+        let postgres = self.engine_name() == "postgres";
         for _ in 0..20 {
             let at = OffsetDateTime::now_utc()
                 .format(&Rfc3339)
@@ -72,6 +73,11 @@ impl Store {
             let res: Result<i64, sqlx::Error> = on_pool!(self, |pool| {
                 async {
                     let mut tx = pool.begin_write().await?;
+                    if postgres {
+                        // One appender at a time, held to commit: without it concurrent writers
+                        // under READ COMMITTED all read the same last entry and all but one fail.
+                        sqlx::query("SELECT pg_advisory_xact_lock(7263541, 1)").execute(&mut *tx).await?;
+                    }
                     let last: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?;
                     let (seq, prev) = last.map(|(s, h)| (s + 1, h)).unwrap_or((1, GENESIS.to_string()));
                     let hash = entry_hash(&prev, seq, &at, actor, action, object, detail);

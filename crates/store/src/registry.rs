@@ -390,24 +390,49 @@ impl Store {
         dictionary_version: &str,
         actor: &str,
     ) -> Result<Submission, StoreError> {
-        let latest: Option<(i64,)> = on_pool!(self, |pool| {
-            sqlx::query_as("SELECT id FROM submissions WHERE provider_id = $1 AND period_id = $2 ORDER BY version DESC LIMIT 1")
-            .bind(provider.as_str()).bind(period).fetch_optional(pool).await
+        // Check and create in one write transaction: two focal points of a provider uploading at
+        // once must land in the same new version, not open one each. SQLite's BEGIN IMMEDIATE
+        // serialises writers; PostgreSQL needs a lock on the (provider, period) pair.
+        let postgres = self.engine_name() == "postgres";
+        let now = OffsetDateTime::now_utc();
+        let id: i64 = on_pool!(self, |pool| {
+            async {
+            let mut tx = pool.begin_write().await?;
+            if postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock(7263542, hashtext($1))")
+                    .bind(format!("{}/{period}", provider.as_str()))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let latest: Option<(i64, i64, String)> = sqlx::query_as("SELECT id, version, status FROM submissions WHERE provider_id = $1 AND period_id = $2 ORDER BY version DESC LIMIT 1")
+                .bind(provider.as_str()).bind(period).fetch_optional(&mut *tx).await?;
+            if let Some((id, _, status)) = &latest
+                && (status == "draft" || status == "returned")
+            {
+                tx.commit().await?;
+                return Ok::<i64, StoreError>(*id);
+            }
+            let known: Option<(String,)> =
+                sqlx::query_as("SELECT id FROM reporting_periods WHERE id = $1")
+                    .bind(period)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if known.is_none() {
+                return Err(StoreError::NotFound(format!("reporting period {period}")));
+            }
+            let next = latest.map_or(1, |(_, v, _)| v + 1);
+            let (id,): (i64,) = sqlx::query_as("INSERT INTO submissions (provider_id, period_id, version, status, dictionary_version, created_at) VALUES ($1, $2, $3, 'draft', $4, $5) RETURNING id")
+                .bind(provider.as_str()).bind(period).bind(next).bind(dictionary_version).bind(now).fetch_one(&mut *tx).await?;
+            sqlx::query("INSERT INTO submission_events (submission_id, from_status, to_status, actor, comment, at) VALUES ($1, NULL, 'draft', $2, NULL, $3)")
+                .bind(id).bind(actor).bind(now).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(id)
+        }
+        .await
         })?;
-        if let Some((id,)) = latest
-            && let Some(sub) = self.submission(id).await?
-            && matches!(
-                sub.status,
-                SubmissionStatus::Draft | SubmissionStatus::Returned
-            )
-        {
-            return Ok(sub);
-        }
-        if !self.periods().await?.iter().any(|p| p.id == period) {
-            return Err(StoreError::NotFound(format!("reporting period {period}")));
-        }
-        self.create_submission(provider, period, dictionary_version, actor)
-            .await
+        self.submission(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("submission {id}")))
     }
 
     /// Submissions of a provider (all providers with `None`), newest first.

@@ -543,3 +543,48 @@ async fn concurrent_audit_appends_keep_one_chain() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn focal_points_opening_a_period_at_once_share_one_new_version() {
+    for e in engines().await {
+        let s = &e.store;
+        seed_providers(s).await;
+        s.upsert_period(&Period {
+            id: "2024".into(),
+            starts_on: date!(2024 - 01 - 01),
+            ends_on: date!(2024 - 12 - 31),
+            due_on: date!(2025 - 01 - 31),
+        })
+        .await
+        .unwrap();
+        let p = pid("police-bangui");
+        let first = s
+            .create_submission(&p, "2024", "2026.1", "a")
+            .await
+            .unwrap();
+        for status in [SubmissionStatus::Submitted, SubmissionStatus::Approved] {
+            s.set_submission_status(first.id, status, "c", None)
+                .await
+                .unwrap();
+        }
+        // The approved version is locked: sixteen uploads at once all land in one new version.
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let (s, p) = (s.clone(), p.clone());
+            tasks.push(tokio::spawn(async move {
+                s.open_submission(&p, "2024", "2026.1", &format!("fp{i}"))
+                    .await
+            }));
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for t in tasks {
+            let sub = t
+                .await
+                .unwrap()
+                .unwrap_or_else(|err| panic!("{}: {err}", e.name));
+            assert_eq!(sub.version, 2, "{}", e.name);
+            ids.insert(sub.id);
+        }
+        assert_eq!(ids.len(), 1, "{}: one new version, not several", e.name);
+    }
+}
