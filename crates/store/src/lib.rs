@@ -16,6 +16,7 @@ mod import;
 mod migrate;
 mod records;
 mod registry;
+mod stats;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -34,6 +35,7 @@ pub use records::{
 pub use registry::{
     Agreement, Period, Provider, ProviderSummary, Submission, SubmissionStatus, Timeliness,
 };
+pub use stats::{ApprovedFingerprint, FactRow};
 
 /// The engine behind a [`Store`].
 #[derive(Clone)]

@@ -1,0 +1,94 @@
+//! The analysis layer of Tessera: the numbers behind the dashboards, data quality, National
+//! Action Plan indicators, disclosure control, and charts drawn as SVG — as a library the web
+//! layer calls (it writes no HTTP itself).
+//!
+//! * [`Facts`] — every stored record once, in typed columns (codes as small integers), built
+//!   from the store and kept in memory; [`FactsCache`] rebuilds it when the approved data
+//!   changes. Aggregates over a million records then take milliseconds.
+//! * [`dashboard`] — victims, flows, the criminal-justice funnel and smuggling, under
+//!   [`Filters`], for a [`Scope`] (a provider's own data, national, or partners' suppressed
+//!   tables), counted as records or as unique persons ([`Unit`], fed by linkage's map).
+//! * [`quality`] — completeness, validity, timeliness and linkage share per provider and period.
+//! * [`nap`] — National Action Plan indicators from TOML, progress against targets.
+//! * [`disclosure`] — small-cell suppression with secondary suppression.
+//! * [`svg`] — bar, stacked bar, line, funnel and flow charts, each with its table and CSV.
+//!
+//! Access: aggregates run over facts built with national access, and every query takes an
+//! [`tessera_store::Access`] (or a [`Scope`]) that it applies to the rows itself; a
+//! provider-bound access only ever counts, or drills down to, its own records.
+
+pub mod dashboard;
+pub mod disclosure;
+pub mod expr;
+pub mod facts;
+pub mod nap;
+pub mod quality;
+pub mod query;
+pub mod svg;
+pub mod table;
+
+use std::sync::{Arc, Mutex};
+
+pub use dashboard::{
+    Filters, FlowDashboard, FlowLink, FunnelDashboard, Scope, SmugglingDashboard, VictimDashboard,
+    drill, flows, funnel, smuggling, victims,
+};
+pub use disclosure::{DEFAULT_THRESHOLD, is_protected, suppress};
+pub use expr::Expr;
+pub use facts::{Facts, FactsBuilder};
+pub use nap::{NapPlan, NapReport, nap_progress};
+pub use quality::{QualityReport, quality};
+pub use query::{Measure, PersonMap, Unit, aggregate};
+pub use svg::Chart;
+pub use table::{Key, Table, TableRow};
+
+use tessera_dictionary::Dictionary;
+use tessera_store::{Store, StoreError};
+
+/// Errors of the analysis layer.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("unknown {0}")]
+    Unknown(String),
+    #[error("filter: {0}")]
+    Expr(String),
+    #[error("National Action Plan configuration: {0}")]
+    Config(String),
+}
+
+/// The current [`Facts`], shared by every request and rebuilt only when the approved data
+/// changed (a cheap fingerprint query per call; a rebuild reads the records once).
+#[derive(Default)]
+pub struct FactsCache {
+    current: Mutex<Option<Arc<Facts>>>,
+}
+
+impl FactsCache {
+    pub fn new() -> FactsCache {
+        FactsCache::default()
+    }
+
+    /// The facts, rebuilt first if the store changed since they were built.
+    pub async fn get(&self, store: &Store, dict: &Dictionary) -> Result<Arc<Facts>, AnalysisError> {
+        let cached = self.current.lock().map(|g| g.clone()).unwrap_or(None);
+        if let Some(f) = cached
+            && f.is_current(store).await?
+        {
+            return Ok(f);
+        }
+        let fresh = Arc::new(Facts::build(store, dict).await?);
+        if let Ok(mut g) = self.current.lock() {
+            *g = Some(fresh.clone());
+        }
+        Ok(fresh)
+    }
+
+    /// Forgets the facts (e.g. right after an approval, to rebuild before the next request).
+    pub fn invalidate(&self) {
+        if let Ok(mut g) = self.current.lock() {
+            *g = None;
+        }
+    }
+}
