@@ -27,7 +27,9 @@ fn checksum(t: &Table) -> (usize, f64) {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let db = args.get(1).ok_or("usage: bench_analysis DB OUT_DIR [REPS]")?;
+    let db = args
+        .get(1)
+        .ok_or("usage: bench_analysis DB OUT_DIR [REPS]")?;
     let out = std::path::PathBuf::from(args.get(2).ok_or("OUT_DIR")?);
     let reps: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(21);
     std::fs::create_dir_all(&out)?;
@@ -51,49 +53,119 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let national = Access::National;
     let t = Expr::True;
-    let filtered = Expr::parse(
-        "year = 2023 and sex = \"F\" and provider_type in [\"NGO\", \"SOCIAL\"]",
-    )?;
+    let filtered =
+        Expr::parse("year = 2023 and sex = \"F\" and provider_type in [\"NGO\", \"SOCIAL\"]")?;
     type Q<'a> = Box<dyn Fn() -> Table + 'a>;
-    let agg = |entity: &'static str, dims: &'static [&'static str], f: &'static Expr, m: Measure<'static>| -> Q {
+    let agg = |entity: &'static str,
+               dims: &'static [&'static str],
+               f: &'static Expr,
+               m: Measure<'static>|
+     -> Q {
         let facts = &facts;
         let national = &national;
-        Box::new(move || aggregate(facts, entity, national, f, dims, m, Unit::Records, "en").unwrap())
+        Box::new(move || {
+            aggregate(facts, entity, national, f, dims, m, Unit::Records, "en").unwrap()
+        })
     };
     let t: &'static Expr = Box::leak(Box::new(t));
     let filtered: &'static Expr = Box::leak(Box::new(filtered));
     let queries: Vec<(&str, Q)> = vec![
-        ("q01_victims_by_year", agg("victim", &["year"], t, Measure::Count)),
-        ("q02_victims_by_year_sex", agg("victim", &["year", "sex"], t, Measure::Count)),
-        ("q03_victims_by_age_band", agg("victim", &["age_band"], t, Measure::Count)),
-        ("q04_victims_by_exploitation", agg("victim", &["exploitation"], t, Measure::Count)),
-        ("q05_victims_by_citizenship", agg("victim", &["citizenship"], t, Measure::Count)),
-        ("q06_victims_by_region", agg("victim", &["region_identified"], t, Measure::Count)),
-        ("q07_victims_by_provider_type", agg("victim", &["provider_type"], t, Measure::Count)),
-        ("q08_victims_vulnerable", agg("victim", &["vulnerabilities"], t, Measure::Count)),
-        ("q09_victims_cross_border", agg("victim", &["cross_border"], t, Measure::Count)),
-        ("q10_victims_origin_exploitation", agg("victim", &["country_of_origin", "country_of_exploitation"], t, Measure::Count)),
-        ("q11_filtered_by_exploitation", agg("victim", &["exploitation"], filtered, Measure::Count)),
-        ("q12_smuggling_migrants_by_year", agg("smuggling_incident", &["year"], t, Measure::Sum("migrants_count"))),
+        (
+            "q01_victims_by_year",
+            agg("victim", &["year"], t, Measure::Count),
+        ),
+        (
+            "q02_victims_by_year_sex",
+            agg("victim", &["year", "sex"], t, Measure::Count),
+        ),
+        (
+            "q03_victims_by_age_band",
+            agg("victim", &["age_band"], t, Measure::Count),
+        ),
+        (
+            "q04_victims_by_exploitation",
+            agg("victim", &["exploitation"], t, Measure::Count),
+        ),
+        (
+            "q05_victims_by_citizenship",
+            agg("victim", &["citizenship"], t, Measure::Count),
+        ),
+        (
+            "q06_victims_by_region",
+            agg("victim", &["region_identified"], t, Measure::Count),
+        ),
+        (
+            "q07_victims_by_provider_type",
+            agg("victim", &["provider_type"], t, Measure::Count),
+        ),
+        (
+            "q08_victims_vulnerable",
+            agg("victim", &["vulnerabilities"], t, Measure::Count),
+        ),
+        (
+            "q09_victims_cross_border",
+            agg("victim", &["cross_border"], t, Measure::Count),
+        ),
+        (
+            "q10_victims_origin_exploitation",
+            agg(
+                "victim",
+                &["country_of_origin", "country_of_exploitation"],
+                t,
+                Measure::Count,
+            ),
+        ),
+        (
+            "q11_filtered_by_exploitation",
+            agg("victim", &["exploitation"], filtered, Measure::Count),
+        ),
+        (
+            "q12_smuggling_migrants_by_year",
+            agg(
+                "smuggling_incident",
+                &["year"],
+                t,
+                Measure::Sum("migrants_count"),
+            ),
+        ),
         (
             "q13_cj_funnel",
             Box::new(|| {
-                tessera_analysis::funnel(&facts, &Scope::Internal(Access::National), &Filters::default(), "en")
-                    .unwrap()
-                    .stages
+                tessera_analysis::funnel(
+                    &facts,
+                    &Scope::Internal(Access::National),
+                    &Filters::default(),
+                    "en",
+                )
+                .unwrap()
+                .stages
             }),
         ),
         (
             "dash_victims_all_tables",
             Box::new(|| {
-                let v = tessera_analysis::victims(&facts, &Scope::Internal(Access::National), &Filters::default(), Unit::Records, "en").unwrap();
+                let v = tessera_analysis::victims(
+                    &facts,
+                    &Scope::Internal(Access::National),
+                    &Filters::default(),
+                    Unit::Records,
+                    "en",
+                )
+                .unwrap();
                 v.by_year
             }),
         ),
         (
             "dash_victims_partner_suppressed",
             Box::new(|| {
-                let v = tessera_analysis::victims(&facts, &Scope::partner(), &Filters::default(), Unit::Records, "en").unwrap();
+                let v = tessera_analysis::victims(
+                    &facts,
+                    &Scope::partner(),
+                    &Filters::default(),
+                    Unit::Records,
+                    "en",
+                )
+                .unwrap();
                 v.by_region
             }),
         ),
@@ -130,7 +202,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let text = |m: &Map<String, Value>, k: &str| -> String {
         match m.get(k) {
             Some(Value::String(s)) => s.clone(),
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(";"),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(";"),
             Some(Value::Null) | None => String::new(),
             Some(v) => v.to_string(),
         }
@@ -146,20 +222,43 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "victim",
             "date_identified",
             &[
-                "sex", "age_band", "citizenship", "exploitation", "region_identified", "country_of_origin",
-                "country_of_exploitation", "transit_countries", "cross_border", "vulnerabilities",
-                "referred_to_assistance", "identification_status",
+                "sex",
+                "age_band",
+                "citizenship",
+                "exploitation",
+                "region_identified",
+                "country_of_origin",
+                "country_of_exploitation",
+                "transit_countries",
+                "cross_border",
+                "vulnerabilities",
+                "referred_to_assistance",
+                "identification_status",
             ],
         ),
         (
             "cj_case",
             "investigation_date",
-            &["offence", "stage", "investigation_date", "prosecution_date", "judgment_date", "verdict"],
+            &[
+                "offence",
+                "stage",
+                "investigation_date",
+                "prosecution_date",
+                "judgment_date",
+                "verdict",
+            ],
         ),
         (
             "smuggling_incident",
             "incident_date",
-            &["country_of_origin", "destination_country", "transport_mode", "migrants_count", "deaths", "injuries"],
+            &[
+                "country_of_origin",
+                "destination_country",
+                "transport_mode",
+                "migrants_count",
+                "deaths",
+                "injuries",
+            ],
         ),
     ];
     for (entity, date_var, vars) in specs {
@@ -170,7 +269,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         w.write_record(&header)?;
         let mut err = None;
         store
-            .for_each_fact(&Access::National, entity, |row| {
+            .for_each_fact(&Access::National, Some(entity), |row| {
                 if !row.approved {
                     return;
                 }
@@ -192,7 +291,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         w.flush()?;
     }
-    eprintln!("CSV export in {:.1} s to {}", t0.elapsed().as_secs_f64(), out.display());
+    eprintln!(
+        "CSV export in {:.1} s to {}",
+        t0.elapsed().as_secs_f64(),
+        out.display()
+    );
     std::io::stdout().flush()?;
     Ok(())
 }

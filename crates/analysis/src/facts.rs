@@ -215,12 +215,10 @@ impl Facts {
             .collect();
         let periods = store.periods().await?.into_iter().map(|p| p.id).collect();
         let mut b = FactsBuilder::new(dict, providers, periods);
-        for entity in dict.entities.keys() {
-            b.begin(entity);
-            store
-                .for_each_fact(&Access::National, entity, |row| b.push(&row))
-                .await?;
-        }
+        // One pass over the records table for all entities.
+        store
+            .for_each_fact(&Access::National, None, |row| b.push(&row))
+            .await?;
         let mut facts = b.finish();
         facts.fingerprint = Some(fingerprint);
         Ok(facts)
@@ -263,10 +261,8 @@ pub struct FactsBuilder<'d> {
     period_ix: FxHashMap<String, u16>,
     period_year: Vec<u16>,
     codesets: FxHashMap<String, Arc<CodeSet>>,
-    entities: BTreeMap<String, EntityFacts>,
-    current: Option<EntityFacts>,
-    current_def: Option<&'d Entity>,
-    event_col: Option<usize>,
+    /// Every entity of the dictionary: its columns so far, its definition, its event-date column.
+    building: BTreeMap<String, (EntityFacts, &'d Entity, Option<usize>)>,
     today: i32,
     /// (provider, victim reference) → victim row, to attach assistance to its victim.
     victim_refs: FxHashMap<(u16, String), u32>,
@@ -299,6 +295,14 @@ impl<'d> FactsBuilder<'d> {
             .iter()
             .map(|(id, cl)| (id.clone(), Arc::new(CodeSet::from_codelist(cl))))
             .collect();
+        let building = dict
+            .entities
+            .iter()
+            .map(|(id, def)| {
+                let (e, event_col) = empty_entity(&codesets, id, def);
+                (id.clone(), (e, def, event_col))
+            })
+            .collect();
         FactsBuilder {
             dict,
             providers,
@@ -307,67 +311,19 @@ impl<'d> FactsBuilder<'d> {
             period_ix,
             period_year,
             codesets,
-            entities: BTreeMap::new(),
-            current: None,
-            current_def: None,
-            event_col: None,
+            building,
             today: day_number(OffsetDateTime::now_utc().date()),
             victim_refs: FxHashMap::default(),
             pending: Vec::new(),
         }
     }
 
-    /// Starts the records of `entity` (entities may come in any order; each once).
-    pub fn begin(&mut self, entity: &str) {
-        self.end();
-        let Some(def) = self.dict.entity(entity) else {
-            self.current = None;
-            self.current_def = None;
-            return;
-        };
-        let mut e = EntityFacts {
-            entity: entity.to_string(),
-            ..Default::default()
-        };
-        for v in def.stored_variables() {
-            let codes = v
-                .var_type
-                .codelist()
-                .and_then(|c| self.codesets.get(c).cloned());
-            let data = match &v.var_type {
-                VarType::Code { .. } => ColumnData::Code(Vec::new()),
-                VarType::Codes { .. } => ColumnData::Codes {
-                    offsets: vec![0],
-                    values: Vec::new(),
-                },
-                VarType::Boolean => ColumnData::Bool(Vec::new()),
-                VarType::Integer { .. } | VarType::Year { .. } | VarType::Decimal { .. } => {
-                    ColumnData::Int(Vec::new())
-                }
-                VarType::Date => ColumnData::Date(Vec::new()),
-                VarType::Text { .. } => ColumnData::Text,
-            };
-            e.col_index.insert(v.code.clone(), e.columns.len());
-            e.columns.push(Column {
-                code: v.code.clone(),
-                label: v.label.clone(),
-                required: v.required,
-                derived: false,
-                codes,
-                data,
-            });
-        }
-        self.event_col = event_date_variable(entity).and_then(|v| e.col_index.get(v).copied());
-        self.current = Some(e);
-        self.current_def = Some(def);
-    }
-
-    /// Adds one stored record to the entity begun last.
+    /// Adds one stored record (of any entity, in any order; unknown entities are skipped).
     pub fn push(&mut self, row: &FactRow) {
-        let Some(e) = self.current.as_mut() else {
+        let Some((e, def, event_col)) = self.building.get_mut(&row.entity) else {
             return;
         };
-        let Some(def) = self.current_def else { return };
+        let (def, event_col) = (*def, *event_col);
         let map: Map<String, Value> = serde_json::from_str(&row.data).unwrap_or_default();
         let provider = *self
             .provider_ix
@@ -478,8 +434,7 @@ impl<'d> FactsBuilder<'d> {
         }
         e.present.push(present);
         e.invalid.push(invalid);
-        let year = self
-            .event_col
+        let year = event_col
             .and_then(|c| match &e.columns[c].data {
                 ColumnData::Date(d) => d.last().copied().filter(|&d| d != MISSING),
                 _ => None,
@@ -504,20 +459,18 @@ impl<'d> FactsBuilder<'d> {
         }
     }
 
-    fn end(&mut self) {
-        if let Some(mut e) = self.current.take() {
-            add_derived(&mut e);
-            self.entities.insert(e.entity.clone(), e);
-        }
-        self.current_def = None;
-    }
-
     pub fn finish(mut self) -> Facts {
-        self.end();
+        let mut entities: BTreeMap<String, EntityFacts> = std::mem::take(&mut self.building)
+            .into_iter()
+            .map(|(id, (mut e, _, _))| {
+                add_derived(&mut e);
+                (id, e)
+            })
+            .collect();
         // Days from identification to the start of assistance at the same provider (the earliest
         // assistance when there are several): the NAP's "assisted within 30 days".
         let pending = std::mem::take(&mut self.pending);
-        if let Some(v) = self.entities.get_mut("victim") {
+        if let Some(v) = entities.get_mut("victim") {
             let mut days = vec![MISSING; v.len()];
             let identified = match v.column("date_identified").map(|c| &c.data) {
                 Some(ColumnData::Date(d)) => d.clone(),
@@ -561,11 +514,50 @@ impl<'d> FactsBuilder<'d> {
             provider_types,
             regions,
             periods: self.periods,
-            entities: self.entities,
+            entities,
             fingerprint: None,
             entity_labels,
         }
     }
+}
+
+/// An entity with no records yet: one empty column per stored variable.
+fn empty_entity(
+    codesets: &FxHashMap<String, Arc<CodeSet>>,
+    entity: &str,
+    def: &Entity,
+) -> (EntityFacts, Option<usize>) {
+    let mut e = EntityFacts {
+        entity: entity.to_string(),
+        ..Default::default()
+    };
+    for v in def.stored_variables() {
+        let codes = v.var_type.codelist().and_then(|c| codesets.get(c).cloned());
+        let data = match &v.var_type {
+            VarType::Code { .. } => ColumnData::Code(Vec::new()),
+            VarType::Codes { .. } => ColumnData::Codes {
+                offsets: vec![0],
+                values: Vec::new(),
+            },
+            VarType::Boolean => ColumnData::Bool(Vec::new()),
+            VarType::Integer { .. } | VarType::Year { .. } | VarType::Decimal { .. } => {
+                ColumnData::Int(Vec::new())
+            }
+            VarType::Date => ColumnData::Date(Vec::new()),
+            VarType::Text { .. } => ColumnData::Text,
+        };
+        e.col_index.insert(v.code.clone(), e.columns.len());
+        e.columns.push(Column {
+            code: v.code.clone(),
+            label: v.label.clone(),
+            required: v.required,
+            derived: false,
+            codes,
+            data,
+        });
+    }
+    let event_col = event_date_variable(entity).and_then(|v| e.col_index.get(v).copied());
+    (e, event_col)
 }
 
 fn labels(en: &str, fr: &str) -> Labels {

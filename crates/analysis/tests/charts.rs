@@ -16,7 +16,10 @@ fn table(id: &str, keys: &[&str], rows: &[(&[&str], f64)]) -> Table {
         rows: rows
             .iter()
             .map(|(k, v)| TableRow {
-                keys: k.iter().map(|c| Key::new(c, &format!("{c} <&> 'x'"))).collect(),
+                keys: k
+                    .iter()
+                    .map(|c| Key::new(c, &format!("{c} <&> 'x'")))
+                    .collect(),
                 values: vec![Some(*v)],
             })
             .collect(),
@@ -83,8 +86,16 @@ fn check(c: &svg::Chart) {
     assert_eq!(names[1], "title");
     assert_eq!(names[2], "desc");
     assert!(c.svg.contains("role=\"img\""));
-    let id: String = c.table.id.chars().map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '-' }).collect();
-    assert!(c.svg.contains(&format!("aria-labelledby=\"{id}-t {id}-d\"")));
+    let id: String = c
+        .table
+        .id
+        .chars()
+        .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '-' })
+        .collect();
+    assert!(
+        c.svg
+            .contains(&format!("aria-labelledby=\"{id}-t {id}-d\""))
+    );
     assert!(c.svg.contains(&format!("<title id=\"{id}-t\">")));
     assert!(c.svg.contains(&format!("<desc id=\"{id}-d\">")));
     assert!(!c.svg.contains("<script"), "no script");
@@ -99,7 +110,12 @@ fn bar_stacked_line_funnel_and_flow_are_well_formed_and_labelled() {
     let by_region = table(
         "by_region",
         &["Region"],
-        &[(&["CF-BGF"], 1200.0), (&["CF-KG"], 300.0), (&[""], 12.0), (&["CF-OP"], 0.5)],
+        &[
+            (&["CF-BGF"], 1200.0),
+            (&["CF-KG"], 300.0),
+            (&[""], 12.0),
+            (&["CF-OP"], 0.5),
+        ],
     );
     let c = svg::bar(&by_region);
     check(&c);
@@ -107,7 +123,10 @@ fn bar_stacked_line_funnel_and_flow_are_well_formed_and_labelled() {
     for v in ["1200", "300", "12", "0.5"] {
         assert!(text.contains(v), "value {v} written as text");
     }
-    assert!(text.contains("CF-BGF <&> 'x'"), "labels escaped and restored: {text}");
+    assert!(
+        text.contains("CF-BGF <&> 'x'"),
+        "labels escaped and restored: {text}"
+    );
 
     let year_sex = table(
         "year-sex",
@@ -122,7 +141,11 @@ fn bar_stacked_line_funnel_and_flow_are_well_formed_and_labelled() {
     );
     check(&svg::stacked_bar(&year_sex));
     check(&svg::line(&year_sex));
-    check(&svg::line(&table("trend", &["Year"], &[(&["2021"], 4.0), (&["2022"], 9.0)])));
+    check(&svg::line(&table(
+        "trend",
+        &["Year"],
+        &[(&["2021"], 4.0), (&["2022"], 9.0)],
+    )));
 
     let mut funnel = table(
         "funnel",
@@ -146,21 +169,44 @@ fn bar_stacked_line_funnel_and_flow_are_well_formed_and_labelled() {
         .flat_map(|i| {
             let o = format!("O{i}");
             [
-                FlowLink { stage: 0, from: k(&o), to: k(if i % 2 == 0 { "CF" } else { "" }), value: 10.0 + i as f64 },
-                FlowLink { stage: 1, from: k(if i % 2 == 0 { "CF" } else { "" }), to: k(&format!("D{}", i % 3)), value: 10.0 + i as f64 },
+                FlowLink {
+                    stage: 0,
+                    from: k(&o),
+                    to: k(if i % 2 == 0 { "CF" } else { "" }),
+                    value: 10.0 + i as f64,
+                },
+                FlowLink {
+                    stage: 1,
+                    from: k(if i % 2 == 0 { "CF" } else { "" }),
+                    to: k(&format!("D{}", i % 3)),
+                    value: 10.0 + i as f64,
+                },
             ]
         })
         .collect();
-    let flow = svg::flow("Flows & routes", &links, &table("routes", &["Origin"], &[(&["O1"], 1.0)]), 6);
+    let flow = svg::flow(
+        "Flows & routes",
+        &links,
+        &table("routes", &["Origin"], &[(&["O1"], 1.0)]),
+        6,
+    );
     check(&flow);
     let (_, text) = parse(&flow.svg);
     assert!(text.contains("Other"), "small origins grouped");
-    assert_eq!(flow.svg.matches("<path").count(), 7 + 6, "bands after grouping");
+    assert_eq!(
+        flow.svg.matches("<path").count(),
+        7 + 6,
+        "bands after grouping"
+    );
 }
 
 #[test]
 fn suppressed_cells_are_marked_not_drawn_as_zero() {
-    let mut t = table("sup", &["Sex"], &[(&["F"], 40.0), (&["M"], 3.0), (&["X"], 2.0)]);
+    let mut t = table(
+        "sup",
+        &["Sex"],
+        &[(&["F"], 40.0), (&["M"], 3.0), (&["X"], 2.0)],
+    );
     t = tessera_analysis::suppress(&t, 5.0);
     let c = svg::bar(&t);
     check(&c);
@@ -173,7 +219,13 @@ fn suppressed_cells_are_marked_not_drawn_as_zero() {
 #[test]
 fn empty_tables_still_make_valid_charts() {
     let t = table("empty", &["Sex"], &[]);
-    for c in [svg::bar(&t), svg::stacked_bar(&t), svg::line(&t), svg::funnel(&t), svg::flow("x", &[], &t, 5)] {
+    for c in [
+        svg::bar(&t),
+        svg::stacked_bar(&t),
+        svg::line(&t),
+        svg::funnel(&t),
+        svg::flow("x", &[], &t, 5),
+    ] {
         parse(&c.svg);
     }
 }

@@ -88,11 +88,8 @@ fn codes<'a>(r: &'a Row, k: &str) -> Vec<&'a str> {
 }
 
 fn days(d: &str) -> i64 {
-    let date = time::Date::parse(
-        d,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .unwrap();
+    let date =
+        time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).unwrap();
     date.to_julian_day() as i64
 }
 
@@ -181,7 +178,9 @@ async fn check(store: Store, engine: &str) {
     );
     assert_eq!(
         v.cross_border.get(&["true"]),
-        Some(count(&|r| r.data.get("cross_border") == Some(&Value::Bool(true)))),
+        Some(count(
+            &|r| r.data.get("cross_border") == Some(&Value::Bool(true))
+        )),
         "{engine}"
     );
     assert_eq!(
@@ -226,7 +225,9 @@ async fn check(store: Store, engine: &str) {
     let fv = tessera_analysis::victims(&facts, &national, &filtered, Unit::Records, "fr").unwrap();
     assert_eq!(
         fv.total,
-        Some(count(&|r| s(r, "date_identified").unwrap().starts_with("2023")
+        Some(count(&|r| s(r, "date_identified")
+            .unwrap()
+            .starts_with("2023")
             && s(r, "sex") == Some("F")
             && matches!(ptype(r.provider), "NGO" | "SOCIAL"))),
         "{engine}"
@@ -234,15 +235,25 @@ async fn check(store: Store, engine: &str) {
     assert!(fv.by_sex.title.contains("Victimes"));
 
     // Flows: origin → country of exploitation.
-    let fl = tessera_analysis::flows(&facts, "victim", &national, &all, Unit::Records, "en").unwrap();
+    let fl =
+        tessera_analysis::flows(&facts, "victim", &national, &all, Unit::Records, "en").unwrap();
     assert_eq!(
         fl.origin_destination.get(&["CF", "CM"]).unwrap_or(0.0),
         count(&|r| s(r, "country_of_origin") == Some("CF")
             && s(r, "country_of_exploitation") == Some("CM")),
         "{engine}"
     );
-    let flow_total: f64 = fl.links.iter().filter(|l| l.stage == 0).map(|l| l.value).sum();
-    assert_eq!(flow_total, victims.len() as f64, "{engine}: every victim in one band");
+    let flow_total: f64 = fl
+        .links
+        .iter()
+        .filter(|l| l.stage == 0)
+        .map(|l| l.value)
+        .sum();
+    assert_eq!(
+        flow_total,
+        victims.len() as f64,
+        "{engine}: every victim in one band"
+    );
 
     // Criminal-justice funnel.
     let cases: Vec<&Row> = rows
@@ -251,7 +262,10 @@ async fn check(store: Store, engine: &str) {
         .collect();
     let fu = tessera_analysis::funnel(&facts, &national, &all, "en").unwrap();
     let tip = |r: &&&Row| s(r, "offence").unwrap().starts_with("0204");
-    assert_eq!(fu.stages.get(&["ALL", "INVESTIGATED"]), Some(cases.len() as f64));
+    assert_eq!(
+        fu.stages.get(&["ALL", "INVESTIGATED"]),
+        Some(cases.len() as f64)
+    );
     assert_eq!(
         fu.stages.get(&["TIP", "PROSECUTED"]),
         Some(
@@ -300,26 +314,41 @@ async fn check(store: Store, engine: &str) {
         .filter(|r| r.entity == "smuggling_incident" && r.approved)
         .collect();
     let sm = tessera_analysis::smuggling(&facts, &national, &all, Unit::Records, "en").unwrap();
-    let sum = |k: &str| inc.iter().filter_map(|r| r.data.get(k)?.as_i64()).sum::<i64>() as f64;
+    let sum = |k: &str| {
+        inc.iter()
+            .filter_map(|r| r.data.get(k)?.as_i64())
+            .sum::<i64>() as f64
+    };
     assert_eq!(sm.incidents, Some(inc.len() as f64), "{engine}");
     assert_eq!(sm.migrants, Some(sum("migrants_count")), "{engine}");
     assert_eq!(sm.deaths, Some(sum("deaths")), "{engine}");
     assert_eq!(sm.injuries, Some(sum("injuries")), "{engine}");
     assert_eq!(
-        sm.routes.rows.iter().map(|r| r.values[1].unwrap()).sum::<f64>(),
+        sm.routes
+            .rows
+            .iter()
+            .map(|r| r.values[1].unwrap())
+            .sum::<f64>(),
         sum("migrants_count")
     );
 
     // Access: a provider sees its own records only, in counts and in drill-down.
     let own = Access::Provider(ProviderId::parse("ong-espoir-kaga").unwrap());
-    let pv = tessera_analysis::victims(&facts, &Scope::Internal(own.clone()), &all, Unit::Records, "en")
-        .unwrap();
+    let pv = tessera_analysis::victims(
+        &facts,
+        &Scope::Internal(own.clone()),
+        &all,
+        Unit::Records,
+        "en",
+    )
+    .unwrap();
     assert_eq!(
         pv.total,
         Some(count(&|r| r.provider == "ong-espoir-kaga")),
         "{engine}"
     );
-    let ids = tessera_analysis::drill(&facts, "victim", &own, &all.cell("sex", "F"), 100_000).unwrap();
+    let ids =
+        tessera_analysis::drill(&facts, "victim", &own, &all.cell("sex", "F"), 100_000).unwrap();
     assert_eq!(
         ids.len() as f64,
         count(&|r| r.provider == "ong-espoir-kaga" && s(r, "sex") == Some("F"))
@@ -330,7 +359,8 @@ async fn check(store: Store, engine: &str) {
     }
 
     // Partners: protected tables, published cells are the true ones.
-    let pt = tessera_analysis::victims(&facts, &Scope::partner(), &all, Unit::Records, "en").unwrap();
+    let pt =
+        tessera_analysis::victims(&facts, &Scope::partner(), &all, Unit::Records, "en").unwrap();
     for (t, full) in [
         (&pt.by_region, &v.by_region),
         (&pt.by_year_sex, &v.by_year_sex),
@@ -355,7 +385,8 @@ async fn check(store: Store, engine: &str) {
         .iter()
         .map(|r| truth_person[&(r.provider, r.provider_ref.as_str())])
         .collect();
-    let up = tessera_analysis::victims(&facts, &national, &all, Unit::Persons(&persons), "en").unwrap();
+    let up =
+        tessera_analysis::victims(&facts, &national, &all, Unit::Persons(&persons), "en").unwrap();
     assert_eq!(up.total, Some(unique.len() as f64), "{engine}");
     assert!(up.total < v.total);
     let female: HashSet<u64> = victims
@@ -381,14 +412,20 @@ async fn check(store: Store, engine: &str) {
         .variables
         .rows
         .iter()
-        .find(|r| r.keys[0].code == "police-ocrb-bangui" && r.keys[1].code == "victim.region_of_exploitation")
+        .find(|r| {
+            r.keys[0].code == "police-ocrb-bangui"
+                && r.keys[1].code == "victim.region_of_exploitation"
+        })
         .unwrap();
     let expect = (1000.0 * with_region as f64 / police.len() as f64).round() / 10.0;
     assert_eq!(cell.values[0], Some(expect), "{engine}");
     assert_eq!(cell.values[1], Some(100.0), "{engine}: demo data is valid");
     // Linked share of one provider-year: person records whose person another provider reported.
     let mut providers_of: HashMap<u64, HashSet<&str>> = HashMap::new();
-    for r in rows.iter().filter(|r| matches!(r.entity, "victim" | "suspect" | "smuggled_migrant")) {
+    for r in rows
+        .iter()
+        .filter(|r| matches!(r.entity, "victim" | "suspect" | "smuggled_migrant"))
+    {
         providers_of
             .entry(truth_person[&(r.provider, r.provider_ref.as_str())])
             .or_default()
@@ -396,7 +433,11 @@ async fn check(store: Store, engine: &str) {
     }
     let mine: Vec<&Row> = rows
         .iter()
-        .filter(|r| r.provider == "ong-espoir-kaga" && r.entity == "victim" && s(r, "date_identified").unwrap().starts_with("2022"))
+        .filter(|r| {
+            r.provider == "ong-espoir-kaga"
+                && r.entity == "victim"
+                && s(r, "date_identified").unwrap().starts_with("2022")
+        })
         .collect();
     let linked = mine
         .iter()
@@ -416,7 +457,11 @@ async fn check(store: Store, engine: &str) {
     assert!(pq.days_late.is_some());
     // A focal point sees only their provider's quality.
     let fq = tessera_analysis::quality(&facts, &own, &timeliness, None, "en").unwrap();
-    assert!(fq.providers.iter().all(|p| p.provider_id == "ong-espoir-kaga"));
+    assert!(
+        fq.providers
+            .iter()
+            .all(|p| p.provider_id == "ong-espoir-kaga")
+    );
     assert!(!fq.providers.is_empty());
 
     // National Action Plan.
@@ -450,14 +495,23 @@ async fn check(store: Store, engine: &str) {
     assert_eq!(y2022.target, Some(75.0));
     assert_eq!(
         y2022.status,
-        if expect >= 75.0 { Status::Achieved } else if y2022.progress.unwrap() >= 75.0 { Status::OnTrack } else { Status::OffTrack }
+        if expect >= 75.0 {
+            Status::Achieved
+        } else if y2022.progress.unwrap() >= 75.0 {
+            Status::OnTrack
+        } else {
+            Status::OffTrack
+        }
     );
     // Assisted within 30 days: assistance at the same provider for the victim's reference.
     let mut first_start: HashMap<(&str, &str), i64> = HashMap::new();
     for a in rows.iter().filter(|r| r.entity == "assistance") {
         let k = (a.provider, s(a, "person_ref").unwrap());
         let st = days(s(a, "start_date").unwrap());
-        first_start.entry(k).and_modify(|x| *x = (*x).min(st)).or_insert(st);
+        first_start
+            .entry(k)
+            .and_modify(|x| *x = (*x).min(st))
+            .or_insert(st);
     }
     let ref2022: Vec<&&&Row> = in2022
         .iter()
@@ -478,8 +532,14 @@ async fn check(store: Store, engine: &str) {
         "{engine}"
     );
     let part2 = ind("PART-2");
-    assert_eq!(part2.years.iter().find(|y| y.year == 2025).unwrap().value, Some(4.0));
-    assert_eq!(part2.years.iter().find(|y| y.year == 2024).unwrap().value, Some(13.0));
+    assert_eq!(
+        part2.years.iter().find(|y| y.year == 2025).unwrap().value,
+        Some(4.0)
+    );
+    assert_eq!(
+        part2.years.iter().find(|y| y.year == 2024).unwrap().value,
+        Some(13.0)
+    );
 
     // Charts from the real tables: well-formed and light.
     let charts = [
@@ -491,7 +551,12 @@ async fn check(store: Store, engine: &str) {
         svg::bar(&pt.by_region),
     ];
     for c in &charts {
-        assert!(c.svg.len() < 12_000, "{} is {} bytes", c.table.id, c.svg.len());
+        assert!(
+            c.svg.len() < 12_000,
+            "{} is {} bytes",
+            c.table.id,
+            c.svg.len()
+        );
         assert!(!c.csv().is_empty());
     }
 
@@ -505,7 +570,12 @@ async fn check(store: Store, engine: &str) {
         .find(|s| s.status == tessera_store::SubmissionStatus::Submitted)
         .unwrap();
     store
-        .set_submission_status(late.id, tessera_store::SubmissionStatus::Approved, "t", None)
+        .set_submission_status(
+            late.id,
+            tessera_store::SubmissionStatus::Approved,
+            "t",
+            None,
+        )
         .await
         .unwrap();
     assert!(!facts.is_current(&store).await.unwrap());

@@ -21,9 +21,17 @@ fn providers() -> Vec<ProviderInfo> {
         .collect()
 }
 
-fn row(id: i64, provider: &str, period: &str, approved: bool, data: serde_json::Value) -> FactRow {
+fn row(
+    entity: &str,
+    id: i64,
+    provider: &str,
+    period: &str,
+    approved: bool,
+    data: serde_json::Value,
+) -> FactRow {
     FactRow {
         id,
+        entity: entity.into(),
         provider_id: provider.into(),
         provider_ref: format!("R{id}"),
         period_id: Some(period.into()),
@@ -36,7 +44,6 @@ fn row(id: i64, provider: &str, period: &str, approved: bool, data: serde_json::
 /// with an invalid sex code, and assistance starting 5 or 40 days after identification).
 fn facts(dict: &Dictionary) -> Facts {
     let mut b = FactsBuilder::new(dict, providers(), vec!["2021".into(), "2022".into()]);
-    b.begin("victim");
     let mut id = 0;
     for year in [2021, 2022] {
         for i in 0..10 {
@@ -54,21 +61,22 @@ fn facts(dict: &Dictionary) -> Facts {
             if i < 5 {
                 d["age"] = json!(15 + i);
             }
-            b.push(&row(id, provider, &year.to_string(), true, d));
+            b.push(&row("victim", id, provider, &year.to_string(), true, d));
         }
     }
     b.push(&row(
+        "victim",
         99,
         "ngo-b",
         "2022",
         false,
         json!({"provider_ref": "R99", "date_identified": "2022-05-01", "sex": "F", "exploitation": ["LAB"], "referred_to_assistance": true}),
     ));
-    b.begin("assistance");
     for (k, (victim, days)) in [(11, 5), (13, 40), (12, 3)].iter().enumerate() {
         // Victim R11 and R13 are police-a's (even i), R12 ngo-b's.
         let provider = if victim % 2 == 1 { "police-a" } else { "ngo-b" };
         b.push(&row(
+            "assistance",
             1000 + k as i64,
             provider,
             "2022",
@@ -140,24 +148,65 @@ fn nap_indicators_compute_progress_against_targets() {
     let prev = all.iter().find(|i| i.id == "PREV-1").unwrap();
     // Ages 15, 16, 17 are children, 18 and 19 adults: 3 children each year.
     assert_eq!(prev.baseline, Some(3.0));
-    assert_eq!(prev.years[1].status, Status::OffTrack, "decrease: 3 > target 1");
+    assert_eq!(
+        prev.years[1].status,
+        Status::OffTrack,
+        "decrease: 3 > target 1"
+    );
     assert_eq!(r.pillars[0].label, "Prévention");
     assert_eq!(r.table.rows.len(), 6);
-    assert!(r.table.to_csv().starts_with("Indicateur (code),Indicateur,Année (code),Année,Valeur"));
+    assert!(
+        r.table
+            .to_csv()
+            .starts_with("Indicateur (code),Indicateur,Année (code),Année,Valeur")
+    );
 }
 
 #[test]
 fn nap_configuration_errors_name_the_indicator() {
     let dict = Dictionary::base().unwrap();
     for (edit, expect) in [
-        (PLAN.replace("pillar = \"prevention\"", "pillar = \"publicity\""), "PREV-1: pillar"),
-        (PLAN.replace("child = \\\"CHILD\\\"", "shoe_size > 3"), "PREV-1: victim has no field \"shoe_size\""),
-        (PLAN.replace("entity = \"victim\"\nmeasure = \"count\"\nwhere = \"days", "entity = \"victime\"\nmeasure = \"count\"\nwhere = \"days"), "PROT-2: unknown entity"),
-        (PLAN.replace("id = \"PROT-2\"", "id = \"PROT-1\""), "PROT-1: defined twice"),
-        (PLAN.replace("where = \"referred_to_assistance = true\"", "where = \"referred_to_assistance = \""), "PROT-1: filter: expected a value"),
-        (PLAN.replace("measure = \"share\"", "measure = \"sum\""), "PROT-1: a sum or median needs a field"),
-        (PLAN.replace("targets = { 2022 = 60.0 }", "targets = { next = 60.0 }"), "PROT-1: target year"),
-        (PLAN.replace("direction = \"decrease\"", "direction = \"decrease\"\nformula = \"rm -rf\""), "unknown field"),
+        (
+            PLAN.replace("pillar = \"prevention\"", "pillar = \"publicity\""),
+            "PREV-1: pillar",
+        ),
+        (
+            PLAN.replace("child = \\\"CHILD\\\"", "shoe_size > 3"),
+            "PREV-1: victim has no field \"shoe_size\"",
+        ),
+        (
+            PLAN.replace(
+                "entity = \"victim\"\nmeasure = \"count\"\nwhere = \"days",
+                "entity = \"victime\"\nmeasure = \"count\"\nwhere = \"days",
+            ),
+            "PROT-2: unknown entity",
+        ),
+        (
+            PLAN.replace("id = \"PROT-2\"", "id = \"PROT-1\""),
+            "PROT-1: defined twice",
+        ),
+        (
+            PLAN.replace(
+                "where = \"referred_to_assistance = true\"",
+                "where = \"referred_to_assistance = \"",
+            ),
+            "PROT-1: filter: expected a value",
+        ),
+        (
+            PLAN.replace("measure = \"share\"", "measure = \"sum\""),
+            "PROT-1: a sum or median needs a field",
+        ),
+        (
+            PLAN.replace("targets = { 2022 = 60.0 }", "targets = { next = 60.0 }"),
+            "PROT-1: target year",
+        ),
+        (
+            PLAN.replace(
+                "direction = \"decrease\"",
+                "direction = \"decrease\"\nformula = \"rm -rf\"",
+            ),
+            "unknown field",
+        ),
     ] {
         let err = NapPlan::from_toml(&edit, &dict).unwrap_err().to_string();
         assert!(err.contains(expect), "{expect}: {err}");
@@ -169,36 +218,127 @@ fn filters_units_and_access_on_small_facts() {
     let dict = Dictionary::base().unwrap();
     let f = facts(&dict);
     // The unapproved record is never counted.
-    let t = aggregate(&f, "victim", &Access::National, &Expr::True, &["sex"], Measure::Count, Unit::Records, "en").unwrap();
+    let t = aggregate(
+        &f,
+        "victim",
+        &Access::National,
+        &Expr::True,
+        &["sex"],
+        Measure::Count,
+        Unit::Records,
+        "en",
+    )
+    .unwrap();
     assert_eq!(t.total(), 20.0);
     assert_eq!(t.get(&["F"]), Some(12.0));
     assert_eq!(t.get(&[""]), Some(1.0), "the invalid code is not recorded");
     // Age band derived from age when only the age was sent.
-    let t = aggregate(&f, "victim", &Access::National, &Expr::True, &["age_band"], Measure::Count, Unit::Records, "en").unwrap();
+    let t = aggregate(
+        &f,
+        "victim",
+        &Access::National,
+        &Expr::True,
+        &["age_band"],
+        Measure::Count,
+        Unit::Records,
+        "en",
+    )
+    .unwrap();
     assert_eq!(t.get(&["12-17"]), Some(6.0));
     assert_eq!(t.get(&["18-24"]), Some(4.0));
     // A provider's access.
     let own = Access::Provider(ProviderId::parse("ngo-b").unwrap());
-    let t = aggregate(&f, "victim", &own, &Expr::True, &["provider"], Measure::Count, Unit::Records, "en").unwrap();
+    let t = aggregate(
+        &f,
+        "victim",
+        &own,
+        &Expr::True,
+        &["provider"],
+        Measure::Count,
+        Unit::Records,
+        "en",
+    )
+    .unwrap();
     assert_eq!(t.rows.len(), 1);
     assert_eq!(t.get(&["ngo-b"]), Some(10.0));
     let unknown = Access::Provider(ProviderId::parse("nobody").unwrap());
-    assert_eq!(aggregate(&f, "victim", &unknown, &Expr::True, &[], Measure::Count, Unit::Records, "en").unwrap().total(), 0.0);
+    assert_eq!(
+        aggregate(
+            &f,
+            "victim",
+            &unknown,
+            &Expr::True,
+            &[],
+            Measure::Count,
+            Unit::Records,
+            "en"
+        )
+        .unwrap()
+        .total(),
+        0.0
+    );
     // Persons: records 1 and 2 are one person.
     let persons = tessera_analysis::PersonMap::from_pairs([(1, 7), (2, 7)]);
-    let t = aggregate(&f, "victim", &Access::National, &Expr::True, &[], Measure::Count, Unit::Persons(&persons), "en").unwrap();
+    let t = aggregate(
+        &f,
+        "victim",
+        &Access::National,
+        &Expr::True,
+        &[],
+        Measure::Count,
+        Unit::Persons(&persons),
+        "en",
+    )
+    .unwrap();
     assert_eq!(t.total(), 19.0);
     // Filters and their expression.
-    let filters = Filters { year_from: Some(2022), sex: vec!["M".into()], ..Filters::default() };
-    let v = tessera_analysis::victims(&f, &Scope::Internal(Access::National), &filters, Unit::Records, "en").unwrap();
-    assert_eq!(v.total, Some(3.0), "2022 M: i = 6, 7, 8 (9 has an invalid sex)");
-    let bad = Filters { expr: Some("sex = 'Q'".into()), ..Filters::default() };
-    assert!(tessera_analysis::victims(&f, &Scope::Internal(Access::National), &bad, Unit::Records, "en").is_err());
+    let filters = Filters {
+        year_from: Some(2022),
+        sex: vec!["M".into()],
+        ..Filters::default()
+    };
+    let v = tessera_analysis::victims(
+        &f,
+        &Scope::Internal(Access::National),
+        &filters,
+        Unit::Records,
+        "en",
+    )
+    .unwrap();
+    assert_eq!(
+        v.total,
+        Some(3.0),
+        "2022 M: i = 6, 7, 8 (9 has an invalid sex)"
+    );
+    let bad = Filters {
+        expr: Some("sex = 'Q'".into()),
+        ..Filters::default()
+    };
+    assert!(
+        tessera_analysis::victims(
+            &f,
+            &Scope::Internal(Access::National),
+            &bad,
+            Unit::Records,
+            "en"
+        )
+        .is_err()
+    );
     let cell = filters.cell("exploitation", "SEX");
     assert_eq!(cell.expr.as_deref(), Some("exploitation = \"SEX\""));
-    assert_eq!(tessera_analysis::drill(&f, "victim", &Access::National, &cell, 10).unwrap(), vec![17, 18, 19]);
+    assert_eq!(
+        tessera_analysis::drill(&f, "victim", &Access::National, &cell, 10).unwrap(),
+        vec![17, 18, 19]
+    );
     // Partners: every small cell hidden.
-    let p = tessera_analysis::victims(&f, &Scope::partner(), &Filters::default(), Unit::Records, "en").unwrap();
+    let p = tessera_analysis::victims(
+        &f,
+        &Scope::partner(),
+        &Filters::default(),
+        Unit::Records,
+        "en",
+    )
+    .unwrap();
     assert!(p.by_sex.suppressed);
     assert_eq!(p.by_sex.get(&[""]), None);
     assert!(tessera_analysis::is_protected(&p.by_sex, 5.0));
@@ -209,9 +349,17 @@ fn quality_reports_completeness_validity_and_the_invalid_code() {
     let dict = Dictionary::base().unwrap();
     let f = facts(&dict);
     let q = tessera_analysis::quality(&f, &Access::National, &[], None, "en").unwrap();
-    let ngo22 = q.providers.iter().find(|p| p.provider_id == "ngo-b" && p.period == "2022").unwrap();
+    let ngo22 = q
+        .providers
+        .iter()
+        .find(|p| p.provider_id == "ngo-b" && p.period == "2022")
+        .unwrap();
     // ngo-b 2022: i = 1, 3, 5, 7, 9 approved + the unapproved one; i = 9 has sex "ZZ".
-    assert_eq!(ngo22.records, 6 + 1, "quality sees unapproved records and assistance too");
+    assert_eq!(
+        ngo22.records,
+        6 + 1,
+        "quality sees unapproved records and assistance too"
+    );
     assert!(ngo22.validity.unwrap() < 100.0);
     let sex = q
         .variables
@@ -219,13 +367,21 @@ fn quality_reports_completeness_validity_and_the_invalid_code() {
         .iter()
         .find(|r| r.keys[0].code == "ngo-b" && r.keys[1].code == "victim.sex")
         .unwrap();
-    assert_eq!(sex.values, vec![Some(100.0), Some(90.9)], "present in 11 of 11, valid in 10");
+    assert_eq!(
+        sex.values,
+        vec![Some(100.0), Some(90.9)],
+        "present in 11 of 11, valid in 10"
+    );
     let age = q
         .variables
         .rows
         .iter()
         .find(|r| r.keys[0].code == "police-a" && r.keys[1].code == "victim.age")
         .unwrap();
-    assert_eq!(age.values[0], Some(60.0), "police-a: i = 0, 2, 4 of 0..10 even, twice");
+    assert_eq!(
+        age.values[0],
+        Some(60.0),
+        "police-a: i = 0, 2, 4 of 0..10 even, twice"
+    );
     assert!(ngo22.linked_share.is_none(), "no linkage given");
 }

@@ -12,6 +12,7 @@ use crate::{Store, StoreError, on_pool};
 pub struct FactRow {
     pub id: i64,
     pub provider_id: String,
+    pub entity: String,
     pub provider_ref: String,
     /// The reporting period of the submission the record came in (`None`: loaded outside any
     /// submission, e.g. by the operator's CLI).
@@ -34,27 +35,28 @@ pub struct ApprovedFingerprint {
     pub max_history_id: i64,
 }
 
-type FactTuple = (i64, String, String, Option<String>, i32, String);
+type FactTuple = (i64, String, String, String, Option<String>, i32, String);
 
 impl Store {
-    /// Calls `f` for every record of `entity` that `access` may see, in id order, with its
+    /// Calls `f` for every record of `entity` (of every entity with `None`) that `access` may
+    /// see, in id order, with its
     /// submission's period and whether that submission is approved. Aggregates are built from
     /// these; a provider-bound access only ever receives its own records (the condition is in
     /// the SQL).
     pub async fn for_each_fact(
         &self,
         access: &Access,
-        entity: &str,
+        entity: Option<&str>,
         mut f: impl FnMut(FactRow) + Send,
     ) -> Result<u64, StoreError> {
         let provider = match access {
             Access::Provider(p) => Some(p.as_str()),
             Access::National => None,
         };
-        let sql = "SELECT r.id, r.provider_id, r.provider_ref, s.period_id,
+        let sql = "SELECT r.id, r.provider_id, r.entity, r.provider_ref, s.period_id,
                           CASE WHEN s.status = 'approved' THEN 1 ELSE 0 END, CAST(r.data AS TEXT)
                    FROM records r LEFT JOIN submissions s ON s.id = r.submission_id
-                   WHERE r.entity = $1 AND ($2 IS NULL OR r.provider_id = $2)
+                   WHERE ($1 IS NULL OR r.entity = $1) AND ($2 IS NULL OR r.provider_id = $2)
                    ORDER BY r.id";
         let mut n = 0u64;
         on_pool!(self, |pool| {
@@ -62,13 +64,14 @@ impl Store {
                 .bind(entity)
                 .bind(provider)
                 .fetch(pool);
-            while let Some((id, provider_id, provider_ref, period_id, approved, data)) =
+            while let Some((id, provider_id, entity, provider_ref, period_id, approved, data)) =
                 rows.try_next().await?
             {
                 n += 1;
                 f(FactRow {
                     id,
                     provider_id,
+                    entity,
                     provider_ref,
                     period_id,
                     approved: approved == 1,

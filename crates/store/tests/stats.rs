@@ -67,12 +67,24 @@ async fn facts_carry_period_and_approval_and_honour_access_on_both_engines() {
         )
         .await
         .unwrap();
-        s.insert_records(&pid("ngo-espoir"), "victim", "v", Some(ngo.id), &[victim("N-1", "F")])
-            .await
-            .unwrap();
-        s.insert_records(&pid("ngo-espoir"), "victim", "v", None, &[victim("N-0", "F")])
-            .await
-            .unwrap();
+        s.insert_records(
+            &pid("ngo-espoir"),
+            "victim",
+            "v",
+            Some(ngo.id),
+            &[victim("N-1", "F")],
+        )
+        .await
+        .unwrap();
+        s.insert_records(
+            &pid("ngo-espoir"),
+            "victim",
+            "v",
+            None,
+            &[victim("N-0", "F")],
+        )
+        .await
+        .unwrap();
         let fp1 = s.approved_fingerprint().await.unwrap();
         assert_ne!(fp0, fp1, "{}: new records change the fingerprint", e.name);
         s.set_submission_status(police.id, SubmissionStatus::Submitted, "t", None)
@@ -84,11 +96,16 @@ async fn facts_carry_period_and_approval_and_honour_access_on_both_engines() {
         let fp2 = s.approved_fingerprint().await.unwrap();
         assert_ne!(fp1, fp2, "{}: an approval changes the fingerprint", e.name);
         assert_eq!(fp2.approved_submissions, 1);
-        assert_eq!(s.approved_fingerprint().await.unwrap(), fp2, "{}: stable", e.name);
+        assert_eq!(
+            s.approved_fingerprint().await.unwrap(),
+            fp2,
+            "{}: stable",
+            e.name
+        );
 
         let mut all = Vec::new();
         let n = s
-            .for_each_fact(&Access::National, "victim", |r| all.push(r))
+            .for_each_fact(&Access::National, Some("victim"), |r| all.push(r))
             .await
             .unwrap();
         assert_eq!(n, 4, "{}", e.name);
@@ -107,18 +124,29 @@ async fn facts_carry_period_and_approval_and_honour_access_on_both_engines() {
             "{}",
             e.name
         );
+        assert!(all.iter().all(|r| r.entity == "victim"));
+        assert_eq!(
+            s.for_each_fact(&Access::National, None, |_| {})
+                .await
+                .unwrap(),
+            4,
+            "{}: every entity in one pass",
+            e.name
+        );
         let data: serde_json::Value = serde_json::from_str(&all[0].data).unwrap();
         assert_eq!(data["exploitation"], json!(["SEX", "LAB"]), "{}", e.name);
 
         let mut own = Vec::new();
-        s.for_each_fact(&Access::Provider(pid("ngo-espoir")), "victim", |r| {
+        s.for_each_fact(&Access::Provider(pid("ngo-espoir")), Some("victim"), |r| {
             own.push(r.provider_id)
         })
         .await
         .unwrap();
         assert_eq!(own, vec!["ngo-espoir", "ngo-espoir"], "{}", e.name);
         assert_eq!(
-            s.for_each_fact(&Access::National, "suspect", |_| {}).await.unwrap(),
+            s.for_each_fact(&Access::National, Some("suspect"), |_| {})
+                .await
+                .unwrap(),
             0
         );
 
@@ -127,9 +155,15 @@ async fn facts_carry_period_and_approval_and_honour_access_on_both_engines() {
             .create_submission(&pid("police-bangui"), "2024", "v", "t")
             .await
             .unwrap();
-        s.insert_records(&pid("police-bangui"), "victim", "v", Some(again.id), &[victim("P-1", "M")])
-            .await
-            .unwrap();
+        s.insert_records(
+            &pid("police-bangui"),
+            "victim",
+            "v",
+            Some(again.id),
+            &[victim("P-1", "M")],
+        )
+        .await
+        .unwrap();
         assert_ne!(s.approved_fingerprint().await.unwrap(), fp2, "{}", e.name);
     }
 }
