@@ -188,9 +188,31 @@ fn categories(t: &Table) -> Vec<(String, String)> {
     out
 }
 
-fn legend(s: &mut String, ser: &[(String, String)], x0: u32, y: u32) {
-    let mut x = x0;
+/// Lines a legend takes at `width` (items wrap).
+fn legend_lines(ser: &[(String, String)], width: u32) -> u32 {
+    let mut x = 0;
+    let mut lines = 1;
+    for (_, label) in ser {
+        let w = 24 + 7 * trunc(label, 18).chars().count() as u32;
+        if x > 0 && x + w > width {
+            lines += 1;
+            x = 0;
+        }
+        x += w;
+    }
+    lines
+}
+
+/// A legend from `y` down, wrapping at `width`.
+fn legend(s: &mut String, ser: &[(String, String)], y: u32, width: u32) {
+    let (mut x, mut y) = (0, y);
     for (i, (_, label)) in ser.iter().enumerate() {
+        let text = trunc(label, 18);
+        let w = 24 + 7 * text.chars().count() as u32;
+        if x > 0 && x + w > width {
+            x = 0;
+            y += 16;
+        }
         let _ = write!(
             s,
             "<rect x=\"{x}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>",
@@ -198,9 +220,9 @@ fn legend(s: &mut String, ser: &[(String, String)], x0: u32, y: u32) {
             PALETTE[i % PALETTE.len()],
             x + 14,
             y,
-            esc(&trunc(label, 18))
+            esc(&text)
         );
-        x += 24 + 7 * trunc(label, 18).chars().count() as u32;
+        x += w;
     }
 }
 
@@ -209,7 +231,8 @@ fn legend(s: &mut String, ser: &[(String, String)], x0: u32, y: u32) {
 pub fn stacked_bar(t: &Table) -> Chart {
     let cats = categories(t);
     let ser = series(t);
-    let (w, label_w, row_h, top) = (640u32, 160u32, 24u32, 48u32);
+    let (w, label_w, row_h) = (640u32, 160u32, 24u32);
+    let top = 32 + 16 * legend_lines(&ser, w);
     let h = top + cats.len().max(1) as u32 * row_h + 10;
     let totals: Vec<f64> = cats
         .iter()
@@ -230,7 +253,7 @@ pub fn stacked_bar(t: &Table) -> Chart {
         "<text x=\"0\" y=\"16\" font-weight=\"bold\">{}</text>",
         esc(&t.title)
     );
-    legend(&mut s, &ser, 0, 36);
+    legend(&mut s, &ser, 36, w);
     for (i, (code, label)) in cats.iter().enumerate() {
         let y = top + i as u32 * row_h;
         let _ = write!(
@@ -302,7 +325,13 @@ pub fn line(t: &Table) -> Chart {
             t.value_headers.first().cloned().unwrap_or_default(),
         )]
     };
-    let (w, h, left, right, top, bottom) = (640u32, 300u32, 50.0, 20.0, 48.0, 40.0);
+    let (w, left, right, bottom) = (640u32, 50.0, 24.0, 40.0);
+    let top = if ser.len() > 1 {
+        24.0 + 16.0 * legend_lines(&ser, w) as f64
+    } else {
+        32.0
+    };
+    let h = (top + 220.0 + bottom) as u32;
     let value = |x: &str, sc: &str| -> Option<f64> {
         t.rows
             .iter()
@@ -336,7 +365,7 @@ pub fn line(t: &Table) -> Chart {
         esc(&t.title)
     );
     if ser.len() > 1 {
-        legend(&mut s, &ser, 0, 36);
+        legend(&mut s, &ser, 36, w);
     }
     let _ = write!(
         s,
@@ -376,13 +405,22 @@ pub fn line(t: &Table) -> Chart {
             "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>",
             d.join(" ")
         );
+        // Values as text when they can be read; with many lines the table carries them.
+        let labelled = ser.len() <= 3;
         for (x, y, v) in pts {
             let _ = write!(
                 s,
-                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"{color}\"/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"10\">{}</text>",
-                y - 6.0,
+                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"{color}\"><title>{}</title></circle>",
                 format_number(v)
             );
+            if labelled {
+                let _ = write!(
+                    s,
+                    "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"10\">{}</text>",
+                    y - 6.0,
+                    format_number(v)
+                );
+            }
         }
     }
     s.push_str("</svg>");
@@ -420,21 +458,21 @@ pub fn funnel(t: &Table) -> Chart {
         "<text x=\"0\" y=\"16\" font-weight=\"bold\">{}</text>",
         esc(&t.title)
     );
-    let cx = 230.0;
+    let cx = 190.0;
     for (i, r) in rows.iter().enumerate() {
         let y = top + i as u32 * row_h;
         let v = r.values[0];
-        let bw = v.map_or(0.0, |v| (v / max * 400.0).max(2.0));
+        let bw = v.map_or(0.0, |v| (v / max * 340.0).max(2.0));
         let stage = r.keys.last().map(|k| k.label.as_str()).unwrap_or("");
         let share = r.values.get(1).copied().flatten();
         let _ = write!(
             s,
             "<rect x=\"{:.1}\" y=\"{}\" width=\"{bw:.1}\" height=\"{}\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{}\">{}: {}{}</text>",
-            cx - bw / 2.0 + 20.0,
+            cx - bw / 2.0,
             y + 2,
             row_h - 8,
             PALETTE[i % PALETTE.len()],
-            cx + 230.0,
+            cx + 180.0,
             y + 22,
             esc(&trunc(stage, 24)),
             value_text(v),
@@ -491,8 +529,8 @@ pub fn flow(title: &str, links: &[FlowLink], table: &Table, max_nodes: usize) ->
         }
     };
     let total: f64 = cols[0].iter().map(|n| n.2).sum::<f64>().max(1.0);
-    let (w, h, top, gap, node_w) = (640.0f64, 360.0f64, 30.0, 6.0, 12.0);
-    let xs = [150.0, 314.0, 478.0];
+    let (w, h, top, gap, node_w) = (740.0f64, 360.0f64, 30.0, 6.0, 12.0);
+    let xs = [170.0, 350.0, 540.0];
     let avail = h - top - 10.0 - gap * max_nodes as f64;
     let scale = avail / total;
     // Node positions: y of each node's top.
@@ -583,7 +621,7 @@ pub fn flow(title: &str, links: &[FlowLink], table: &Table, max_nodes: usize) ->
                     "#555"
                 },
                 y + hgt / 2.0 + 4.0,
-                esc(&trunc(if code == OTHER { "Other" } else { &label }, 22)),
+                esc(&trunc(if code == OTHER { "Other" } else { &label }, 20)),
                 format_number(v)
             );
         }
