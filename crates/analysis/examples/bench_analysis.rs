@@ -69,6 +69,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let t: &'static Expr = Box::leak(Box::new(t));
     let filtered: &'static Expr = Box::leak(Box::new(filtered));
+    // A synthetic record → person map (two consecutive records per person) to time the
+    // unique-person counting path; real maps come from linkage.
+    let persons = tessera_analysis::PersonMap::from_pairs(
+        victims.record_id.iter().map(|&id| (id, (id / 2) as u64)),
+    );
+    let persons = &persons;
+    let fx = &facts;
     let queries: Vec<(&str, Q)> = vec![
         (
             "q01_victims_by_year",
@@ -149,6 +156,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     &Scope::Internal(Access::National),
                     &Filters::default(),
                     Unit::Records,
+                    "en",
+                )
+                .unwrap();
+                v.by_year
+            }),
+        ),
+        (
+            "dash_victims_persons",
+            Box::new(move || {
+                let v = tessera_analysis::victims(
+                    fx,
+                    &Scope::Internal(Access::National),
+                    &Filters::default(),
+                    Unit::Persons(persons),
                     "en",
                 )
                 .unwrap();

@@ -562,6 +562,9 @@ async fn check(store: Store, engine: &str) {
 
     // Nothing changed: the facts stay current; an approval makes them stale.
     assert!(facts.is_current(&store).await.unwrap());
+    let cache = tessera_analysis::FactsCache::new();
+    let first = cache.get(&store, &d).await.unwrap();
+    assert!(Arc::ptr_eq(&first, &cache.get(&store, &d).await.unwrap()), "reused while current");
     let late = store
         .submissions(Some(&ProviderId::parse("gendarmerie-bambari").unwrap()))
         .await
@@ -579,6 +582,10 @@ async fn check(store: Store, engine: &str) {
         .await
         .unwrap();
     assert!(!facts.is_current(&store).await.unwrap());
+    let second = cache.get(&store, &d).await.unwrap();
+    assert!(!Arc::ptr_eq(&first, &second), "rebuilt after an approval");
+    let v2 = tessera_analysis::victims(&second, &national, &all, Unit::Records, "en").unwrap();
+    assert!(v2.total > v.total, "the newly approved records count");
 }
 
 #[tokio::test]
