@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use tessera_dictionary::{AgeBand, CodeList, Dictionary, Entity, Labels, VarType};
 use tessera_store::{Access, ApprovedFingerprint, FactRow, Store};
 use time::{Date, OffsetDateTime};
@@ -324,19 +326,30 @@ impl<'d> FactsBuilder<'d> {
             return;
         };
         let (def, event_col) = (*def, *event_col);
-        let map: Map<String, Value> = serde_json::from_str(&row.data).unwrap_or_default();
-        let provider = *self
-            .provider_ix
-            .entry(row.provider_id.clone())
-            .or_insert_with(|| {
+        // Values by column, parsed straight from the JSON text (strings borrowed, no map built).
+        let mut vals: Vec<Val> = Vec::new();
+        vals.resize_with(e.columns.len(), || Val::Null);
+        if let Ok(Row(pairs)) = serde_json::from_str::<Row>(&row.data) {
+            for (k, v) in pairs {
+                if let Some(&c) = e.col_index.get(k.as_ref()) {
+                    vals[c] = v;
+                }
+            }
+        }
+        let provider = match self.provider_ix.get(&row.provider_id) {
+            Some(&p) => p,
+            None => {
                 self.providers.push(ProviderInfo {
                     id: row.provider_id.clone(),
                     name: row.provider_id.clone(),
                     provider_type: String::new(),
                     region: None,
                 });
-                (self.providers.len() - 1) as u16
-            });
+                let p = (self.providers.len() - 1) as u16;
+                self.provider_ix.insert(row.provider_id.clone(), p);
+                p
+            }
+        };
         let period = row
             .period_id
             .as_ref()
@@ -349,7 +362,7 @@ impl<'d> FactsBuilder<'d> {
         e.approved.push(row.approved);
         let (mut present, mut invalid) = (0u64, 0u64);
         for (i, (col, var)) in e.columns.iter_mut().zip(def.stored_variables()).enumerate() {
-            let v = map.get(&col.code).filter(|v| !v.is_null());
+            let v = Some(&vals[i]).filter(|v| !matches!(v, Val::Null));
             let bit = if i < 64 { 1u64 << i } else { 0 };
             if v.is_some() {
                 present |= bit;
@@ -358,7 +371,7 @@ impl<'d> FactsBuilder<'d> {
                 (ColumnData::Code(vals), v) => {
                     let (k, ok) = match v {
                         None => (0, true),
-                        Some(Value::String(s)) => match col.codes.as_ref().and_then(|c| c.value(s))
+                        Some(Val::Str(s)) => match col.codes.as_ref().and_then(|c| c.value(s))
                         {
                             Some(k) => (k, true),
                             None => (0, false),
@@ -372,11 +385,9 @@ impl<'d> FactsBuilder<'d> {
                     let mut ok = true;
                     match v {
                         None => {}
-                        Some(Value::Array(items)) => {
+                        Some(Val::Arr(items)) => {
                             for it in items {
-                                match it
-                                    .as_str()
-                                    .and_then(|s| col.codes.as_ref().and_then(|c| c.value(s)))
+                                match col.codes.as_ref().and_then(|c| c.value(it))
                                 {
                                     Some(k)
                                         if !values[*offsets.last().unwrap_or(&0) as usize..]
@@ -397,7 +408,7 @@ impl<'d> FactsBuilder<'d> {
                 (ColumnData::Bool(vals), v) => {
                     let (b, ok) = match v {
                         None => (0, true),
-                        Some(Value::Bool(b)) => (1 + u8::from(*b), true),
+                        Some(Val::Bool(b)) => (1 + u8::from(*b), true),
                         Some(_) => (0, false),
                     };
                     vals.push(b);
@@ -406,10 +417,10 @@ impl<'d> FactsBuilder<'d> {
                 (ColumnData::Int(vals), v) => {
                     let (x, ok) = match v {
                         None => (MISSING, true),
-                        Some(n) => match n.as_f64() {
-                            Some(f) if in_range(&var.var_type, f) => (f.round() as i32, true),
-                            _ => (MISSING, false),
-                        },
+                        Some(Val::Num(f)) if in_range(&var.var_type, *f) => {
+                            (f.round() as i32, true)
+                        }
+                        Some(_) => (MISSING, false),
                     };
                     vals.push(x);
                     ok
@@ -417,7 +428,7 @@ impl<'d> FactsBuilder<'d> {
                 (ColumnData::Date(vals), v) => {
                     let (d, ok) = match v {
                         None => (MISSING, true),
-                        Some(Value::String(s)) => match parse_date(s) {
+                        Some(Val::Str(s)) => match parse_date(s) {
                             Some(d) if d <= self.today && d >= -25_567 => (d, true),
                             _ => (MISSING, false),
                         },
@@ -448,14 +459,12 @@ impl<'d> FactsBuilder<'d> {
                 .insert((provider, row.provider_ref.clone()), row_ix);
         }
         if e.entity == "assistance"
-            && let Some(Value::String(person)) = map.get("person_ref")
-            && let Some(start) = map
-                .get("start_date")
-                .and_then(Value::as_str)
-                .and_then(parse_date)
+            && let (Some(pc), Some(sc)) = (e.col_index.get("person_ref"), e.col_index.get("start_date"))
+            && let (Val::Str(person), ColumnData::Date(starts)) = (&vals[*pc], &e.columns[*sc].data)
+            && let Some(&start) = starts.last().filter(|&&d| d != MISSING)
         {
             // Resolved once the victims are in (`finish`).
-            self.pending.push((provider, person.clone(), start));
+            self.pending.push((provider, person.to_string(), start));
         }
     }
 
@@ -518,6 +527,101 @@ impl<'d> FactsBuilder<'d> {
             fingerprint: None,
             entity_labels,
         }
+    }
+}
+
+/// One JSON value of a record, strings borrowed from the text when they have no escapes.
+enum Val<'a> {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(Cow<'a, str>),
+    Arr(Vec<Cow<'a, str>>),
+    /// Anything else (objects, arrays of non-strings): present but not of any column's type.
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Val<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Val<'de>, D::Error> {
+        d.deserialize_any(ValVisitor)
+    }
+}
+
+struct ValVisitor;
+
+impl<'de> Visitor<'de> for ValVisitor {
+    type Value = Val<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Val<'de>, E> {
+        Ok(Val::Null)
+    }
+    fn visit_none<E>(self) -> Result<Val<'de>, E> {
+        Ok(Val::Null)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Val<'de>, E> {
+        Ok(Val::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Val<'de>, E> {
+        Ok(Val::Num(n as f64))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Val<'de>, E> {
+        Ok(Val::Num(n as f64))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Val<'de>, E> {
+        Ok(Val::Num(n))
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Val<'de>, E> {
+        Ok(Val::Str(Cow::Borrowed(s)))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Val<'de>, E> {
+        Ok(Val::Str(Cow::Owned(s.to_string())))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Val<'de>, E> {
+        Ok(Val::Str(Cow::Owned(s)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Val<'de>, A::Error> {
+        let mut items = Vec::new();
+        let mut other = false;
+        while let Some(v) = seq.next_element::<Val<'de>>()? {
+            match v {
+                Val::Str(s) => items.push(s),
+                _ => other = true,
+            }
+        }
+        Ok(if other { Val::Other } else { Val::Arr(items) })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Val<'de>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Val::Other)
+    }
+}
+
+/// A record's JSON object as (key, value) pairs.
+struct Row<'a>(Vec<(Cow<'a, str>, Val<'a>)>);
+
+impl<'de> Deserialize<'de> for Row<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Row<'de>, D::Error> {
+        struct RowVisitor;
+        impl<'de> Visitor<'de> for RowVisitor {
+            type Value = Row<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Row<'de>, A::Error> {
+                let mut pairs = Vec::with_capacity(24);
+                while let Some(k) = map.next_key::<Val<'de>>()? {
+                    let v = map.next_value::<Val<'de>>()?;
+                    if let Val::Str(k) = k {
+                        pairs.push((k, v));
+                    }
+                }
+                Ok(Row(pairs))
+            }
+        }
+        d.deserialize_map(RowVisitor)
     }
 }
 

@@ -438,6 +438,7 @@ pub(crate) fn aggregate_masked(
     if dims.len() > 4 {
         return Err(AnalysisError::Unknown("more than four dimensions".into()));
     }
+    let space_ok = |fields: &[KeyField]| fields.iter().map(|f| f.card as u128).product::<u128>() < 1 << 31;
     let fields: Vec<KeyField> = dims
         .iter()
         .map(|d| key_field(facts, ent, d, lang))
@@ -450,6 +451,9 @@ pub(crate) fn aggregate_masked(
                 .ok_or_else(|| AnalysisError::Unknown(format!("integer variable \"{var}\"")))?,
         ),
     };
+    if !space_ok(&fields) {
+        return Err(AnalysisError::Unknown("a table of more than 2^31 cells".into()));
+    }
     let cards: Vec<u64> = fields.iter().map(|f| f.card as u64).collect();
     let space: u64 = cards.iter().product();
     let persons = match (unit, measure) {
@@ -462,54 +466,90 @@ pub(crate) fn aggregate_masked(
         Vec::new()
     };
     let mut sparse: FxHashMap<u64, f64> = FxHashMap::default();
-    let mut seen: FxHashSet<(u64, u64)> = FxHashSet::default();
-    let mut buf: Vec<u64> = Vec::with_capacity(16);
-    let all_single = fields.iter().all(|f| matches!(f.keys, Keys::Single(_)));
-    for (i, _) in mask.iter().enumerate().filter(|(_, m)| **m) {
-        let w = match &weights {
-            None => 1.0,
-            Some(v) if v[i] == MISSING => continue,
-            Some(v) => v[i] as f64,
-        };
-        buf.clear();
-        if all_single {
-            let mut key = 0u64;
-            for (f, c) in fields.iter().zip(&cards) {
-                if let Keys::Single(k) = &f.keys {
-                    key = key * c + k[i] as u64;
+    // Unique persons: (cell, person index) pairs packed in a u64, sorted and deduplicated.
+    let mut pairs: Vec<u64> = Vec::new();
+    let mut person_ix: FxHashMap<u64, u32> = FxHashMap::default();
+    let singles: Vec<(&[u16], u64)> = fields
+        .iter()
+        .zip(&cards)
+        .filter_map(|(f, &c)| match &f.keys {
+            Keys::Single(k) => Some((k.as_ref(), c)),
+            Keys::Multi { .. } => None,
+        })
+        .collect();
+    let all_single = singles.len() == fields.len();
+    if all_single && weights.is_none() && persons.is_none() && !dense.is_empty() {
+        // The common case: counts over single-valued keys, straight into a dense array.
+        match singles.as_slice() {
+            [] => dense[0] = mask.iter().filter(|m| **m).count() as f64,
+            [(k, _)] => {
+                for (m, &k) in mask.iter().zip(k.iter()) {
+                    if *m {
+                        dense[k as usize] += 1.0;
+                    }
                 }
             }
-            buf.push(key);
-        } else {
+            _ => {
+                for (i, m) in mask.iter().enumerate() {
+                    if *m {
+                        let mut key = 0u64;
+                        for (k, c) in &singles {
+                            key = key * c + k[i] as u64;
+                        }
+                        dense[key as usize] += 1.0;
+                    }
+                }
+            }
+        }
+    } else {
+        let mut buf: Vec<u64> = Vec::with_capacity(16);
+        let mut next: Vec<u64> = Vec::with_capacity(16);
+        for (i, _) in mask.iter().enumerate().filter(|(_, m)| **m) {
+            let w = match &weights {
+                None => 1.0,
+                Some(v) if v[i] == MISSING => continue,
+                Some(v) => v[i] as f64,
+            };
+            buf.clear();
             buf.push(0);
             for (f, c) in fields.iter().zip(&cards) {
                 match &f.keys {
                     Keys::Single(k) => buf.iter_mut().for_each(|b| *b = *b * c + k[i] as u64),
                     Keys::Multi { offsets, values } => {
                         let vals = &values[offsets[i] as usize..offsets[i + 1] as usize];
-                        let prev = std::mem::take(&mut buf);
-                        for b in prev {
+                        next.clear();
+                        for &b in &buf {
                             if vals.is_empty() {
-                                buf.push(b * c);
+                                next.push(b * c);
                             }
                             for &v in vals {
-                                buf.push(b * c + v as u64);
+                                next.push(b * c + v as u64);
                             }
                         }
+                        std::mem::swap(&mut buf, &mut next);
                     }
                 }
             }
-        }
-        for &key in &buf {
             if let Some(map) = persons {
-                if seen.insert((key, map.person(ent.record_id[i]))) {
-                    *sparse.entry(key).or_default() += 1.0;
-                }
+                let n = person_ix.len() as u32;
+                let p = *person_ix.entry(map.person(ent.record_id[i])).or_insert(n);
+                pairs.extend(buf.iter().map(|&key| (key << 32) | p as u64));
             } else if !dense.is_empty() {
-                dense[key as usize] += w;
+                for &key in &buf {
+                    dense[key as usize] += w;
+                }
             } else {
-                *sparse.entry(key).or_default() += w;
+                for &key in &buf {
+                    *sparse.entry(key).or_default() += w;
+                }
             }
+        }
+    }
+    if persons.is_some() {
+        pairs.sort_unstable();
+        pairs.dedup();
+        for p in pairs {
+            *sparse.entry(p >> 32).or_default() += 1.0;
         }
     }
     let mut cells: Vec<(u64, f64)> = if dense.is_empty() {
