@@ -371,8 +371,7 @@ impl<'d> FactsBuilder<'d> {
                 (ColumnData::Code(vals), v) => {
                     let (k, ok) = match v {
                         None => (0, true),
-                        Some(Val::Str(s)) => match col.codes.as_ref().and_then(|c| c.value(s))
-                        {
+                        Some(Val::Str(s)) => match col.codes.as_ref().and_then(|c| c.value(s)) {
                             Some(k) => (k, true),
                             None => (0, false),
                         },
@@ -387,8 +386,7 @@ impl<'d> FactsBuilder<'d> {
                         None => {}
                         Some(Val::Arr(items)) => {
                             for it in items {
-                                match col.codes.as_ref().and_then(|c| c.value(it))
-                                {
+                                match col.codes.as_ref().and_then(|c| c.value(it)) {
                                     Some(k)
                                         if !values[*offsets.last().unwrap_or(&0) as usize..]
                                             .contains(&k) =>
@@ -459,7 +457,8 @@ impl<'d> FactsBuilder<'d> {
                 .insert((provider, row.provider_ref.clone()), row_ix);
         }
         if e.entity == "assistance"
-            && let (Some(pc), Some(sc)) = (e.col_index.get("person_ref"), e.col_index.get("start_date"))
+            && let (Some(pc), Some(sc)) =
+                (e.col_index.get("person_ref"), e.col_index.get("start_date"))
             && let (Val::Str(person), ColumnData::Date(starts)) = (&vals[*pc], &e.columns[*sc].data)
             && let Some(&start) = starts.last().filter(|&&d| d != MISSING)
         {

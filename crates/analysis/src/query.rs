@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use tessera_store::Access;
 
 use crate::AnalysisError;
@@ -13,9 +13,18 @@ use crate::table::{Key, Table, TableRow};
 
 /// Record → person, from record linkage: the same person reported by several providers (or
 /// twice by one) counts once when a dashboard is asked for [`Unit::Persons`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct PersonMap {
     map: FxHashMap<i64, u64>,
+    /// Per entity (and number of rows): each row's person as a dense index, and how many
+    /// persons there are — computed once, then every table counts with bit sets.
+    dense: std::sync::Mutex<FxHashMap<(String, usize), std::sync::Arc<(Vec<u32>, u32)>>>,
+}
+
+impl Clone for PersonMap {
+    fn clone(&self) -> PersonMap {
+        PersonMap::from_pairs(self.map.iter().map(|(&r, &p)| (r, p)))
+    }
 }
 
 impl PersonMap {
@@ -23,7 +32,32 @@ impl PersonMap {
     pub fn from_pairs(pairs: impl IntoIterator<Item = (i64, u64)>) -> PersonMap {
         PersonMap {
             map: pairs.into_iter().collect(),
+            dense: Default::default(),
         }
+    }
+
+    /// Each row's person of `ent` as an index in `0..n`, with `n`.
+    pub(crate) fn dense_for(&self, ent: &EntityFacts) -> std::sync::Arc<(Vec<u32>, u32)> {
+        let key = (ent.entity.clone(), ent.len());
+        if let Ok(g) = self.dense.lock()
+            && let Some(d) = g.get(&key)
+        {
+            return d.clone();
+        }
+        let mut ix: FxHashMap<u64, u32> = FxHashMap::default();
+        let rows: Vec<u32> = ent
+            .record_id
+            .iter()
+            .map(|&r| {
+                let n = ix.len() as u32;
+                *ix.entry(self.person(r)).or_insert(n)
+            })
+            .collect();
+        let d = std::sync::Arc::new((rows, ix.len() as u32));
+        if let Ok(mut g) = self.dense.lock() {
+            g.insert(key, d.clone());
+        }
+        d
     }
 
     /// The person a record belongs to; a record linkage left alone is a person of its own.
@@ -438,7 +472,8 @@ pub(crate) fn aggregate_masked(
     if dims.len() > 4 {
         return Err(AnalysisError::Unknown("more than four dimensions".into()));
     }
-    let space_ok = |fields: &[KeyField]| fields.iter().map(|f| f.card as u128).product::<u128>() < 1 << 31;
+    let space_ok =
+        |fields: &[KeyField]| fields.iter().map(|f| f.card as u128).product::<u128>() < 1 << 31;
     let fields: Vec<KeyField> = dims
         .iter()
         .map(|d| key_field(facts, ent, d, lang))
@@ -452,7 +487,9 @@ pub(crate) fn aggregate_masked(
         ),
     };
     if !space_ok(&fields) {
-        return Err(AnalysisError::Unknown("a table of more than 2^31 cells".into()));
+        return Err(AnalysisError::Unknown(
+            "a table of more than 2^31 cells".into(),
+        ));
     }
     let cards: Vec<u64> = fields.iter().map(|f| f.card as u64).collect();
     let space: u64 = cards.iter().product();
@@ -466,9 +503,22 @@ pub(crate) fn aggregate_masked(
         Vec::new()
     };
     let mut sparse: FxHashMap<u64, f64> = FxHashMap::default();
-    // Unique persons: (cell, person index) pairs packed in a u64, sorted and deduplicated.
+    // Unique persons: a bit per (cell, person) when that fits in 64 MB, else (cell, person)
+    // pairs packed in a u64, sorted and deduplicated.
+    let people = persons.map(|m| m.dense_for(ent));
+    let bits_per_cell = people.as_ref().map_or(0, |p| p.1 as u64);
+    let use_bits = persons.is_some() && space.saturating_mul(bits_per_cell) <= 1 << 29;
+    let mut seen_bits: Vec<u64> = if use_bits {
+        vec![0; (space * bits_per_cell).div_ceil(64) as usize]
+    } else {
+        Vec::new()
+    };
+    let mut person_counts: Vec<f64> = if use_bits {
+        vec![0.0; space as usize]
+    } else {
+        Vec::new()
+    };
     let mut pairs: Vec<u64> = Vec::new();
-    let mut person_ix: FxHashMap<u64, u32> = FxHashMap::default();
     let singles: Vec<(&[u16], u64)> = fields
         .iter()
         .zip(&cards)
@@ -530,10 +580,20 @@ pub(crate) fn aggregate_masked(
                     }
                 }
             }
-            if let Some(map) = persons {
-                let n = person_ix.len() as u32;
-                let p = *person_ix.entry(map.person(ent.record_id[i])).or_insert(n);
-                pairs.extend(buf.iter().map(|&key| (key << 32) | p as u64));
+            if let Some(people) = &people {
+                let p = people.0[i] as u64;
+                if use_bits {
+                    for &key in &buf {
+                        let bit = key * bits_per_cell + p;
+                        let word = &mut seen_bits[(bit / 64) as usize];
+                        if *word & (1 << (bit % 64)) == 0 {
+                            *word |= 1 << (bit % 64);
+                            person_counts[key as usize] += 1.0;
+                        }
+                    }
+                } else {
+                    pairs.extend(buf.iter().map(|&key| (key << 32) | p));
+                }
             } else if !dense.is_empty() {
                 for &key in &buf {
                     dense[key as usize] += w;
@@ -545,7 +605,9 @@ pub(crate) fn aggregate_masked(
             }
         }
     }
-    if persons.is_some() {
+    if use_bits {
+        dense = person_counts;
+    } else if persons.is_some() {
         pairs.sort_unstable();
         pairs.dedup();
         for p in pairs {
@@ -619,13 +681,18 @@ pub(crate) fn unit_label(unit: Unit, lang: &str) -> &'static str {
 pub(crate) fn count_masked(ent: &EntityFacts, mask: &[bool], unit: Unit) -> f64 {
     match unit {
         Unit::Records => mask.iter().filter(|m| **m).count() as f64,
-        Unit::Persons(map) => mask
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| **m)
-            .map(|(i, _)| map.person(ent.record_id[i]))
-            .collect::<FxHashSet<_>>()
-            .len() as f64,
+        Unit::Persons(map) => {
+            let people = map.dense_for(ent);
+            let mut seen = vec![false; people.1 as usize];
+            let mut n = 0usize;
+            for (m, &p) in mask.iter().zip(&people.0) {
+                if *m && !seen[p as usize] {
+                    seen[p as usize] = true;
+                    n += 1;
+                }
+            }
+            n as f64
+        }
     }
 }
 

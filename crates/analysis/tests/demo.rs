@@ -564,7 +564,10 @@ async fn check(store: Store, engine: &str) {
     assert!(facts.is_current(&store).await.unwrap());
     let cache = tessera_analysis::FactsCache::new();
     let first = cache.get(&store, &d).await.unwrap();
-    assert!(Arc::ptr_eq(&first, &cache.get(&store, &d).await.unwrap()), "reused while current");
+    assert!(
+        Arc::ptr_eq(&first, &cache.get(&store, &d).await.unwrap()),
+        "reused while current"
+    );
     let late = store
         .submissions(Some(&ProviderId::parse("gendarmerie-bambari").unwrap()))
         .await
