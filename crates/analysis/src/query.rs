@@ -528,7 +528,29 @@ pub(crate) fn aggregate_masked(
         })
         .collect();
     let all_single = singles.len() == fields.len();
-    if all_single && weights.is_none() && persons.is_none() && !dense.is_empty() {
+    let one_multi = match fields.as_slice() {
+        [f] => match &f.keys {
+            Keys::Multi { offsets, values } => Some((*offsets, *values)),
+            Keys::Single(_) => None,
+        },
+        _ => None,
+    };
+    if let (Some((offsets, values)), None, None, false) =
+        (one_multi, &weights, persons, dense.is_empty())
+    {
+        // One multi-valued variable: each code of a record counts once, none → not recorded.
+        for (i, m) in mask.iter().enumerate() {
+            if *m {
+                let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
+                if a == b {
+                    dense[0] += 1.0;
+                }
+                for &v in &values[a..b] {
+                    dense[v as usize] += 1.0;
+                }
+            }
+        }
+    } else if all_single && weights.is_none() && persons.is_none() && !dense.is_empty() {
         // The common case: counts over single-valued keys, straight into a dense array.
         match singles.as_slice() {
             [] => dense[0] = mask.iter().filter(|m| **m).count() as f64,
