@@ -507,17 +507,17 @@ pub(crate) fn aggregate_masked(
     // pairs packed in a u64, sorted and deduplicated.
     let people = persons.map(|m| m.dense_for(ent));
     let bits_per_cell = people.as_ref().map_or(0, |p| p.1 as u64);
-    let use_bits = persons.is_some() && space.saturating_mul(bits_per_cell) <= 1 << 29;
-    let mut seen_bits: Vec<u64> = if use_bits {
-        vec![0; (space * bits_per_cell).div_ceil(64) as usize]
+    // Cells get a slot of `bits_per_cell` bits the first time they are seen, so the bits grow
+    // with the cells that occur, not with the size of the code lists.
+    let use_bits = persons.is_some() && space <= 1 << 22;
+    let mut cell_slot: Vec<u32> = if use_bits {
+        vec![u32::MAX; space as usize]
     } else {
         Vec::new()
     };
-    let mut person_counts: Vec<f64> = if use_bits {
-        vec![0.0; space as usize]
-    } else {
-        Vec::new()
-    };
+    let mut slot_cell: Vec<u64> = Vec::new();
+    let mut seen_bits: Vec<u64> = Vec::new();
+    let mut person_counts: Vec<f64> = Vec::new();
     let mut pairs: Vec<u64> = Vec::new();
     let singles: Vec<(&[u16], u64)> = fields
         .iter()
@@ -606,11 +606,20 @@ pub(crate) fn aggregate_masked(
                 let p = people.0[i] as u64;
                 if use_bits {
                     for &key in &buf {
-                        let bit = key * bits_per_cell + p;
+                        let mut slot = cell_slot[key as usize];
+                        if slot == u32::MAX {
+                            slot = slot_cell.len() as u32;
+                            cell_slot[key as usize] = slot;
+                            slot_cell.push(key);
+                            person_counts.push(0.0);
+                            let words = ((slot as u64 + 1) * bits_per_cell).div_ceil(64);
+                            seen_bits.resize(words as usize, 0);
+                        }
+                        let bit = slot as u64 * bits_per_cell + p;
                         let word = &mut seen_bits[(bit / 64) as usize];
                         if *word & (1 << (bit % 64)) == 0 {
                             *word |= 1 << (bit % 64);
-                            person_counts[key as usize] += 1.0;
+                            person_counts[slot as usize] += 1.0;
                         }
                     }
                 } else {
@@ -628,7 +637,9 @@ pub(crate) fn aggregate_masked(
         }
     }
     if use_bits {
-        dense = person_counts;
+        for (slot, &key) in slot_cell.iter().enumerate() {
+            sparse.insert(key, person_counts[slot]);
+        }
     } else if persons.is_some() {
         pairs.sort_unstable();
         pairs.dedup();
