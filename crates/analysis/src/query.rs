@@ -18,8 +18,11 @@ pub struct PersonMap {
     map: FxHashMap<i64, u64>,
     /// Per entity (and number of rows): each row's person as a dense index, and how many
     /// persons there are — computed once, then every table counts with bit sets.
-    dense: std::sync::Mutex<FxHashMap<(String, usize), std::sync::Arc<(Vec<u32>, u32)>>>,
+    dense: std::sync::Mutex<FxHashMap<(String, usize), DensePersons>>,
 }
+
+/// Each row's person as an index in `0..n`, and `n`.
+type DensePersons = std::sync::Arc<(Vec<u32>, u32)>;
 
 impl Clone for PersonMap {
     fn clone(&self) -> PersonMap {
@@ -37,7 +40,7 @@ impl PersonMap {
     }
 
     /// Each row's person of `ent` as an index in `0..n`, with `n`.
-    pub(crate) fn dense_for(&self, ent: &EntityFacts) -> std::sync::Arc<(Vec<u32>, u32)> {
+    pub(crate) fn dense_for(&self, ent: &EntityFacts) -> DensePersons {
         let key = (ent.entity.clone(), ent.len());
         if let Ok(g) = self.dense.lock()
             && let Some(d) = g.get(&key)
