@@ -13,7 +13,7 @@ use tessera_store::{Access, Store};
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let db = args.get(1).ok_or("usage: dump_charts DB OUT_DIR [LANG]")?;
+    let db = args.get(1).ok_or("usage: dump_charts DB OUT_DIR [lang]")?;
     let out = std::path::PathBuf::from(args.get(2).ok_or("OUT_DIR")?);
     let lang = args.get(3).map(String::as_str).unwrap_or("en");
     std::fs::create_dir_all(&out)?;
@@ -78,19 +78,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         lang,
     )?;
     let charts: Vec<Chart> = vec![
-        svg::line(&v.by_year),
-        svg::stacked_bar(&v.by_year_sex),
-        svg::bar(&v.by_age_band),
-        svg::bar(&v.by_exploitation),
-        svg::bar(&v.by_region),
-        svg::bar(&v.vulnerable_groups),
-        svg::bar(&p.by_region),
-        svg::funnel(&fu.stages),
-        svg::flow(&fl.origin_destination.title, &fl.links, &fl.routes, 8),
-        svg::flow(&sfl.routes.title, &sfl.links, &sfl.routes, 8),
-        svg::stacked_bar(&sm.migrants_by_sex),
-        svg::line(&sm.by_year),
-        svg::line(&q.trend),
+        svg::line(&v.by_year, lang),
+        svg::stacked_bar(&v.by_year_sex, lang),
+        svg::bar(&v.by_age_band, lang),
+        svg::bar(&v.by_exploitation, lang),
+        svg::bar(&v.by_region, lang),
+        svg::bar(&v.vulnerable_groups, lang),
+        svg::bar(&p.by_region, lang),
+        svg::funnel(&fu.stages, lang),
+        svg::flow(&fl.origin_destination.title, &fl.links, &fl.routes, 8, lang),
+        svg::flow(&sfl.routes.title, &sfl.links, &sfl.routes, 8, lang),
+        svg::stacked_bar(&sm.migrants_by_sex, lang),
+        svg::line(&sm.by_year, lang),
+        svg::line(&q.trend, lang),
     ];
     for (i, c) in charts.iter().enumerate() {
         let name = format!("{i:02}-{}", c.table.id);

@@ -80,15 +80,19 @@ fn trunc(s: &str, n: usize) -> String {
     }
 }
 
-fn describe(t: &Table, kind: &str) -> String {
-    let mut rows: Vec<(&str, f64)> = t
+fn describe(t: &Table, kind: (&str, &str), lang: &str) -> String {
+    let fr = lang == "fr";
+    let mut rows: Vec<(String, f64)> = t
         .rows
         .iter()
         .filter_map(|r| {
-            Some((
-                r.keys.first()?.label.as_str(),
-                r.values.first().copied().flatten()?,
-            ))
+            let label = r
+                .keys
+                .iter()
+                .map(|k| k.label.as_str())
+                .collect::<Vec<_>>()
+                .join(" · ");
+            Some((label, r.values.first().copied().flatten()?))
         })
         .collect();
     rows.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -97,21 +101,34 @@ fn describe(t: &Table, kind: &str) -> String {
         .take(3)
         .map(|(l, v)| format!("{l}: {}", format_number(*v)))
         .collect();
-    format!(
-        "{kind}, {} rows of {}. Largest: {}.{}",
-        t.rows.len(),
-        t.value_headers.first().map(String::as_str).unwrap_or(""),
-        top.join("; "),
-        if t.suppressed {
-            " Cells marked c are suppressed to protect privacy."
+    let what = t.value_headers.first().map(String::as_str).unwrap_or("");
+    let mut d = if fr {
+        format!(
+            "{}, {} lignes ({what}). Plus grandes valeurs : {}.",
+            kind.1,
+            t.rows.len(),
+            top.join(" ; ")
+        )
+    } else {
+        format!(
+            "{}, {} rows of {what}. Largest: {}.",
+            kind.0,
+            t.rows.len(),
+            top.join("; ")
+        )
+    };
+    if t.suppressed {
+        d.push_str(if fr {
+            " Les cellules marquées c sont masquées pour protéger la vie privée."
         } else {
-            ""
-        }
-    )
+            " Cells marked c are suppressed to protect privacy."
+        });
+    }
+    d
 }
 
 /// Horizontal bars, one per row (first key, first value); suppressed cells are labelled `c`.
-pub fn bar(t: &Table) -> Chart {
+pub fn bar(t: &Table, lang: &str) -> Chart {
     let n = t.rows.len().max(1) as u32;
     let (w, label_w, row_h, top) = (640u32, 200u32, 22u32, 28u32);
     let h = top + n * row_h + 10;
@@ -123,7 +140,13 @@ pub fn bar(t: &Table) -> Chart {
         .max(1.0);
     let plot = (w - label_w - 70) as f64;
     let mut s = String::with_capacity(256 + 180 * n as usize);
-    open(&mut s, t, w, h, &describe(t, "Bar chart"));
+    open(
+        &mut s,
+        t,
+        w,
+        h,
+        &describe(t, ("Bar chart", "Diagramme en barres"), lang),
+    );
     let _ = write!(
         s,
         "<text x=\"0\" y=\"16\" font-weight=\"bold\">{}</text>",
@@ -228,7 +251,7 @@ fn legend(s: &mut String, ser: &[(String, String)], y: u32, width: u32) {
 
 /// Stacked horizontal bars: first key = bar, second key = segment (with a legend and the
 /// bar's total written at its end; segments wide enough carry their value).
-pub fn stacked_bar(t: &Table) -> Chart {
+pub fn stacked_bar(t: &Table, lang: &str) -> Chart {
     let cats = categories(t);
     let ser = series(t);
     let (w, label_w, row_h) = (640u32, 160u32, 24u32);
@@ -247,7 +270,17 @@ pub fn stacked_bar(t: &Table) -> Chart {
     let max = totals.iter().copied().fold(0.0, f64::max).max(1.0);
     let plot = (w - label_w - 70) as f64;
     let mut s = String::new();
-    open(&mut s, t, w, h, &describe(t, "Stacked bar chart"));
+    open(
+        &mut s,
+        t,
+        w,
+        h,
+        &describe(
+            t,
+            ("Stacked bar chart", "Diagramme en barres empilées"),
+            lang,
+        ),
+    );
     let _ = write!(
         s,
         "<text x=\"0\" y=\"16\" font-weight=\"bold\">{}</text>",
@@ -315,7 +348,7 @@ pub fn stacked_bar(t: &Table) -> Chart {
 }
 
 /// A trend: first key on the x axis (years, periods), one line per second key (or one line).
-pub fn line(t: &Table) -> Chart {
+pub fn line(t: &Table, lang: &str) -> Chart {
     let xs = categories(t);
     let ser = if t.rows.first().is_some_and(|r| r.keys.len() > 1) {
         series(t)
@@ -358,7 +391,13 @@ pub fn line(t: &Table) -> Chart {
     };
     let py = |v: f64| top + ph - v / max * ph;
     let mut s = String::new();
-    open(&mut s, t, w, h, &describe(t, "Line chart"));
+    open(
+        &mut s,
+        t,
+        w,
+        h,
+        &describe(t, ("Line chart", "Graphique linéaire"), lang),
+    );
     let _ = write!(
         s,
         "<text x=\"0\" y=\"16\" font-weight=\"bold\">{}</text>",
@@ -433,7 +472,7 @@ pub fn line(t: &Table) -> Chart {
 /// A funnel: one centred bar per row, narrowing with the value, labelled with the stage, the
 /// count and (when the table has it) the share of the first stage. Rows of the first key value
 /// only (e.g. one offence) — filter the table for another.
-pub fn funnel(t: &Table) -> Chart {
+pub fn funnel(t: &Table, lang: &str) -> Chart {
     let first = t
         .rows
         .first()
@@ -452,7 +491,13 @@ pub fn funnel(t: &Table) -> Chart {
         .fold(0.0f64, f64::max)
         .max(1.0);
     let mut s = String::new();
-    open(&mut s, t, w, h, &describe(t, "Funnel chart"));
+    open(
+        &mut s,
+        t,
+        w,
+        h,
+        &describe(t, ("Funnel chart", "Diagramme en entonnoir"), lang),
+    );
     let _ = write!(
         s,
         "<text x=\"0\" y=\"16\" font-weight=\"bold\">{}</text>",
@@ -491,7 +536,8 @@ pub fn funnel(t: &Table) -> Chart {
 /// A flow diagram (Sankey-like): origins on the left, transit in the middle, destinations on
 /// the right; each band's width is proportional to its value, and every node is labelled with
 /// its total. At most `max_nodes` nodes per column (the rest grouped as "Other").
-pub fn flow(title: &str, links: &[FlowLink], table: &Table, max_nodes: usize) -> Chart {
+pub fn flow(title: &str, links: &[FlowLink], table: &Table, max_nodes: usize, lang: &str) -> Chart {
+    let other = if lang == "fr" { "Autres" } else { "Other" };
     let max_nodes = max_nodes.max(2);
     // Node totals per column.
     let mut cols: [Vec<(String, String, f64)>; 3] = Default::default();
@@ -517,7 +563,7 @@ pub fn flow(title: &str, links: &[FlowLink], table: &Table, max_nodes: usize) ->
         if col.len() > max_nodes {
             let rest: f64 = col[max_nodes - 1..].iter().map(|n| n.2).sum();
             col.truncate(max_nodes - 1);
-            col.push((OTHER.into(), "Other".into(), rest));
+            col.push((OTHER.into(), other.into(), rest));
         }
         keep[c] = col.iter().map(|n| n.0.clone()).collect();
     }
@@ -547,13 +593,23 @@ pub fn flow(title: &str, links: &[FlowLink], table: &Table, max_nodes: usize) ->
         title: title.to_string(),
         ..table.clone()
     };
-    let desc = format!(
-        "Flow diagram from {} origins through {} transit points to {} destinations, {} in all. The table below gives every route.",
-        cols[0].len(),
-        cols[1].len(),
-        cols[2].len(),
-        format_number(total)
-    );
+    let desc = if lang == "fr" {
+        format!(
+            "Diagramme de flux : {} origines, {} points de transit, {} destinations, {} au total. Le tableau donne chaque itinéraire.",
+            cols[0].len(),
+            cols[1].len(),
+            cols[2].len(),
+            format_number(total)
+        )
+    } else {
+        format!(
+            "Flow diagram from {} origins through {} transit points to {} destinations, {} in all. The table gives every route.",
+            cols[0].len(),
+            cols[1].len(),
+            cols[2].len(),
+            format_number(total)
+        )
+    };
     open(&mut s, &tbl, w as u32, h as u32, &desc);
     let _ = write!(
         s,
@@ -621,7 +677,7 @@ pub fn flow(title: &str, links: &[FlowLink], table: &Table, max_nodes: usize) ->
                     "#555"
                 },
                 y + hgt / 2.0 + 4.0,
-                esc(&trunc(if code == OTHER { "Other" } else { &label }, 20)),
+                esc(&trunc(if code == OTHER { other } else { &label }, 20)),
                 format_number(v)
             );
         }

@@ -117,7 +117,7 @@ fn bar_stacked_line_funnel_and_flow_are_well_formed_and_labelled() {
             (&["CF-OP"], 0.5),
         ],
     );
-    let c = svg::bar(&by_region);
+    let c = svg::bar(&by_region, "en");
     check(&c);
     let (_, text) = parse(&c.svg);
     for v in ["1200", "300", "12", "0.5"] {
@@ -139,13 +139,12 @@ fn bar_stacked_line_funnel_and_flow_are_well_formed_and_labelled() {
             (&["2023", "F"], 61.0),
         ],
     );
-    check(&svg::stacked_bar(&year_sex));
-    check(&svg::line(&year_sex));
-    check(&svg::line(&table(
-        "trend",
-        &["Year"],
-        &[(&["2021"], 4.0), (&["2022"], 9.0)],
-    )));
+    check(&svg::stacked_bar(&year_sex, "en"));
+    check(&svg::line(&year_sex, "en"));
+    check(&svg::line(
+        &table("trend", &["Year"], &[(&["2021"], 4.0), (&["2022"], 9.0)]),
+        "fr",
+    ));
 
     let mut funnel = table(
         "funnel",
@@ -160,7 +159,7 @@ fn bar_stacked_line_funnel_and_flow_are_well_formed_and_labelled() {
     for r in &mut funnel.rows {
         r.values.push(Some(50.0));
     }
-    let f = svg::funnel(&funnel);
+    let f = svg::funnel(&funnel, "en");
     check(&f);
     assert_eq!(f.svg.matches("<rect").count(), 3, "one offence per funnel");
 
@@ -189,6 +188,7 @@ fn bar_stacked_line_funnel_and_flow_are_well_formed_and_labelled() {
         &links,
         &table("routes", &["Origin"], &[(&["O1"], 1.0)]),
         6,
+        "en",
     );
     check(&flow);
     let (_, text) = parse(&flow.svg);
@@ -208,11 +208,14 @@ fn suppressed_cells_are_marked_not_drawn_as_zero() {
         &[(&["F"], 40.0), (&["M"], 3.0), (&["X"], 2.0)],
     );
     t = tessera_analysis::suppress(&t, 5.0);
-    let c = svg::bar(&t);
+    let c = svg::bar(&t, "en");
     check(&c);
     let (_, text) = parse(&c.svg);
     assert!(text.contains(" c "), "suppressed cells labelled c: {text}");
     assert!(c.svg.contains("suppressed to protect privacy"));
+    let fr = svg::bar(&t, "fr");
+    check(&fr);
+    assert!(fr.svg.contains("masquées pour protéger la vie privée"));
     assert!(c.csv().contains(",c\r\n"));
 }
 
@@ -220,11 +223,11 @@ fn suppressed_cells_are_marked_not_drawn_as_zero() {
 fn empty_tables_still_make_valid_charts() {
     let t = table("empty", &["Sex"], &[]);
     for c in [
-        svg::bar(&t),
-        svg::stacked_bar(&t),
-        svg::line(&t),
-        svg::funnel(&t),
-        svg::flow("x", &[], &t, 5),
+        svg::bar(&t, "en"),
+        svg::stacked_bar(&t, "en"),
+        svg::line(&t, "en"),
+        svg::funnel(&t, "en"),
+        svg::flow("x", &[], &t, 5, "en"),
     ] {
         parse(&c.svg);
     }

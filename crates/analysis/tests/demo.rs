@@ -543,12 +543,12 @@ async fn check(store: Store, engine: &str) {
 
     // Charts from the real tables: well-formed and light.
     let charts = [
-        svg::bar(&v.by_region),
-        svg::stacked_bar(&v.by_year_sex),
-        svg::line(&v.by_year_sex),
-        svg::funnel(&fu.stages),
-        svg::flow("Flows", &fl.links, &fl.routes, 8),
-        svg::bar(&pt.by_region),
+        svg::bar(&v.by_region, "en"),
+        svg::stacked_bar(&v.by_year_sex, "en"),
+        svg::line(&v.by_year_sex, "en"),
+        svg::funnel(&fu.stages, "en"),
+        svg::flow("Flows", &fl.links, &fl.routes, 8, "en"),
+        svg::bar(&pt.by_region, "en"),
     ];
     for c in &charts {
         assert!(
