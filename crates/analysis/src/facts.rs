@@ -16,7 +16,7 @@ use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use tessera_dictionary::{AgeBand, CodeList, Dictionary, Entity, Labels, VarType};
+use tessera_dictionary::{AgeBand, CodeList, Dictionary, Entity, Labels, Rule, VarType};
 use tessera_store::{Access, ApprovedFingerprint, FactRow, Store};
 use time::{Date, OffsetDateTime};
 
@@ -441,6 +441,18 @@ impl<'d> FactsBuilder<'d> {
                 invalid |= bit;
             }
         }
+        // The dictionary's cross-field rules: a broken rule makes its variables invalid.
+        for rule in &def.rules {
+            if !rule_holds(e, rule) {
+                for v in rule.variables() {
+                    if let Some(&pos) = e.col_index.get(v)
+                        && pos < 64
+                    {
+                        invalid |= 1 << pos;
+                    }
+                }
+            }
+        }
         e.present.push(present);
         e.invalid.push(invalid);
         let year = event_col
@@ -525,6 +537,116 @@ impl<'d> FactsBuilder<'d> {
             entities,
             fingerprint: None,
             entity_labels,
+        }
+    }
+}
+
+/// The codes of the last row in a code or codes column.
+fn last_codes<'e>(e: &'e EntityFacts, var: &str) -> Vec<&'e str> {
+    let Some(col) = e.column(var) else {
+        return Vec::new();
+    };
+    let name = |k: u16| {
+        col.codes
+            .as_ref()
+            .and_then(|c| c.codes.get(k as usize - 1))
+            .map(String::as_str)
+    };
+    match &col.data {
+        ColumnData::Code(v) => v
+            .last()
+            .filter(|&&k| k > 0)
+            .and_then(|&k| name(k))
+            .into_iter()
+            .collect(),
+        ColumnData::Codes { offsets, values } => {
+            let n = offsets.len();
+            if n < 2 {
+                return Vec::new();
+            }
+            values[offsets[n - 2] as usize..offsets[n - 1] as usize]
+                .iter()
+                .filter_map(|&k| name(k))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The last row's value of an integer, year or date column.
+fn last_number(e: &EntityFacts, var: &str) -> Option<i32> {
+    match &e.column(var)?.data {
+        ColumnData::Int(v) | ColumnData::Date(v) => v.last().copied().filter(|&x| x != MISSING),
+        _ => None,
+    }
+}
+
+/// Whether the last row was given a value for `var`.
+fn last_present(e: &EntityFacts, var: &str) -> bool {
+    let Some(pos) = e.column_position(var) else {
+        return false;
+    };
+    match &e.columns[pos].data {
+        ColumnData::Text => false,
+        ColumnData::Code(v) => v.last().is_some_and(|&k| k > 0),
+        ColumnData::Codes { offsets, .. } => {
+            offsets.len() >= 2 && offsets[offsets.len() - 1] > offsets[offsets.len() - 2]
+        }
+        ColumnData::Bool(v) => v.last().is_some_and(|&b| b > 0),
+        ColumnData::Int(v) | ColumnData::Date(v) => v.last().is_some_and(|&x| x != MISSING),
+    }
+}
+
+/// A cross-field rule of the dictionary on the last row pushed (true when it cannot be checked).
+fn rule_holds(e: &EntityFacts, rule: &Rule) -> bool {
+    match rule {
+        Rule::DateOrder { earlier, later } => {
+            match (last_number(e, earlier), last_number(e, later)) {
+                (Some(a), Some(b)) => a <= b,
+                _ => true,
+            }
+        }
+        Rule::CrossBorder { flag, from, to } => {
+            let flag = match e.column(flag).map(|c| &c.data) {
+                Some(ColumnData::Bool(v)) => v.last().copied().unwrap_or(0),
+                _ => 0,
+            };
+            match (flag, last_codes(e, from).first(), last_codes(e, to).first()) {
+                (1 | 2, Some(a), Some(b)) => (flag == 2) == (a != b),
+                _ => true,
+            }
+        }
+        Rule::Requires {
+            when,
+            if_in,
+            then,
+            then_in,
+        } => {
+            let applies = last_present(e, when)
+                && (if_in.is_empty()
+                    || last_codes(e, when)
+                        .iter()
+                        .any(|c| if_in.iter().any(|x| x == c)));
+            !applies
+                || (last_present(e, then)
+                    && (then_in.is_empty()
+                        || last_codes(e, then)
+                            .iter()
+                            .any(|c| then_in.iter().any(|x| x == c))))
+        }
+        Rule::AgeBirthYear {
+            age,
+            birth_year,
+            at,
+        } => {
+            match (
+                last_number(e, age),
+                last_number(e, birth_year),
+                last_number(e, at),
+            ) {
+                (Some(a), Some(by), Some(d)) => (year_of(d) - by - a).abs() <= 1,
+                _ => true,
+            }
         }
     }
 }

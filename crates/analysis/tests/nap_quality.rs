@@ -61,6 +61,17 @@ fn facts(dict: &Dictionary) -> Facts {
             if i < 5 {
                 d["age"] = json!(15 + i);
             }
+            if id == 1 {
+                // Breaks the dictionary's cross-border rule: flagged cross-border, same country.
+                d["country_of_origin"] = json!("CF");
+                d["country_of_exploitation"] = json!("CF");
+                d["cross_border"] = json!(true);
+            }
+            if id == 3 {
+                d["country_of_origin"] = json!("CF");
+                d["country_of_exploitation"] = json!("CM");
+                d["cross_border"] = json!(true);
+            }
             b.push(&row("victim", id, provider, &year.to_string(), true, d));
         }
     }
@@ -384,4 +395,22 @@ fn quality_reports_completeness_validity_and_the_invalid_code() {
         "police-a: i = 0, 2, 4 of 0..10 even, twice"
     );
     assert!(ngo22.linked_share.is_none(), "no linkage given");
+    // police-a: ids 1 and 3 carry countries; only id 1 breaks the cross-border rule.
+    let cross = q
+        .variables
+        .rows
+        .iter()
+        .find(|r| r.keys[0].code == "police-a" && r.keys[1].code == "victim.cross_border")
+        .unwrap();
+    assert_eq!(cross.values, vec![Some(20.0), Some(90.0)]);
+    let police21 = q
+        .providers
+        .iter()
+        .find(|p| p.provider_id == "police-a" && p.period == "2021")
+        .unwrap();
+    assert_eq!(
+        police21.validity,
+        Some(80.0),
+        "1 of 5 records breaks a rule"
+    );
 }
