@@ -13,6 +13,26 @@
 //! * [`disclosure`] — small-cell suppression with secondary suppression.
 //! * [`svg`] — bar, stacked bar, line, funnel and flow charts, each with its table and CSV.
 //!
+//! How a web handler uses it (no SQL, no access rule of its own):
+//!
+//! ```text
+//! // once, in the application state
+//! let cache = FactsCache::new();
+//! // per request
+//! let facts = cache.get(&store, &dict).await?;                 // rebuilt only after changes
+//! let scope = match Access::for_user(&user) {                   // partners: Scope::partner()
+//!     Ok(access) => Scope::Internal(access),
+//!     Err(_) if user.role == Role::Partner => Scope::partner(),
+//!     Err(e) => return Err(e.into()),
+//! };
+//! let filters: Filters = /* from the query string */;
+//! let v = victims(&facts, &scope, &filters, Unit::Records, lang)?;
+//! let chart = svg::bar(&v.by_region, lang);                     // chart.svg, chart.csv()
+//! let ids = drill(&facts, "victim", &access, &filters.cell("sex", "F"), 100)?;  // staff only
+//! let q = quality(&facts, &access, &store.timeliness().await?, None, lang)?;
+//! let nap = nap_progress(&facts, &plan, &Access::National, &store.timeliness().await?, lang)?;
+//! ```
+//!
 //! Access: aggregates run over facts built with national access, and every query takes an
 //! [`tessera_store::Access`] (or a [`Scope`]) that it applies to the rows itself; a
 //! provider-bound access only ever counts, or drills down to, its own records.
