@@ -8,7 +8,7 @@
 //! * [`dashboard`] — victims, flows, the criminal-justice funnel and smuggling, under
 //!   [`Filters`], for a [`Scope`] (a provider's own data, national, or partners' suppressed
 //!   tables), counted as records or as unique persons ([`Unit`], fed by linkage's map).
-//! * [`quality`] — completeness, validity, timeliness and linkage share per provider and period.
+//! * [`quality`](mod@quality) — completeness, validity, timeliness and linkage share per provider and period.
 //! * [`nap`] — National Action Plan indicators from TOML, progress against targets.
 //! * [`disclosure`] — small-cell suppression with secondary suppression.
 //! * [`svg`] — bar, stacked bar, line, funnel and flow charts, each with its table and CSV.
