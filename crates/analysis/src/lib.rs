@@ -80,9 +80,14 @@ pub enum AnalysisError {
 
 /// The current [`Facts`], shared by every request and rebuilt only when the approved data
 /// changed (a cheap fingerprint query per call; a rebuild reads the records once).
+///
+/// One rebuild at a time: while it runs, other requests get the previous facts (stale by one
+/// change for those seconds) instead of starting builds of their own; with no previous facts
+/// they wait for it.
 #[derive(Default)]
 pub struct FactsCache {
     current: Mutex<Option<Arc<Facts>>>,
+    building: tokio::sync::Mutex<()>,
 }
 
 impl FactsCache {
@@ -90,10 +95,26 @@ impl FactsCache {
         FactsCache::default()
     }
 
+    fn cached(&self) -> Option<Arc<Facts>> {
+        self.current.lock().map(|g| g.clone()).unwrap_or(None)
+    }
+
     /// The facts, rebuilt first if the store changed since they were built.
     pub async fn get(&self, store: &Store, dict: &Dictionary) -> Result<Arc<Facts>, AnalysisError> {
-        let cached = self.current.lock().map(|g| g.clone()).unwrap_or(None);
-        if let Some(f) = cached
+        let cached = self.cached();
+        if let Some(f) = &cached
+            && f.is_current(store).await?
+        {
+            return Ok(f.clone());
+        }
+        let _guard = match (self.building.try_lock(), cached) {
+            (Ok(guard), _) => guard,
+            // Someone is rebuilding: serve what we have meanwhile.
+            (Err(_), Some(stale)) => return Ok(stale),
+            (Err(_), None) => self.building.lock().await,
+        };
+        // Rebuilt by another request while we waited?
+        if let Some(f) = self.cached()
             && f.is_current(store).await?
         {
             return Ok(f);

@@ -585,8 +585,17 @@ async fn check(store: Store, engine: &str) {
         .await
         .unwrap();
     assert!(!facts.is_current(&store).await.unwrap());
+    // Two requests at once after the change: one rebuild; the other gets the new facts or, while
+    // the rebuild runs, the previous ones — never a second build.
+    let (a, b) = tokio::join!(cache.get(&store, &d), cache.get(&store, &d));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(
+        Arc::ptr_eq(&a, &b) || Arc::ptr_eq(&a, &first) || Arc::ptr_eq(&b, &first),
+        "at most one new build"
+    );
     let second = cache.get(&store, &d).await.unwrap();
     assert!(!Arc::ptr_eq(&first, &second), "rebuilt after an approval");
+    assert!(Arc::ptr_eq(&second, &a) || Arc::ptr_eq(&second, &b));
     let v2 = tessera_analysis::victims(&second, &national, &all, Unit::Records, "en").unwrap();
     assert!(v2.total > v.total, "the newly approved records count");
 }
