@@ -11,6 +11,7 @@
 //! * [`quality`](mod@quality) — completeness, validity, timeliness and linkage share per provider and period.
 //! * [`nap`] — National Action Plan indicators from TOML, progress against targets.
 //! * [`disclosure`] — small-cell suppression with secondary suppression.
+//! * [`overlap`] — the provider-overlap table multiple systems estimation reads.
 //! * [`svg`] — bar, stacked bar, line, funnel and flow charts, each with its table and CSV.
 //!
 //! How a web handler uses it (no SQL, no access rule of its own):
@@ -42,6 +43,7 @@ pub mod disclosure;
 pub mod expr;
 pub mod facts;
 pub mod nap;
+pub mod overlap;
 pub mod quality;
 pub mod query;
 pub mod svg;
@@ -57,6 +59,7 @@ pub use disclosure::{DEFAULT_THRESHOLD, is_protected, suppress};
 pub use expr::Expr;
 pub use facts::{Facts, FactsBuilder};
 pub use nap::{NapPlan, NapReport, nap_progress};
+pub use overlap::{OverlapTable, overlap_table};
 pub use quality::{QualityReport, quality};
 pub use query::{Measure, PersonMap, Unit, aggregate};
 pub use svg::Chart;

@@ -414,3 +414,31 @@ fn quality_reports_completeness_validity_and_the_invalid_code() {
         "1 of 5 records breaks a rule"
     );
 }
+
+#[test]
+fn overlap_table_counts_persons_by_the_lists_they_are_on() {
+    let dict = Dictionary::base().unwrap();
+    let f = facts(&dict);
+    // Persons: records 1 (police-a) and 2 (ngo-b) are one person; 3 (police-a) and 5 (police-a)
+    // another; every other record its own person.
+    let persons = tessera_analysis::PersonMap::from_pairs([(1, 100), (2, 100), (3, 200), (5, 200)]);
+    let t =
+        tessera_analysis::overlap_table(&f, "victim", &Filters::default(), &persons, "provider")
+            .unwrap();
+    assert_eq!(t.lists, vec!["police-a", "ngo-b"]);
+    // Approved victims: 20 records; police-a 10, ngo-b 10. Person 100 on both lists, person 200
+    // twice on police-a: police-a only 10 - 1 (shared) - 1 (duplicate) = 8, ngo-b only 9.
+    assert_eq!(
+        t.rows,
+        vec![
+            (vec![false, true], 9),
+            (vec![true, false], 8),
+            (vec![true, true], 1)
+        ]
+    );
+    assert_eq!(t.to_csv(), "police-a,ngo-b,count\n0,1,9\n1,0,8\n1,1,1\n");
+    assert!(
+        tessera_analysis::overlap_table(&f, "victim", &Filters::default(), &persons, "sex")
+            .is_err()
+    );
+}
