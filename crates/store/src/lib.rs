@@ -17,6 +17,7 @@ mod migrate;
 mod records;
 mod registry;
 mod sessions;
+mod stats;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -40,6 +41,7 @@ pub use sessions::{
     ABSOLUTE_SECONDS, IDLE_SECONDS, LOCK_SECONDS, MAX_FAILED_LOGINS, Session, SessionStage, SignIn,
     new_token,
 };
+pub use stats::{ApprovedFingerprint, FactRow};
 
 /// The engine behind a [`Store`].
 #[derive(Clone)]

@@ -1,0 +1,138 @@
+//! The analysis layer of Tessera: the numbers behind the dashboards, data quality, National
+//! Action Plan indicators, disclosure control, and charts drawn as SVG — as a library the web
+//! layer calls (it writes no HTTP itself).
+//!
+//! * [`Facts`] — every stored record once, in typed columns (codes as small integers), built
+//!   from the store and kept in memory; [`FactsCache`] rebuilds it when the approved data
+//!   changes. Aggregates over a million records then take milliseconds.
+//! * [`dashboard`] — victims, flows, the criminal-justice funnel and smuggling, under
+//!   [`Filters`], for a [`Scope`] (a provider's own data, national, or partners' suppressed
+//!   tables), counted as records or as unique persons ([`Unit`], fed by linkage's map).
+//! * [`quality`](mod@quality) — completeness, validity, timeliness and linkage share per provider and period.
+//! * [`nap`] — National Action Plan indicators from TOML, progress against targets.
+//! * [`disclosure`] — small-cell suppression with secondary suppression.
+//! * [`overlap`] — the provider-overlap table multiple systems estimation reads.
+//! * [`svg`] — bar, stacked bar, line, funnel and flow charts, each with its table and CSV.
+//!
+//! How a web handler uses it (no SQL, no access rule of its own):
+//!
+//! ```text
+//! // once, in the application state
+//! let cache = FactsCache::new();
+//! // per request
+//! let facts = cache.get(&store, &dict).await?;                 // rebuilt only after changes
+//! let scope = match Access::for_user(&user) {                   // partners: Scope::partner()
+//!     Ok(access) => Scope::Internal(access),
+//!     Err(_) if user.role == Role::Partner => Scope::partner(),
+//!     Err(e) => return Err(e.into()),
+//! };
+//! let filters: Filters = /* from the query string */;
+//! let v = victims(&facts, &scope, &filters, Unit::Records, lang)?;
+//! let chart = svg::bar(&v.by_region, lang);                     // chart.svg, chart.csv()
+//! let ids = drill(&facts, "victim", &access, &filters.cell("sex", "F"), 100)?;  // staff only
+//! let q = quality(&facts, &access, &store.timeliness().await?, None, lang)?;
+//! let nap = nap_progress(&facts, &plan, &Access::National, &store.timeliness().await?, lang)?;
+//! ```
+//!
+//! Access: aggregates run over facts built with national access, and every query takes an
+//! [`tessera_store::Access`] (or a [`Scope`]) that it applies to the rows itself; a
+//! provider-bound access only ever counts, or drills down to, its own records.
+
+pub mod dashboard;
+pub mod disclosure;
+pub mod expr;
+pub mod facts;
+pub mod nap;
+pub mod overlap;
+pub mod quality;
+pub mod query;
+pub mod svg;
+pub mod table;
+
+use std::sync::{Arc, Mutex};
+
+pub use dashboard::{
+    Filters, FlowDashboard, FlowLink, FunnelDashboard, Scope, SmugglingDashboard, VictimDashboard,
+    drill, flows, funnel, smuggling, victims,
+};
+pub use disclosure::{DEFAULT_THRESHOLD, is_protected, suppress};
+pub use expr::Expr;
+pub use facts::{Facts, FactsBuilder};
+pub use nap::{NapPlan, NapReport, nap_progress};
+pub use overlap::{OverlapTable, overlap_table};
+pub use quality::{QualityReport, quality};
+pub use query::{Measure, PersonMap, Unit, aggregate};
+pub use svg::Chart;
+pub use table::{Key, Table, TableRow};
+
+use tessera_dictionary::Dictionary;
+use tessera_store::{Store, StoreError};
+
+/// Errors of the analysis layer.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("unknown {0}")]
+    Unknown(String),
+    #[error("filter: {0}")]
+    Expr(String),
+    #[error("National Action Plan configuration: {0}")]
+    Config(String),
+}
+
+/// The current [`Facts`], shared by every request and rebuilt only when the approved data
+/// changed (a cheap fingerprint query per call; a rebuild reads the records once).
+///
+/// One rebuild at a time: while it runs, other requests get the previous facts (stale by one
+/// change for those seconds) instead of starting builds of their own; with no previous facts
+/// they wait for it.
+#[derive(Default)]
+pub struct FactsCache {
+    current: Mutex<Option<Arc<Facts>>>,
+    building: tokio::sync::Mutex<()>,
+}
+
+impl FactsCache {
+    pub fn new() -> FactsCache {
+        FactsCache::default()
+    }
+
+    fn cached(&self) -> Option<Arc<Facts>> {
+        self.current.lock().map(|g| g.clone()).unwrap_or(None)
+    }
+
+    /// The facts, rebuilt first if the store changed since they were built.
+    pub async fn get(&self, store: &Store, dict: &Dictionary) -> Result<Arc<Facts>, AnalysisError> {
+        let cached = self.cached();
+        if let Some(f) = &cached
+            && f.is_current(store).await?
+        {
+            return Ok(f.clone());
+        }
+        let _guard = match (self.building.try_lock(), cached) {
+            (Ok(guard), _) => guard,
+            // Someone is rebuilding: serve what we have meanwhile.
+            (Err(_), Some(stale)) => return Ok(stale),
+            (Err(_), None) => self.building.lock().await,
+        };
+        // Rebuilt by another request while we waited?
+        if let Some(f) = self.cached()
+            && f.is_current(store).await?
+        {
+            return Ok(f);
+        }
+        let fresh = Arc::new(Facts::build(store, dict).await?);
+        if let Ok(mut g) = self.current.lock() {
+            *g = Some(fresh.clone());
+        }
+        Ok(fresh)
+    }
+
+    /// Forgets the facts (e.g. right after an approval, to rebuild before the next request).
+    pub fn invalidate(&self) {
+        if let Ok(mut g) = self.current.lock() {
+            *g = None;
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Reads for the analysis layer: the approved records of an entity, streamed row by row so a
+//! million records never sit in memory as JSON, and a cheap fingerprint telling whether anything
+//! the dashboards show may have changed.
+
+use futures_util::TryStreamExt;
+
+use crate::records::Access;
+use crate::{Store, StoreError, on_pool};
+
+/// One approved record as the analysis layer reads it: no pseudonyms, only the values.
+#[derive(Debug, Clone)]
+pub struct FactRow {
+    pub id: i64,
+    pub provider_id: String,
+    pub entity: String,
+    pub provider_ref: String,
+    /// The reporting period of the submission the record came in (`None`: loaded outside any
+    /// submission, e.g. by the operator's CLI).
+    pub period_id: Option<String>,
+    /// Whether that submission is approved: dashboards count only approved records, data
+    /// quality looks at everything providers sent.
+    pub approved: bool,
+    /// The record's values as JSON text (variable code → value).
+    pub data: String,
+}
+
+/// What changes whenever the approved data may have changed (see [`Store::approved_fingerprint`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ApprovedFingerprint {
+    /// Approved submissions: approval is final, so this only grows.
+    pub approved_submissions: i64,
+    /// Highest record id: grows with every new record.
+    pub max_record_id: i64,
+    /// Records stored in any version (history rows): grows with every update of a record.
+    pub max_history_id: i64,
+}
+
+type FactTuple = (i64, String, String, String, Option<String>, i32, String);
+
+impl Store {
+    /// Calls `f` for every record of `entity` (of every entity with `None`) that `access` may
+    /// see, in id order, with its
+    /// submission's period and whether that submission is approved. Aggregates are built from
+    /// these; a provider-bound access only ever receives its own records (the condition is in
+    /// the SQL).
+    pub async fn for_each_fact(
+        &self,
+        access: &Access,
+        entity: Option<&str>,
+        mut f: impl FnMut(FactRow) + Send,
+    ) -> Result<u64, StoreError> {
+        let provider = match access {
+            Access::Provider(p) => Some(p.as_str()),
+            Access::National => None,
+        };
+        let sql = "SELECT r.id, r.provider_id, r.entity, r.provider_ref, s.period_id,
+                          CASE WHEN s.status = 'approved' THEN 1 ELSE 0 END, CAST(r.data AS TEXT)
+                   FROM records r LEFT JOIN submissions s ON s.id = r.submission_id
+                   WHERE ($1 IS NULL OR r.entity = $1) AND ($2 IS NULL OR r.provider_id = $2)
+                   ORDER BY r.id";
+        let mut n = 0u64;
+        on_pool!(self, |pool| {
+            let mut rows = sqlx::query_as::<_, FactTuple>(sql)
+                .bind(entity)
+                .bind(provider)
+                .fetch(pool);
+            while let Some((id, provider_id, entity, provider_ref, period_id, approved, data)) =
+                rows.try_next().await?
+            {
+                n += 1;
+                f(FactRow {
+                    id,
+                    provider_id,
+                    entity,
+                    provider_ref,
+                    period_id,
+                    approved: approved == 1,
+                    data,
+                });
+            }
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(n)
+    }
+
+    /// A fingerprint of the approved data, read from three indexed maxima and one small table:
+    /// when it is unchanged the analysis layer's in-memory facts are still current.
+    pub async fn approved_fingerprint(&self) -> Result<ApprovedFingerprint, StoreError> {
+        let (approved_submissions, max_record_id, max_history_id): (i64, i64, i64) =
+            on_pool!(self, |pool| sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM submissions WHERE status = 'approved'),
+                        (SELECT COALESCE(MAX(id), 0) FROM records),
+                        (SELECT COALESCE(MAX(id), 0) FROM record_history)"
+            )
+            .fetch_one(pool)
+            .await)?;
+        Ok(ApprovedFingerprint {
+            approved_submissions,
+            max_record_id,
+            max_history_id,
+        })
+    }
+}
