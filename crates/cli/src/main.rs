@@ -24,6 +24,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// The deployment extension the demo is collected under (Central African Republic).
 const DEMO_EXTENSION: &str = include_str!("../../../dictionary/extensions/cf.toml");
 
+/// The demo's National Action Plan indicators (4 Ps), shown on the NAP dashboard.
+const DEMO_NAP: &str = include_str!("../../../config/nap/cf-demo.toml");
+
 #[derive(Parser)]
 #[command(
     name = "tessera",
@@ -436,6 +439,7 @@ async fn run_demo(db: &DbArgs, records: usize, seed: u64, truth: &Path) -> Resul
     out.flush()?;
     pb.finish_and_clear();
     tessera_demo::create_demo_users(&store).await?;
+    store.set_setting("nap_plan", DEMO_NAP).await?;
     store
         .audit(
             "cli",

@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod dashboards;
 pub mod i18n;
 pub mod pages;
 pub mod submit;
@@ -58,6 +59,8 @@ pub struct AppState {
     pub dict: Arc<Dictionary>,
     pub encoder: Arc<dyn Encoder>,
     pub config: Arc<Config>,
+    /// Typed facts for the dashboards, rebuilt when approved data changes.
+    pub facts: Arc<tessera_analysis::FactsCache>,
     templates: Arc<Environment<'static>>,
 }
 
@@ -92,6 +95,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("account.html", include_str!("../templates/account.html")),
     ("message.html", include_str!("../templates/message.html")),
     (
+        "dashboard.html",
+        include_str!("../templates/dashboard.html"),
+    ),
+    (
         "submission_table.html",
         include_str!("../templates/submission_table.html"),
     ),
@@ -117,6 +124,7 @@ impl AppState {
             dict: Arc::new(dict),
             encoder,
             config: Arc::new(config),
+            facts: Arc::new(tessera_analysis::FactsCache::new()),
             templates: Arc::new(env),
         }
     }
@@ -295,6 +303,8 @@ pub fn router(state: AppState) -> Router {
         .route("/review", get(pages::review))
         .route("/timeliness", get(pages::timeliness))
         .route("/audit", get(pages::audit))
+        .route("/dashboard", get(dashboards::dashboard))
+        .route("/dashboard.csv", get(dashboards::dashboard_csv))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/{action}", post(admin::user_action))
         .route("/account", get(admin::account))

@@ -30,6 +30,9 @@ const NATIONAL_ROLES: &[Role] = &[Role::Admin, Role::Coordinator, Role::Analyst]
 pub fn nav(v: &Viewer, t: &HashMap<String, String>) -> Vec<minijinja::Value> {
     let role = v.role();
     let mut items: Vec<(&str, &str)> = vec![("/", "nav-home")];
+    if role != Role::Admin {
+        items.push(("/dashboard", "nav-dashboard"));
+    }
     if RECORD_READERS.contains(&role) {
         items.push(("/records", "nav-records"));
     }

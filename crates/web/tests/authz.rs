@@ -117,6 +117,34 @@ async fn every_route_every_role_own_and_other_provider() {
                 "/admin/users".into(),
                 row([Allow, Deny, Deny, Deny, Deny, Deny, Deny]),
             ),
+            (
+                "/dashboard".into(),
+                row([Deny, Allow, Allow, Allow, Allow, Allow, Allow]),
+            ),
+            (
+                "/dashboard?view=flows".into(),
+                row([Deny, Allow, Allow, Allow, Allow, Allow, Allow]),
+            ),
+            (
+                "/dashboard?view=funnel".into(),
+                row([Deny, Allow, Allow, Allow, Allow, Allow, Allow]),
+            ),
+            (
+                "/dashboard?view=smuggling".into(),
+                row([Deny, Allow, Allow, Allow, Allow, Allow, Allow]),
+            ),
+            (
+                "/dashboard?view=quality".into(),
+                row([Deny, Allow, Allow, Deny, Allow, Allow, Allow]),
+            ),
+            (
+                "/dashboard?view=nap".into(),
+                row([Deny, Allow, Allow, Deny, Allow, Allow, Allow]),
+            ),
+            (
+                "/dashboard.csv?view=victims&table=victims_by_sex".into(),
+                row([Deny, Allow, Allow, Allow, Allow, Allow, Allow]),
+            ),
             ("/api/v1/providers".into(), everyone),
             ("/api/v1/statistics".into(), everyone),
             ("/api/v1/records?entity=victim".into(), national_readers),

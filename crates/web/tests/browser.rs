@@ -269,6 +269,12 @@ async fn focal_point_uploads_fixes_submits_and_coordinator_approves() {
         ("/timeliness", "timeliness"),
         ("/providers", "providers"),
         ("/account", "account"),
+        ("/dashboard?view=victims", "dashboard-victims"),
+        ("/dashboard?view=flows", "dashboard-flows"),
+        ("/dashboard?view=funnel", "dashboard-funnel"),
+        ("/dashboard?view=smuggling", "dashboard-smuggling"),
+        ("/dashboard?view=quality", "dashboard-quality"),
+        ("/dashboard?view=nap", "dashboard-nap"),
     ] {
         let mut headings = Vec::new();
         for lang in ["en", "fr"] {
@@ -300,6 +306,19 @@ async fn focal_point_uploads_fixes_submits_and_coordinator_approves() {
             std::fs::write(shots.join(format!("{name}-{lang}.png")), png).unwrap();
         }
         assert_ne!(headings[0], headings[1], "{path} is translated");
+        if path.starts_with("/dashboard") {
+            // Charts are drawn by the server as SVG, with their table beside them.
+            let svgs = c.find_all(Locator::Css("section.panel svg")).await.unwrap();
+            let tables = c
+                .find_all(Locator::Css("section.panel table"))
+                .await
+                .unwrap();
+            assert!(!tables.is_empty(), "{path} shows its tables");
+            assert!(
+                !svgs.is_empty() || path.ends_with("nap"),
+                "{path} shows charts"
+            );
+        }
     }
     c.close().await.unwrap();
 }

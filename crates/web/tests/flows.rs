@@ -497,3 +497,84 @@ async fn pages_are_light_and_translated() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboards_count_approved_records_and_hide_small_cells_from_partners() {
+    let app = apps().await.remove(0);
+    let coord = app.login("coord").await;
+    let r = app
+        .get(
+            "/dashboard.csv?view=victims&table=victims_by_sex",
+            Some(&coord),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Independent count: approved victim records straight from the store.
+    let mut approved = 0i64;
+    for s in app
+        .store
+        .submissions_for(
+            &Access::National,
+            Some(tessera_store::SubmissionStatus::Approved),
+        )
+        .await
+        .unwrap()
+    {
+        approved += app
+            .store
+            .submission_counts(&Access::National, s.id)
+            .await
+            .unwrap()
+            .get("victim")
+            .copied()
+            .unwrap_or(0);
+    }
+    let total: f64 = r
+        .body
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.rsplit(',').next()?.parse::<f64>().ok())
+        .sum();
+    assert_eq!(total as i64, approved, "{}", r.body);
+    // A focal point's dashboard counts only its own provider's records.
+    let fp = app.login("fp").await;
+    let r = app
+        .get(
+            "/dashboard.csv?view=victims&table=victims_by_sex",
+            Some(&fp),
+        )
+        .await;
+    let own_total: f64 = r
+        .body
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.rsplit(',').next()?.parse::<f64>().ok())
+        .sum();
+    assert!(own_total > 0.0 && own_total < total);
+    // Partners get the same tables with small cells suppressed; every chart has its table.
+    let partner = app.login("partner").await;
+    let page = app
+        .get("/dashboard?view=victims&lang=fr", Some(&partner))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<svg") && page.body.contains("<table"));
+    let r = app
+        .get(
+            "/dashboard.csv?view=victims&table=victims_by_citizenship",
+            Some(&partner),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    for line in r.body.lines().skip(1) {
+        let v = line.rsplit(',').next().unwrap();
+        if let Ok(n) = v.parse::<f64>() {
+            assert!(n == 0.0 || n >= 5.0, "a partner sees a small cell: {line}");
+        }
+    }
+    assert_eq!(
+        app.get("/dashboard?view=quality", Some(&partner))
+            .await
+            .status,
+        403
+    );
+}

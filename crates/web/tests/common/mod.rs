@@ -57,6 +57,11 @@ async fn fill(store: &Store) -> AppState {
     tessera_demo::run(store, &dict, encoder.clone(), 400, 11, &mut truth, |_| {})
         .await
         .unwrap();
+    let nap = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/nap/cf-demo.toml"),
+    )
+    .unwrap();
+    store.set_setting("nap_plan", &nap).await.unwrap();
     for (name, role, provider) in USERS {
         let p = provider.map(|p| ProviderId::parse(p).unwrap());
         store
