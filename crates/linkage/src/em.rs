@@ -180,7 +180,21 @@ fn register_m() -> Vec<Vec<f64>> {
 pub(crate) fn estimate(recs: &[Rec], codes: &[u32], cfg: &Config) -> Params {
     let n = recs.len();
     // u: level frequencies among random pairs, smoothed so no level has probability zero.
-    let mut u: Vec<Vec<f64>> = FIELDS.iter().map(|(_, k)| vec![0.5; *k]).collect();
+    // Smoothing: a thousand pseudo-pairs that look like strangers in a national register, so a
+    // small file (a few dozen records) still gets sensible weights and no level is impossible.
+    let mut u: Vec<Vec<f64>> = vec![
+        vec![0.976, 0.005, 0.014, 0.0005, 0.002, 0.002, 0.0005],
+        vec![0.93, 0.04, 0.02, 0.005, 0.003, 0.0005, 0.0015],
+        vec![0.999, 0.001],
+        vec![0.999, 0.001],
+        vec![0.5, 0.5],
+        vec![0.5, 0.5],
+    ];
+    for v in &mut u {
+        for x in v.iter_mut() {
+            *x *= 1000.0;
+        }
+    }
     let sources: Vec<u16> = {
         let mut s: Vec<u16> = recs.iter().map(|r| r.source).collect();
         s.sort_unstable();
