@@ -76,5 +76,8 @@ fn febrl4_link_finds_the_true_pairs() {
         "FEBRL4: precision {precision:.4} recall {recall:.4} F1 {f1:.4}; {:?}\n{:?}",
         r.stats, r.params
     );
-    assert!(f1 > 0.97, "F1 {f1}");
+    // Splink 5 on the same task (with addresses, which Tessera never sees): P 1.0000, R 0.9966.
+    assert!(precision >= 0.999, "precision {precision}");
+    assert!(recall > 0.975, "recall {recall}");
+    assert!(f1 > 0.985, "F1 {f1}");
 }
