@@ -7,9 +7,11 @@
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
 use tessera_analysis::{
-    AnalysisError, Filters, NapPlan, Scope, Table, Unit, flows, funnel, nap_progress, quality,
-    smuggling, svg, victims,
+    AnalysisError, Facts, Filters, NapPlan, PersonMap, Scope, Table, Unit, flows, funnel,
+    nap_progress, overlap_table, quality, smuggling, svg, victims,
 };
 use tessera_dictionary::Role;
 use tessera_store::Access;
@@ -18,7 +20,35 @@ use crate::i18n::{messages, number};
 use crate::{AppState, Viewer, WebError};
 
 /// The views, in menu order.
-pub const VIEWS: &[&str] = &["victims", "flows", "funnel", "smuggling", "quality", "nap"];
+pub const VIEWS: &[&str] = &[
+    "victims",
+    "flows",
+    "funnel",
+    "smuggling",
+    "quality",
+    "nap",
+    "estimate",
+];
+
+/// The record → person map of the facts it was linked for (kept with them, so a rebuild of the
+/// facts after an approval triggers a new linkage run on the next request that counts persons).
+#[derive(Clone, Default)]
+pub struct PersonsCache(Arc<tokio::sync::Mutex<Option<Linked>>>);
+
+/// Facts and the person map linked for them.
+type Linked = (Arc<Facts>, Arc<PersonMap>);
+
+async fn person_map(state: &AppState, facts: &Arc<Facts>) -> Result<Arc<PersonMap>, WebError> {
+    let mut guard = state.persons.0.lock().await;
+    if let Some((f, m)) = guard.as_ref()
+        && Arc::ptr_eq(f, facts)
+    {
+        return Ok(m.clone());
+    }
+    let map = Arc::new(tessera_analysis::link_persons(&state.store).await?);
+    *guard = Some((facts.clone(), map.clone()));
+    Ok(map)
+}
 
 impl From<AnalysisError> for WebError {
     fn from(e: AnalysisError) -> WebError {
@@ -87,10 +117,20 @@ async fn panels(
     v: &Viewer,
     view: &str,
     filters: &Filters,
+    persons: bool,
 ) -> Result<(Vec<Panel>, Vec<(String, String)>), WebError> {
     let lang = v.lang;
     let t = messages(lang);
     let facts = state.facts.get(&state.store, &state.dict).await?;
+    let map = if persons || matches!(view, "victims" | "estimate") {
+        Some(person_map(state, &facts).await?)
+    } else {
+        None
+    };
+    let unit = match (&map, persons) {
+        (Some(m), true) => Unit::Persons(m),
+        _ => Unit::Records,
+    };
     let scope = scope_for(v)?;
     let staff_access = match &scope {
         Scope::Internal(a) => Some(a.clone()),
@@ -105,7 +145,15 @@ async fn panels(
     };
     Ok(match view {
         "victims" => {
-            let d = victims(&facts, &scope, filters, Unit::Records, lang)?;
+            let d = victims(&facts, &scope, filters, unit, lang)?;
+            // Both counts, always: records received and the unique persons behind them.
+            let (records, people) = match &map {
+                Some(m) => (
+                    victims(&facts, &scope, filters, Unit::Records, lang)?.total,
+                    victims(&facts, &scope, filters, Unit::Persons(m), lang)?.total,
+                ),
+                None => (d.total, None),
+            };
             let mut p = vec![
                 panel(&d.by_year, Some(svg::line(&d.by_year, lang))),
                 panel(&d.by_year_sex, Some(svg::stacked_bar(&d.by_year_sex, lang))),
@@ -129,10 +177,16 @@ async fn panels(
                 &d.by_identification_status,
                 Some(svg::bar(&d.by_identification_status, lang)),
             ));
-            (p, vec![headline("dash-total-victims", d.total)])
+            (
+                p,
+                vec![
+                    headline("dash-victim-records", records),
+                    headline("dash-victim-persons", people),
+                ],
+            )
         }
         "flows" => {
-            let d = flows(&facts, "victim", &scope, filters, Unit::Records, lang)?;
+            let d = flows(&facts, "victim", &scope, filters, unit, lang)?;
             let chart = svg::flow(
                 &d.origin_destination.title,
                 &d.links,
@@ -161,7 +215,7 @@ async fn panels(
             )
         }
         "smuggling" => {
-            let d = smuggling(&facts, &scope, filters, Unit::Records, lang)?;
+            let d = smuggling(&facts, &scope, filters, unit, lang)?;
             (
                 vec![
                     panel(&d.by_year, Some(svg::line(&d.by_year, lang))),
@@ -184,7 +238,8 @@ async fn panels(
         "quality" => {
             let access = staff_access.ok_or(WebError::Forbidden)?;
             let timeliness = state.store.timeliness().await?;
-            let q = quality(&facts, &access, &timeliness, None, lang)?;
+            let m = person_map(state, &facts).await?;
+            let q = quality(&facts, &access, &timeliness, Some(&m), lang)?;
             (
                 vec![
                     panel(&q.trend, Some(svg::line(&q.trend, lang))),
@@ -203,8 +258,139 @@ async fn panels(
             let r = nap_progress(&facts, &plan, &access, &timeliness, lang)?;
             (vec![panel(&r.table, None)], vec![])
         }
+        "estimate" => {
+            // National staff only: the estimate needs every provider's lists.
+            if !matches!(v.role(), Role::Coordinator | Role::Analyst) {
+                return Err(WebError::Forbidden);
+            }
+            let Some(m) = &map else {
+                return Err(WebError::NotFound);
+            };
+            let ov = overlap_table(&facts, "victim", filters, m, "provider_type")?;
+            let mut panels = Vec::new();
+            let mut lines = Vec::new();
+            // Model search grows as 2^(k(k-1)/2): the largest lists are kept and the others
+            // pooled, so at most five lists enter the estimate.
+            let folded = fold_lists(&ov.to_csv(), 5);
+            let table = tessera_estimate::OverlapTable::from_csv(&folded)
+                .map_err(|e| WebError::BadRequest(e.to_string()))?;
+            let results = tokio::task::spawn_blocking(move || {
+                [
+                    tessera_estimate::Method::Stepwise,
+                    tessera_estimate::Method::MinBic,
+                ]
+                .into_iter()
+                .map(|m| (m.name(), tessera_estimate::estimate(&table, &m, 0.95)))
+                .collect::<Vec<_>>()
+            })
+            .await
+            .map_err(|e| WebError::BadRequest(e.to_string()))?;
+            for (method, result) in results {
+                let name = t.get(&format!("mse-{method}")).cloned().unwrap_or_default();
+                match result {
+                    Ok(e) => {
+                        lines.push((
+                            name,
+                            format!(
+                                "{} [{} – {}] · {} {} · {}",
+                                number(e.estimate.round() as i64, lang),
+                                number(e.ci_low.round() as i64, lang),
+                                number(e.ci_high.round() as i64, lang),
+                                t.get("mse-observed").cloned().unwrap_or_default(),
+                                number(e.observed.round() as i64, lang),
+                                e.model
+                            ),
+                        ));
+                        for w in e.warnings {
+                            lines.push((t.get("mse-warning").cloned().unwrap_or_default(), w));
+                        }
+                    }
+                    Err(e) => lines.push((name, e.to_string())),
+                }
+            }
+            panels.push(panel(&overlap_as_table(&folded, lang), None));
+            (panels, lines)
+        }
         _ => return Err(WebError::NotFound),
     })
+}
+
+/// Keeps the `max - 1` largest lists of an overlap table (shared CSV format) and pools the others
+/// into one list `OTHER`, adding up the counts of patterns that become the same.
+pub fn fold_lists(csv: &str, max: usize) -> String {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    let k = header.len().saturating_sub(1);
+    if k <= max {
+        return csv.to_string();
+    }
+    let rows: Vec<(Vec<bool>, f64)> = lines
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            let n = c.get(k)?.parse().ok()?;
+            Some((c[..k].iter().map(|x| *x == "1").collect(), n))
+        })
+        .collect();
+    let mut size: Vec<(usize, f64)> = (0..k)
+        .map(|i| (i, rows.iter().filter(|(p, _)| p[i]).map(|(_, n)| n).sum()))
+        .collect();
+    size.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let kept: Vec<usize> = size.iter().take(max - 1).map(|(i, _)| *i).collect();
+    let mut out: std::collections::BTreeMap<Vec<bool>, f64> = Default::default();
+    for (p, n) in rows {
+        let mut q: Vec<bool> = kept.iter().map(|i| p[*i]).collect();
+        q.push((0..k).any(|i| p[i] && !kept.contains(&i)));
+        *out.entry(q).or_default() += n;
+    }
+    let mut names: Vec<String> = kept.iter().map(|i| header[*i].to_string()).collect();
+    names.push("OTHER".into());
+    let mut s = format!("{},count\n", names.join(","));
+    for (p, n) in out {
+        let bits: Vec<&str> = p.iter().map(|b| if *b { "1" } else { "0" }).collect();
+        s.push_str(&format!("{},{n}\n", bits.join(",")));
+    }
+    s
+}
+
+/// The overlap table as a dashboard table: one row per pattern of lists, with its count.
+fn overlap_as_table(csv: &str, lang: &str) -> Table {
+    let mut lines = csv.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let lists = header.len().saturating_sub(1);
+    let rows = lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            let pattern: Vec<&str> = header[..lists]
+                .iter()
+                .zip(&cells)
+                .filter(|(_, c)| **c == "1")
+                .map(|(h, _)| h.as_str())
+                .collect();
+            let label = pattern.join(" + ");
+            tessera_analysis::TableRow {
+                keys: vec![tessera_analysis::Key::new(&label, &label)],
+                values: vec![cells.get(lists).and_then(|c| c.parse().ok())],
+            }
+        })
+        .collect();
+    Table {
+        id: "victim_list_overlaps".into(),
+        title: if lang == "fr" {
+            "Personnes par combinaison de listes (types de fournisseurs)".into()
+        } else {
+            "Persons by combination of lists (provider types)".into()
+        },
+        key_headers: vec![if lang == "fr" { "Listes" } else { "Lists" }.into()],
+        value_headers: vec![if lang == "fr" { "Personnes" } else { "Persons" }.into()],
+        rows,
+        unit: "persons".into(),
+        suppressed: false,
+    }
 }
 
 fn fmt(v: Option<f64>, lang: &str) -> String {
@@ -244,7 +430,8 @@ pub async fn dashboard(
     let t = messages(lang);
     let view = get(&q, "view").unwrap_or("victims").to_string();
     let filters = filters_from(&q);
-    let (panels, headlines) = panels(&state, &v, &view, &filters).await?;
+    let persons = get(&q, "unit") == Some("persons");
+    let (panels, headlines) = panels(&state, &v, &view, &filters, persons).await?;
     let keep = query_string(&q, &["lang"]);
     let panels: Vec<_> = panels
         .iter()
@@ -278,7 +465,8 @@ pub async fn dashboard(
         .collect();
     let views: Vec<_> = VIEWS
         .iter()
-        .filter(|w| v.role() != Role::Partner || !matches!(**w, "quality" | "nap"))
+        .filter(|w| v.role() != Role::Partner || !matches!(**w, "quality" | "nap" | "estimate"))
+        .filter(|w| **w != "estimate" || matches!(v.role(), Role::Coordinator | Role::Analyst))
         .map(|w| minijinja::context! { id => w, label => t.get(&format!("dash-{w}")).cloned().unwrap_or_default(), current => **w == view })
         .collect();
     let sexes: Vec<_> = state
@@ -308,7 +496,7 @@ pub async fn dashboard(
         minijinja::context! {
             view, views, panels, headlines => headlines.iter().map(|(k, n)| minijinja::context! { label => k, value => n }).collect::<Vec<_>>(),
             year_from => filters.year_from, year_to => filters.year_to, expr => filters.expr.clone().unwrap_or_default(),
-            sexes, ptypes, partner => v.role() == Role::Partner,
+            sexes, ptypes, partner => v.role() == Role::Partner, persons,
         },
     )
 }
@@ -324,7 +512,8 @@ pub async fn dashboard_csv(
     }
     let view = get(&q, "view").unwrap_or("victims").to_string();
     let id = get(&q, "table").ok_or(WebError::NotFound)?.to_string();
-    let (panels, _) = panels(&state, &v, &view, &filters_from(&q)).await?;
+    let persons = get(&q, "unit") == Some("persons");
+    let (panels, _) = panels(&state, &v, &view, &filters_from(&q), persons).await?;
     let p = panels
         .into_iter()
         .find(|p| p.id == id)
@@ -344,4 +533,21 @@ pub async fn dashboard_csv(
         p.table.to_csv(),
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn small_lists_are_pooled_and_counts_added() {
+        let csv =
+            "A,B,C,D,count\n1,0,0,0,50\n0,1,0,0,40\n0,0,1,0,3\n0,0,0,1,2\n1,0,1,0,4\n1,0,0,1,6\n";
+        let f = super::fold_lists(csv, 3);
+        let mut lines = f.lines();
+        assert_eq!(lines.next(), Some("A,B,OTHER,count"));
+        let rows: Vec<&str> = lines.collect();
+        assert!(rows.contains(&"0,0,1,5"), "{f}");
+        assert!(rows.contains(&"1,0,1,10"), "{f}");
+        assert!(rows.contains(&"1,0,0,50"), "{f}");
+        assert_eq!(super::fold_lists(csv, 5), csv);
+    }
 }

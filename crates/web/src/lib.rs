@@ -61,6 +61,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Typed facts for the dashboards, rebuilt when approved data changes.
     pub facts: Arc<tessera_analysis::FactsCache>,
+    /// Who is who (linkage over the stored pseudonyms), for the facts it was computed with.
+    pub persons: dashboards::PersonsCache,
     templates: Arc<Environment<'static>>,
 }
 
@@ -125,6 +127,7 @@ impl AppState {
             encoder,
             config: Arc::new(config),
             facts: Arc::new(tessera_analysis::FactsCache::new()),
+            persons: dashboards::PersonsCache::default(),
             templates: Arc::new(env),
         }
     }

@@ -94,6 +94,25 @@ async fn sign_in(c: &Client, base: &str, user: &str) {
     assert_eq!(who.text().await.unwrap(), user);
 }
 
+/// Waits until the element `id` of the *new* page reads `expected` (a click that navigates can
+/// return while the old page, with an element of the same id, is still shown).
+async fn wait_text(c: &Client, id: &str, expected: &str) {
+    let start = Instant::now();
+    loop {
+        if let Ok(e) = c.find(Locator::Id(id)).await
+            && let Ok(text) = e.text().await
+            && text == expected
+        {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "#{id} never read {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn sign_out(c: &Client) {
     c.find(Locator::Id("logout"))
         .await
@@ -195,8 +214,7 @@ async fn focal_point_uploads_fixes_submits_and_coordinator_approves() {
         .click()
         .await
         .unwrap();
-    let status = c.wait().for_element(Locator::Id("status")).await.unwrap();
-    assert_eq!(status.text().await.unwrap(), "Submitted");
+    wait_text(&c, "status", "Submitted").await;
     let submission_url = c.current_url().await.unwrap().to_string();
     c.goto(&format!("{base}/records?entity=victim"))
         .await
@@ -237,8 +255,7 @@ async fn focal_point_uploads_fixes_submits_and_coordinator_approves() {
         .click()
         .await
         .unwrap();
-    let status = c.wait().for_element(Locator::Id("status")).await.unwrap();
-    assert_eq!(status.text().await.unwrap(), "Approved");
+    wait_text(&c, "status", "Approved").await;
     sign_out(&c).await;
 
     // A focal point of another provider cannot see the record or the submission, by URL either.
@@ -275,6 +292,7 @@ async fn focal_point_uploads_fixes_submits_and_coordinator_approves() {
         ("/dashboard?view=smuggling", "dashboard-smuggling"),
         ("/dashboard?view=quality", "dashboard-quality"),
         ("/dashboard?view=nap", "dashboard-nap"),
+        ("/dashboard?view=estimate", "dashboard-estimate"),
     ] {
         let mut headings = Vec::new();
         for lang in ["en", "fr"] {
@@ -315,7 +333,7 @@ async fn focal_point_uploads_fixes_submits_and_coordinator_approves() {
                 .unwrap();
             assert!(!tables.is_empty(), "{path} shows its tables");
             assert!(
-                !svgs.is_empty() || path.ends_with("nap"),
+                !svgs.is_empty() || path.ends_with("nap") || path.ends_with("estimate"),
                 "{path} shows charts"
             );
         }
