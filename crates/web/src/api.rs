@@ -12,8 +12,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tessera_dictionary::Role;
-use tessera_store::Access;
 
+use crate::pages::submission_access;
 use crate::submit::{Outcome, store_file};
 use crate::{AppState, Viewer, WebError, problem, problem_with};
 
@@ -96,14 +96,6 @@ async fn providers(State(state): State<AppState>, v: Viewer) -> ApiResult {
         })
         .collect();
     Ok(Json(list).into_response())
-}
-
-fn submission_access(v: &Viewer) -> Result<Access, WebError> {
-    match v.role() {
-        Role::Admin => Ok(Access::National),
-        Role::Partner => Err(WebError::Forbidden),
-        _ => v.access(),
-    }
 }
 
 fn submission_json(s: &tessera_store::Submission) -> Value {
@@ -204,21 +196,7 @@ async fn records(
 }
 
 async fn record(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>) -> ApiResult {
-    let access = v.access()?;
-    let r = state
-        .store
-        .record(&access, id)
-        .await?
-        .ok_or(WebError::NotFound)?;
-    state
-        .store
-        .audit(
-            &v.user.username,
-            "record.read",
-            &format!("record/{id}"),
-            "{\"api\":true}",
-        )
-        .await?;
+    let r = crate::pages::read_record(&state, &v, id, "{\"api\":true}").await?;
     Ok(Json(r).into_response())
 }
 

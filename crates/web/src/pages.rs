@@ -73,7 +73,7 @@ fn provider_scope(v: &Viewer) -> Option<ProviderId> {
 }
 
 /// Which submissions a role sees: its provider's, or all for national roles. Partners see none.
-fn submission_access(v: &Viewer) -> Result<Access, WebError> {
+pub(crate) fn submission_access(v: &Viewer) -> Result<Access, WebError> {
     match v.role() {
         Role::FocalPoint | Role::Viewer | Role::Coordinator | Role::Analyst => v.access(),
         Role::Admin => Ok(Access::National),
@@ -336,17 +336,16 @@ pub fn display_value(
     }
 }
 
-/// One record with its history. The read is audited.
-pub async fn record(
-    State(state): State<AppState>,
-    v: Viewer,
-    Path(id): Path<i64>,
-) -> Result<Response, WebError> {
-    let access = v.access()?;
-    let lang = v.lang;
+/// A record the viewer may see, with the read written to the audit log (`detail` says from where).
+pub(crate) async fn read_record(
+    state: &AppState,
+    v: &Viewer,
+    id: i64,
+    detail: &str,
+) -> Result<tessera_store::StoredRecord, WebError> {
     let r = state
         .store
-        .record(&access, id)
+        .record(&v.access()?, id)
         .await?
         .ok_or(WebError::NotFound)?;
     state
@@ -355,9 +354,21 @@ pub async fn record(
             &v.user.username,
             "record.read",
             &format!("record/{id}"),
-            "{}",
+            detail,
         )
         .await?;
+    Ok(r)
+}
+
+/// One record with its history. The read is audited.
+pub async fn record(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let access = v.access()?;
+    let lang = v.lang;
+    let r = read_record(&state, &v, id, "{}").await?;
     let ent = state.dict.entity(&r.entity).ok_or(WebError::NotFound)?;
     let fields: Vec<_> = ent
         .stored_variables()
