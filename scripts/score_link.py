@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Scores `tessera link` output against a ground truth.
 
-usage: score_link.py CLUSTERS.csv TRUTH.csv [--candidates PAIRS.csv]
+usage: score_link.py CLUSTERS.csv TRUTH.csv [--candidates PAIRS.csv] [--explain DATA.csv ...]
   CLUSTERS.csv: record_id,person_id (what tessera link writes)
   (or provider,entity,provider_ref,person_id, what `tessera link --db` writes)
   TRUTH.csv: either true pairs (two id columns, e.g. FEBRL's rec_id_a,rec_id_b) or true clusters
              (record_id or rec_id and a person/cluster id column; `cluster_id` is preferred).
   PAIRS.csv: the compared pairs (`tessera link --candidates`), to report the blocking recall
              ceiling: the share of true pairs that were compared at all.
+  DATA.csv: the benchmark's clear records (FEBRL columns: rec_id, given_name, surname,
+             date_of_birth, soc_sec_id), to break the missed and the false pairs down by how
+             their names, dates and IDs differ. For diagnosis of a benchmark only: the clear
+             values never reach the linkage.
 Prints pairwise precision, recall and F1 (pairs in the same predicted person vs the same true
 person) and cluster-level (exact person) precision/recall/F1 when the truth is clusters.
 Counts pairs through the contingency table of predicted x true groups, so a million records (or
@@ -27,6 +31,11 @@ if "--candidates" in args:
     i = args.index("--candidates")
     cand_path = args[i + 1]
     del args[i : i + 2]
+explain = []
+if "--explain" in args:
+    i = args.index("--explain")
+    explain = args[i + 1 :]
+    del args[i:]
 pred_path, truth_path = args
 
 
@@ -106,3 +115,88 @@ if cand_path:
             if true_of.get(row["record_id_a"]) == true_of.get(row["record_id_b"]):
                 hit += 1
     print(f"blocking: {n} pairs compared, recall ceiling {hit / n_true:.4f}")
+
+if explain:
+    import random
+
+    data = {}
+    for path in explain:
+        with open(path) as f:
+            for r in csv.DictReader(f):
+                data[r.get("rec_id") or r.get("record_id")] = r
+
+    def kind(a, b):
+        """How two records' clear identifiers differ, in a few words."""
+
+        def norm(v):
+            return (v or "").strip().lower()
+
+        ga, gb, sa, sb = (norm(a.get("given_name")), norm(b.get("given_name")),
+                          norm(a.get("surname")), norm(b.get("surname")))
+        if {ga, sa} == {gb, sb} and ga and sa:
+            name = "name same" if (ga, sa) == (gb, sb) else "name swapped"
+        elif ga == gb and ga:
+            name = "given same" if sa and sb else "given same, family missing"
+        elif sa == sb and sa:
+            name = "family same" if ga and gb else "family same, given missing"
+        elif ga in (sb,) or sa in (gb,):
+            name = "swapped+changed"
+        else:
+            name = "both parts differ"
+        da, db = norm(a.get("date_of_birth")), norm(b.get("date_of_birth"))
+        if not da or not db:
+            date = "date missing"
+        elif da == db:
+            date = "date same"
+        elif da[:4] == db[:4] and da[4:6] == db[6:8] and da[6:8] == db[4:6]:
+            date = "date swapped"
+        elif da[4:] == "0101" or db[4:] == "0101":
+            date = "date 01-01"
+        elif da[4:] == db[4:]:
+            date = "year differs"
+        elif sum(x != y for x, y in zip(da, db)) == 1:
+            date = "one digit"
+        else:
+            date = "date differs"
+        ia, ib = norm(a.get("soc_sec_id")), norm(b.get("soc_sec_id"))
+        idk = "id same" if ia and ia == ib else ("id missing" if not ia or not ib else "id differs")
+        return f"{name} | {date} | {idk}"
+
+    compared = set()
+    if cand_path:
+        with open(cand_path) as f:
+            for row in csv.DictReader(f):
+                compared.add((row["record_id_a"], row["record_id_b"]))
+                compared.add((row["record_id_b"], row["record_id_a"]))
+    members = defaultdict(list)
+    for rid, t in true_of.items():
+        members[t].append(rid)
+    missed, blocked = Counter(), Counter()
+    for rids in members.values():
+        for i in range(len(rids)):
+            for j in range(i + 1, len(rids)):
+                a, b = rids[i], rids[j]
+                if pred[a] != pred[b] and a in data and b in data:
+                    k = kind(data[a], data[b])
+                    missed[k] += 1
+                    if cand_path and (a, b) not in compared:
+                        blocked[k] += 1
+    print(f"missed true pairs by kind (never compared{'' if cand_path else ': give --candidates'}):")
+    for k, n in missed.most_common(25):
+        print(f"  {n:7d} ({blocked[k]:7d})  {k}")
+    by_pred = defaultdict(list)
+    for rid, p in pred.items():
+        by_pred[p].append(rid)
+    false = Counter()
+    rng = random.Random(1)
+    for rids in by_pred.values():
+        if len(rids) > 50:
+            rids = rng.sample(rids, 50)
+        for i in range(len(rids)):
+            for j in range(i + 1, len(rids)):
+                a, b = rids[i], rids[j]
+                if true_of[a] != true_of[b] and a in data and b in data:
+                    false[kind(data[a], data[b])] += 1
+    print("false pairs by kind:")
+    for k, n in false.most_common(15):
+        print(f"  {n:7d}  {k}")

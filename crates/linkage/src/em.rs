@@ -177,7 +177,8 @@ fn register_m() -> Vec<Vec<f64>> {
 }
 
 /// u from random pairs, m and lambda by EM over the candidates.
-pub(crate) fn estimate(recs: &[Rec], codes: &[u32], cfg: &Config) -> Params {
+/// `rank[i]` is the position in `recs` of the caller's record `i`.
+pub(crate) fn estimate(recs: &[Rec], rank: &[u32], codes: &[u32], cfg: &Config) -> Params {
     let n = recs.len();
     // u: level frequencies among random pairs, smoothed so no level has probability zero.
     // Smoothing: a thousand pseudo-pairs that look like strangers in a national register, so a
@@ -215,7 +216,10 @@ pub(crate) fn estimate(recs: &[Rec], codes: &[u32], cfg: &Config) -> Params {
                 let (mut taken, mut tries) = (0, 0);
                 while taken < per && tries < per * 20 {
                     tries += 1;
-                    let (a, b) = (rng.random_range(0..n), rng.random_range(0..n));
+                    let (a, b) = (
+                        rank[rng.random_range(0..n)] as usize,
+                        rank[rng.random_range(0..n)] as usize,
+                    );
                     if a == b || (cfg.mode == Mode::Link && recs[a].source == recs[b].source) {
                         continue;
                     }
@@ -246,6 +250,9 @@ pub(crate) fn estimate(recs: &[Rec], codes: &[u32], cfg: &Config) -> Params {
     for &c in codes {
         *hist.entry(c).or_default() += 1.0;
     }
+    // In a fixed order, so the sums below do not depend on the hash map's.
+    let mut hist: Vec<(u32, f64)> = hist.into_iter().collect();
+    hist.sort_unstable_by_key(|h| h.0);
     let patterns: Vec<(([i8; 6], f32), f64)> =
         hist.into_iter().map(|(c, n)| (unpack(c), n)).collect();
     // Start: about one match per record of a duplicated list.

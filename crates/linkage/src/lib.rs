@@ -6,11 +6,13 @@
 //!
 //! 1. **Blocking** — candidate pairs share a composite exact key (full name with a two-year
 //!    window of birth; family or given name with the birth date, day and month in either order,
-//!    or with the year and month; ID; phone), the full name alone while its block stays small, or
-//!    a band of a one-permutation MinHash of the name CLK with the year, so spelling variants the
-//!    normaliser does not fold still meet. Keys are sorted one kind at a time, so memory stays a
-//!    few words per record; blocks larger than the cap are skipped and counted (every kind has a
-//!    finer composite fallback).
+//!    with the year and month, or — in small blocks — with a two-year window of birth; the birth
+//!    date with sex and citizenship; ID; phone), or the full name or the birth date alone while
+//!    its block stays small. Every key is an exact keyed value, so the same pairs are compared
+//!    under any deployment secret (a MinHash of the CLK, used before, is not: its bit positions
+//!    are keyed). Keys are sorted one kind at a time, so memory stays a few words per record;
+//!    blocks larger than the cap are skipped and counted (every kind has a finer composite
+//!    fallback).
 //! 2. **Comparison** — each pair gets a level per field: the name from the same full name down to
 //!    one part the same with a close CLK (a typo in the other part) and Dice bands; the birth date
 //!    from exact to swapped day/month to same month, same year and a year apart; ID, phone, sex,
@@ -24,6 +26,11 @@
 //!    average match probability over *every* pair between them (compared on the spot when the
 //!    blocking did not) stays above the threshold: plain connected components chain thousands of
 //!    records into one "person" on large files.
+//!
+//! Nothing but the pseudonyms depends on the secret: random pairs for u are drawn and ties
+//! between equal weights broken in the caller's order, and a person is named by its first
+//! record, so two secrets give the same persons up to the rare pair whose CLK similarity sits on
+//! a level's boundary (Bloom-filter collisions are keyed too).
 
 mod blocking;
 mod cluster;
@@ -137,7 +144,7 @@ pub struct Stats {
 pub struct LinkResult {
     /// Compared pairs with a match probability of at least 0.01, strongest first.
     pub pairs: Vec<ScoredPair>,
-    /// Person id of each record (the index of one of its records).
+    /// Person id of each record: the smallest index among the person's records.
     pub person: Vec<u32>,
     pub params: Params,
     pub stats: Stats,
@@ -461,7 +468,14 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
     .flatten()
     .collect();
     lap("comparison");
-    let params = em::estimate(&recs, &codes, cfg);
+    // Position of each of the caller's records in `recs`: random pairs for u are drawn in the
+    // caller's numbering, so they do not depend on the keyed values the records were sorted by.
+    let mut rank = vec![0u32; order.len()];
+    for (i, &o) in order.iter().enumerate() {
+        rank[o as usize] = i as u32;
+    }
+    let params = em::estimate(&recs, &rank, &codes, cfg);
+    drop(rank);
     lap("estimation");
     let prior = params.prior();
     let table = params.table();
@@ -481,7 +495,17 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
         })
         .collect();
     drop(codes);
-    pairs.sort_by(|x, y| y.weight.total_cmp(&x.weight));
+    // Equal weights are frequent (levels are discrete); ties are broken by the caller's
+    // numbering, not by the sorted order, which follows the keyed (secret-dependent) values.
+    let caller = |p: &ScoredPair| {
+        let (a, b) = (order[p.a as usize], order[p.b as usize]);
+        (a.min(b), a.max(b))
+    };
+    pairs.sort_by(|x, y| {
+        y.weight
+            .total_cmp(&x.weight)
+            .then_with(|| caller(x).cmp(&caller(y)))
+    });
     lap("scoring");
     let person = cluster::cluster(&recs, &pairs, &params, cfg);
     lap("clustering");
@@ -489,11 +513,18 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
         .iter()
         .filter(|p| p.probability >= cfg.threshold)
         .count();
-    // Back to the caller's numbering.
+    // Back to the caller's numbering; a person is named by its first record in that numbering,
+    // so the same partition gives the same ids whatever the secret.
+    let mut first = vec![u32::MAX; person.len()];
+    for (i, g) in person.iter().enumerate() {
+        let f = &mut first[*g as usize];
+        *f = (*f).min(order[i]);
+    }
     let mut person_out = vec![0u32; person.len()];
     for (i, g) in person.iter().enumerate() {
-        person_out[order[i] as usize] = order[*g as usize];
+        person_out[order[i] as usize] = first[*g as usize];
     }
+    drop(first);
     let person = person_out;
     for p in &mut pairs {
         (p.a, p.b) = (order[p.a as usize], order[p.b as usize]);
