@@ -33,3 +33,4 @@ row-unreadable = ligne illisible : { $error }
 row-cells = { $cells } cellules, mais l'en-tête a { $columns } colonnes
 row-duplicate-ref = la même référence est déjà utilisée à la ligne { $first }
 row-not-utf8 = cette ligne n'est pas du texte UTF-8 ; enregistrez le fichier au format « CSV UTF-8 »
+pseudo-already = ce fichier est déjà pseudonymisé (il a une colonne « pseudonyms »)
