@@ -1,7 +1,9 @@
 //! Provider-side pseudonymisation: a filled template becomes a file holding no name, birth date,
 //! identity or phone number — only their keyed encodings, in one `pseudonyms` column — so an
 //! office can send its records without identifiers leaving it. Every other column is copied as
-//! it was written; the import later validates it exactly as if the file had been sent in clear.
+//! it was written — even a cell that looks like a formula, which was already in the office's own
+//! file: changing it would change the record — and the import later validates it exactly as if
+//! the file had been sent in clear.
 
 use std::io::{Read, Write};
 
@@ -127,10 +129,10 @@ pub fn pseudonymise(
             continue;
         }
         let mut ids = Identifiers::default();
-        let mut kept: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(header.len());
+        let mut kept: Vec<&str> = Vec::with_capacity(header.len());
         for ((cell, kind), h) in cells.iter().zip(&kinds).zip(&table.header) {
             let Some(kind) = kind else {
-                kept.push(crate::neutralise_formula(cell));
+                kept.push(cell);
                 continue;
             };
             let v = cell.trim();
@@ -165,9 +167,8 @@ pub fn pseudonymise(
             encoder.encode(&ids).to_token()
         };
         if report.errors.is_empty() {
-            kept.push(token.into());
-            w.write_record(kept.iter().map(|c| c.as_bytes()))
-                .map_err(io)?;
+            kept.push(&token);
+            w.write_record(&kept).map_err(io)?;
         }
         if report.errors.len() >= Report::MAX_ERRORS {
             break;
