@@ -563,6 +563,7 @@ pub fn funnel(
         rows: stage_rows,
         unit: unit.clone(),
         suppressed: false,
+        drill: None,
     };
     let durations = Table {
         id: "cj_durations".into(),
@@ -575,6 +576,7 @@ pub fn funnel(
         rows: duration_rows,
         unit,
         suppressed: false,
+        drill: None,
     };
     Ok(FunnelDashboard {
         stages: c.scope.finish_funnel(stages),
@@ -773,6 +775,7 @@ pub fn merge_values(tables: Vec<Table>, headers: Vec<String>) -> Table {
         rows,
         unit: first.map(|t| t.unit).unwrap_or_default(),
         suppressed: false,
+        drill: None,
     }
 }
 

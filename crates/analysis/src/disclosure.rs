@@ -165,6 +165,7 @@ mod tests {
                 .collect(),
             unit: "records".into(),
             suppressed: false,
+            drill: None,
         }
     }
 

@@ -61,11 +61,13 @@ pub use expr::Expr;
 pub use facts::{Facts, FactsBuilder};
 pub use nap::{NapPlan, NapReport, nap_progress};
 pub use overlap::{OverlapTable, overlap_table};
-pub use persons::{PERSON_ENTITIES, link_persons};
+pub use persons::{
+    FieldEvidence, Linkage, PERSON_ENTITIES, REVIEW_BAND, ReviewPair, link_and_review, link_persons,
+};
 pub use quality::{QualityReport, quality};
 pub use query::{Measure, PersonMap, Unit, aggregate};
 pub use svg::Chart;
-pub use table::{Key, Table, TableRow};
+pub use table::{Drill, Key, Table, TableRow};
 
 use tessera_dictionary::Dictionary;
 use tessera_store::{Store, StoreError};

@@ -368,6 +368,7 @@ pub fn nap_progress(
             rows,
             unit: "records".into(),
             suppressed: false,
+            drill: None,
         },
     })
 }

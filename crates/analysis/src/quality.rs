@@ -215,6 +215,7 @@ pub fn quality(
             rows: var_rows,
             unit: "records".into(),
             suppressed: false,
+            drill: None,
         },
         trend: Table {
             id: "quality_trend".into(),
@@ -232,6 +233,7 @@ pub fn quality(
             rows: trend_rows,
             unit: "records".into(),
             suppressed: false,
+            drill: None,
         },
     })
 }

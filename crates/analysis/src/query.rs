@@ -701,6 +701,10 @@ pub(crate) fn aggregate_masked(
         rows,
         unit: unit.name().to_string(),
         suppressed: false,
+        drill: Some(crate::Drill {
+            entity: ent.entity.clone(),
+            dims: dims.iter().map(|d| d.to_string()).collect(),
+        }),
     })
 }
 

@@ -37,6 +37,44 @@ pub struct Table {
     pub unit: String,
     /// Whether small cells were suppressed (see [`crate::disclosure`]).
     pub suppressed: bool,
+    /// How to go down from a row to what is behind it, when the keys are values of variables.
+    pub drill: Option<Drill>,
+}
+
+/// The entity and the variable behind each key column of a table: a row's keys are then a
+/// filter (`sex = "F" and year = 2024`) that selects what the row counts.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Drill {
+    pub entity: String,
+    pub dims: Vec<String>,
+}
+
+impl Drill {
+    /// The filter-language condition selecting `row` (see [`crate::Expr::parse`]), or `None`
+    /// when a key is not a plain code (a total, an "unknown" bucket, a suppressed cell).
+    pub fn condition(&self, row: &TableRow) -> Option<String> {
+        if row.keys.len() != self.dims.len() {
+            return None;
+        }
+        let mut parts = Vec::with_capacity(self.dims.len());
+        for (dim, key) in self.dims.iter().zip(&row.keys) {
+            let code = key.code.as_str();
+            let plain = !code.is_empty()
+                && code
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            if !plain {
+                return None;
+            }
+            if dim == "year" {
+                let year: i32 = code.parse().ok()?;
+                parts.push(format!("year = {year}"));
+            } else {
+                parts.push(format!("{dim} = \"{code}\""));
+            }
+        }
+        Some(parts.join(" and "))
+    }
 }
 
 impl Table {
@@ -151,6 +189,7 @@ mod tests {
             ],
             unit: "records".into(),
             suppressed: true,
+            drill: None,
         };
         assert_eq!(
             t.to_csv(),

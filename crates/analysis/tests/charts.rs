@@ -25,6 +25,7 @@ fn table(id: &str, keys: &[&str], rows: &[(&[&str], f64)]) -> Table {
             .collect(),
         unit: "records".into(),
         suppressed: false,
+        drill: None,
     }
 }
 

@@ -176,6 +176,28 @@ enum Command {
         lang: String,
         file: PathBuf,
     },
+    /// Turn a filled template into one without names, birth dates, identity or phone numbers:
+    /// they are replaced by their keyed encodings (one `pseudonyms` column), made with the
+    /// deployment secret, so an office can send its records without identifiers leaving it.
+    /// The result is a CSV that `tessera import` and the web upload accept like the original.
+    Pseudonymise {
+        /// Entity the file holds (victim, suspect, smuggled_migrant).
+        #[arg(long)]
+        entity: String,
+        /// The deployment secret file, given by the coordination body (hexadecimal text).
+        #[arg(long, env = "TESSERA_SECRET_FILE")]
+        secret_file: PathBuf,
+        /// Deployment extension file the template was made with.
+        #[arg(long)]
+        extension: Option<PathBuf>,
+        /// Language of the report (en, fr).
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Where to write the pseudonymised CSV (written only if the whole file is clean).
+        #[arg(long)]
+        out: PathBuf,
+        file: PathBuf,
+    },
     /// Print or validate the data dictionary and a deployment extension.
     Dictionary {
         /// Validate this folder instead of the embedded base dictionary.
@@ -1129,6 +1151,81 @@ async fn run(cli: Cli) -> Result<()> {
                     &format!("{{\"records\":{total}}}"),
                 )
                 .await?;
+        }
+        Command::Pseudonymise {
+            entity,
+            secret_file,
+            extension,
+            lang,
+            out,
+            file,
+        } => {
+            let mut dict = Dictionary::base()?;
+            if let Some(ext) = extension {
+                dict = dict.with_extension(&ext)?;
+            }
+            let text = std::fs::read_to_string(&secret_file).with_context(|| {
+                format!("cannot read the secret file {}", secret_file.display())
+            })?;
+            let secret = Secret::from_hex(&text)
+                .with_context(|| format!("the secret file {} is damaged", secret_file.display()))?;
+            let encoder = KeyedEncoder::new(&secret);
+            let input = std::fs::File::open(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            // Written beside the target and renamed only when the whole file was clean.
+            let dir = out
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("cannot write in {}", dir.display()))?;
+            let limits = Limits {
+                max_bytes: 2 * 1024 * 1024 * 1024,
+                ..Limits::default()
+            };
+            let result = {
+                let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+                tessera_intake::pseudonymise(
+                    &dict,
+                    &entity,
+                    &encoder,
+                    Box::new(input),
+                    &file.display().to_string(),
+                    limits,
+                    &lang,
+                    &mut w,
+                )
+                .and_then(|s| {
+                    w.flush().map_err(|e| IntakeError::Unreadable {
+                        file: out.display().to_string(),
+                        message: e.to_string(),
+                    })?;
+                    Ok(s)
+                })
+            };
+            match result {
+                Ok(s) => {
+                    tmp.persist(&out)
+                        .with_context(|| format!("cannot write {}", out.display()))?;
+                    println!(
+                        "{}: {} rows, {} with identifiers encoded; removed columns: {}. Written to {}.",
+                        file.display(),
+                        s.rows,
+                        s.encoded,
+                        if s.removed.is_empty() {
+                            "none".to_string()
+                        } else {
+                            s.removed.join(", ")
+                        },
+                        out.display()
+                    );
+                }
+                Err(IntakeError::Invalid(report)) => {
+                    println!("{}: {}", file.display(), report.render(&lang));
+                    std::process::exit(1);
+                }
+                Err(e) => bail!("{e}"),
+            }
         }
         Command::Check {
             entity,

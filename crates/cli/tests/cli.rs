@@ -598,3 +598,112 @@ fn no_clear_identifier_reaches_the_database_or_the_logs() {
     // The check has teeth: the imported record itself is there, by its reference.
     assert!(haystack.contains("z-1"));
 }
+
+#[test]
+fn an_office_pseudonymises_its_file_and_the_import_links_it_without_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let dbs = db.to_str().unwrap();
+    let truth = dir.path().join("truth.csv");
+    assert!(
+        tessera()
+            .args(["demo", "--records", "200", "--db", dbs, "--truth"])
+            .arg(&truth)
+            .status()
+            .unwrap()
+            .success()
+    );
+    // The office gets the deployment secret from the coordination body (here: the demo's).
+    let secret = dir.path().join("t.db.key");
+    let clear = dir.path().join("clear.csv");
+    std::fs::write(
+        &clear,
+        "provider_ref,identification_status,date_identified,sex,exploitation,given_name,family_name,birth_date\n\
+         PS-1,IDENTIFIED,2025-02-01,F,SEX,Clarisse,Zanga,1999-04-05\n\
+         PS-2,IDENTIFIED,2025-02-02,F,SEX,Clarise,ZANGA,1999-04-05\n",
+    )
+    .unwrap();
+    let encoded = dir.path().join("encoded.csv");
+    let out = tessera()
+        .args(["pseudonymise", "--entity", "victim", "--secret-file"])
+        .arg(&secret)
+        .arg("--out")
+        .arg(&encoded)
+        .arg(&clear)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent = std::fs::read_to_string(&encoded).unwrap();
+    for name in ["Clarisse", "Clarise", "Zanga", "ZANGA", "1999-04-05"] {
+        assert!(!sent.contains(name), "{name} left the office");
+    }
+    // Nothing is written when the file has a problem.
+    let bad_out = dir.path().join("bad.csv");
+    std::fs::write(
+        &clear,
+        std::fs::read_to_string(&clear)
+            .unwrap()
+            .replace("1999-04-05", "n/a"),
+    )
+    .unwrap();
+    let out = tessera()
+        .args(["pseudonymise", "--entity", "victim", "--secret-file"])
+        .arg(&secret)
+        .arg("--out")
+        .arg(&bad_out)
+        .arg(&clear)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("birth_date"));
+    assert!(!bad_out.exists());
+    // The coordination body imports the encoded file like any other, and links its two rows.
+    let out = tessera()
+        .args([
+            "import",
+            "--db",
+            dbs,
+            "--provider",
+            "ong-espoir-kaga",
+            "--entity",
+            "victim",
+        ])
+        .arg(&encoded)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let persons = dir.path().join("persons.csv");
+    let out = tessera()
+        .args(["link", "--db", dbs, "--entity", "victim", "--out"])
+        .arg(&persons)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&persons).unwrap();
+    let person_of = |r: &str| {
+        text.lines()
+            .find(|l| l.contains(&format!(",{r},")) || l.contains(&format!("{r},")))
+            .and_then(|l| l.rsplit(',').next())
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("{r} not in {text}"))
+    };
+    assert_eq!(
+        person_of("PS-1"),
+        person_of("PS-2"),
+        "the two rows are one person"
+    );
+    let bytes = std::fs::read(&db).unwrap();
+    assert!(!String::from_utf8_lossy(&bytes).contains("Clarisse"));
+}

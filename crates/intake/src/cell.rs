@@ -395,6 +395,63 @@ impl<'d> Validator<'d> {
         })
     }
 
+    /// [`Validator::record`] for a row whose identifiers arrive already encoded, as a token in
+    /// the `pseudonyms` column (see `tessera pseudonymise`). A row with both a token and clear
+    /// identifiers is refused: which one is right cannot be known.
+    pub fn record_encoded(
+        &self,
+        row: usize,
+        cells: &[(&str, &Variable, &str)],
+        token: &str,
+        errors: &mut Vec<CellError>,
+    ) -> Option<IntakeRecord> {
+        let before = errors.len();
+        let decoded = if token.trim().is_empty() {
+            None
+        } else {
+            match tessera_pseudonym::Pseudonyms::from_token(token) {
+                Ok(p) => Some(p),
+                Err(_) => {
+                    // The token is not shown: it is a keyed encoding of someone's identity.
+                    errors.push(CellError::new(
+                        row,
+                        crate::PSEUDONYMS_COLUMN,
+                        "",
+                        "pseudonyms",
+                        self.m("cell-token", &[]),
+                    ));
+                    None
+                }
+            }
+        };
+        let mut rec = self.record(row, cells, errors)?;
+        if errors.len() > before {
+            return None;
+        }
+        let Some(p) = decoded else {
+            return Some(rec);
+        };
+        if rec.pseudonyms.is_some() {
+            errors.push(CellError::new(
+                row,
+                crate::PSEUDONYMS_COLUMN,
+                "",
+                "pseudonyms",
+                self.m("cell-token-and-clear", &[]),
+            ));
+            return None;
+        }
+        if let (Some(y), true, false) = (
+            p.birth_year,
+            self.entity.variable("birth_year").is_some(),
+            rec.data.contains_key("birth_year"),
+        ) {
+            rec.data.insert("birth_year".into(), Value::from(y));
+        }
+        rec.pseudonyms = Some(p);
+        Some(rec)
+    }
+
     /// A broken cross-field rule: the variables involved and a message.
     fn check_rule<'r>(
         &self,

@@ -73,6 +73,8 @@ enum Column<'d> {
     Var(&'d Variable),
     /// The row's submission UUID (ODK), used as the reference when there is no `provider_ref`.
     Uuid,
+    /// Identifiers already encoded by `tessera pseudonymise` (one token per row).
+    Token,
     Skip,
 }
 
@@ -137,6 +139,7 @@ pub fn import_table(
             None if opts.odk && matches!(code.as_str(), "_uuid" | "instanceID" | "KEY") => {
                 Column::Uuid
             }
+            None if code == crate::PSEUDONYMS_COLUMN => Column::Token,
             None if code.starts_with('_') || code.is_empty() && h.trim().is_empty() => Column::Skip,
             None if opts.odk && ODK_META.contains(&code.to_lowercase().as_str()) => Column::Skip,
             None => {
@@ -214,8 +217,10 @@ pub fn import_table(
             continue;
         }
         let mut triples: Vec<(&str, &Variable, &str)> = Vec::with_capacity(cells.len());
+        let mut token = None;
         for ((name, col), raw) in columns.iter().zip(cells.iter()) {
             match col {
+                Column::Token => token = Some(raw.as_str()),
                 Column::Var(var) => triples.push((name.as_str(), var, raw.as_str())),
                 Column::Uuid if uuid_as_ref => {
                     if let Some(var) = provider_ref_var {
@@ -226,7 +231,11 @@ pub fn import_table(
             }
         }
         let before = report.errors.len();
-        if let Some(rec) = v.record(line, &triples, &mut report.errors) {
+        let rec = match token {
+            Some(t) => v.record_encoded(line, &triples, t, &mut report.errors),
+            None => v.record(line, &triples, &mut report.errors),
+        };
+        if let Some(rec) = rec {
             if let Some(first) = refs.insert(rec.provider_ref.clone(), line) {
                 report.errors.push(CellError::new(
                     line,

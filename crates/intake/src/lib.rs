@@ -12,6 +12,7 @@
 mod cell;
 mod import;
 mod messages;
+mod pseudonymise;
 mod report;
 mod table;
 pub mod template;
@@ -20,6 +21,7 @@ mod xlsx;
 pub use cell::{Validator, parse_date};
 pub use import::{ImportOptions, ImportSummary, import_table};
 pub use messages::{MESSAGE_LANGUAGES, msg};
+pub use pseudonymise::{PSEUDONYMS_COLUMN, PseudonymiseSummary, pseudonymise};
 pub use report::{CellError, IntakeError, Report};
 pub use table::{FileKind, Limits, Table, TableRow, TemplateMeta, open_table, sniff};
 pub use xlsx::META_SHEET;

@@ -1,8 +1,12 @@
 //! Persons from scored pairs: links strongest first, merging two groups only when the records
 //! between them agree on average (average linkage over every pair, compared on the spot when the
 //! blocking did not bring it), so one strong link cannot chain two different persons together.
+//! A reviewer's decisions come first: "same" pairs are merged before any score is looked at, and
+//! two groups holding a "different" pair never merge.
 
-use crate::{Config, Mode, Params, Rec, ScoredPair, compare, probability};
+use rustc_hash::FxHashSet;
+
+use crate::{Config, Decision, Mode, Params, Rec, ScoredPair, compare, probability};
 
 /// Groups larger than this are not grown further: no person has that many records in one run,
 /// and the check costs the product of the two sizes.
@@ -25,8 +29,20 @@ pub(crate) fn cluster(
     pairs: &[ScoredPair],
     params: &Params,
     cfg: &Config,
+    decisions: &[Decision],
 ) -> Vec<u32> {
     let n = recs.len();
+    let ordered = |a: u32, b: u32| (a.min(b), a.max(b));
+    let apart: FxHashSet<(u32, u32)> = decisions
+        .iter()
+        .filter(|d| !d.same && d.a != d.b)
+        .map(|d| ordered(d.a, d.b))
+        .collect();
+    let sure: FxHashSet<(u32, u32)> = decisions
+        .iter()
+        .filter(|d| d.same && d.a != d.b)
+        .map(|d| ordered(d.a, d.b))
+        .collect();
     let prior = params.prior();
     let avg = cfg.threshold;
     // group[x]: the group of record x; its members are a linked list from first[g] through next.
@@ -34,32 +50,53 @@ pub(crate) fn cluster(
     let mut next: Vec<u32> = vec![u32::MAX; n];
     let mut last: Vec<u32> = (0..n as u32).collect();
     let mut size: Vec<u32> = vec![1; n];
-    for p in pairs.iter().take_while(|p| p.probability >= cfg.threshold) {
-        let (ga, gb) = (group[p.a as usize], group[p.b as usize]);
+    let forced = decisions
+        .iter()
+        .filter(|d| d.same && d.a != d.b && (d.a as usize) < n && (d.b as usize) < n)
+        .map(|d| (d.a, d.b, true));
+    let scored = pairs
+        .iter()
+        .take_while(|p| p.probability >= cfg.threshold)
+        .map(|p| (p.a, p.b, false));
+    for (a, b, is_forced) in forced.chain(scored) {
+        let (ga, gb) = (group[a as usize], group[b as usize]);
         if ga == gb {
             continue;
         }
         let (sa, sb) = (size[ga as usize] as usize, size[gb as usize] as usize);
-        if sa + sb > MAX_GROUP {
+        if sa + sb > MAX_GROUP && !is_forced {
             continue;
         }
         let (small, large) = if sa <= sb { (ga, gb) } else { (gb, ga) };
         let ok = if sa == 1 && sb == 1 {
-            true
+            !apart.contains(&ordered(a, b))
         } else {
             let mut sum = 0.0;
             let mut clash = false;
             for x in members(small, &next) {
                 for y in members(large, &next) {
+                    let key = ordered(x, y);
+                    if apart.contains(&key) {
+                        clash = true;
+                        break;
+                    }
+                    if sure.contains(&key) {
+                        sum += 1.0;
+                        continue;
+                    }
                     let (rx, ry) = (&recs[x as usize], &recs[y as usize]);
-                    if cfg.mode == Mode::Link && rx.source == ry.source {
+                    if cfg.mode == Mode::Link && rx.source == ry.source && !is_forced {
                         clash = true;
                     }
                     let (levels, tf) = compare(rx, ry);
                     sum += probability(prior + params.weight_of(&levels, tf));
                 }
+                if clash {
+                    break;
+                }
             }
-            !clash && sum / (sa * sb) as f64 >= avg
+            // A reviewer's "same" overrides the average, never a reviewer's "different".
+            !clash && (is_forced || sum / (sa * sb) as f64 >= avg)
         };
         if !ok {
             continue;

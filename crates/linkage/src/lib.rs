@@ -96,6 +96,17 @@ pub struct Config {
     pub keep_candidates: bool,
     /// Threads for the comparisons (the machine's cores by default).
     pub threads: usize,
+    /// A reviewer's decisions on pairs (indices of the inputs), which the clustering obeys
+    /// whatever the scores say: "same" pairs are always one person, "different" pairs never.
+    pub decisions: Vec<Decision>,
+}
+
+/// A clerical reviewer's verdict on two records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub a: u32,
+    pub b: u32,
+    pub same: bool,
 }
 
 impl Default for Config {
@@ -112,6 +123,7 @@ impl Default for Config {
                 .map(|n| n.get())
                 .unwrap_or(1)
                 .min(8),
+            decisions: Vec::new(),
         }
     }
 }
@@ -507,7 +519,23 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
             .then_with(|| caller(x).cmp(&caller(y)))
     });
     lap("scoring");
-    let person = cluster::cluster(&recs, &pairs, &params, cfg);
+    // The reviewer's decisions, in the internal numbering (inputs out of range are ignored).
+    let mut position = vec![0u32; order.len()];
+    for (i, &o) in order.iter().enumerate() {
+        position[o as usize] = i as u32;
+    }
+    let decisions: Vec<Decision> = cfg
+        .decisions
+        .iter()
+        .filter(|d| (d.a as usize) < position.len() && (d.b as usize) < position.len())
+        .map(|d| Decision {
+            a: position[d.a as usize],
+            b: position[d.b as usize],
+            same: d.same,
+        })
+        .collect();
+    drop(position);
+    let person = cluster::cluster(&recs, &pairs, &params, cfg, &decisions);
     lap("clustering");
     let linked_pairs = pairs
         .iter()
@@ -672,5 +700,45 @@ mod tests {
         }
         let largest = sizes.values().copied().max().unwrap_or(0);
         assert!(largest <= 8, "{largest} namesakes merged into one person");
+    }
+
+    #[test]
+    fn reviewer_decisions_override_the_scores() {
+        let enc = KeyedEncoder::new(&Secret::from_bytes(&[11; 32]).unwrap());
+        let inputs = vec![
+            input(&enc, 0, "Clarisse", "Ngoma", "1990-05-11"),
+            input(&enc, 1, "Clarise", "Ngoma", "1990-05-11"),
+            input(&enc, 2, "Odette", "Zanga", "1971-02-03"),
+            input(&enc, 3, "Clarisse", "Ngoma", "1990-05-11"),
+        ];
+        let plain = link(&inputs, &Config::default());
+        assert_eq!(plain.person[0], plain.person[1]);
+        assert_eq!(plain.person[0], plain.person[3]);
+        assert_ne!(plain.person[0], plain.person[2]);
+        // The reviewer knows better: 0 and 1 are two people (sisters), and 2 is 3's other record.
+        let decided = link(
+            &inputs,
+            &Config {
+                decisions: vec![
+                    Decision {
+                        a: 1,
+                        b: 0,
+                        same: false,
+                    },
+                    Decision {
+                        a: 2,
+                        b: 3,
+                        same: true,
+                    },
+                ],
+                ..Config::default()
+            },
+        );
+        let p = &decided.person;
+        assert_ne!(p[0], p[1], "a 'different' decision was overridden");
+        assert_eq!(p[2], p[3], "a 'same' decision was not applied");
+        // Record 3 now belongs with 2, so it cannot also carry 0 or 1 into one person with both.
+        assert!(!(p[3] == p[0] && p[3] == p[1]));
+        assert_eq!(decided.stats.persons, 2);
     }
 }

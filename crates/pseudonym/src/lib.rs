@@ -47,6 +47,8 @@ pub enum PseudonymError {
     SecretNotHex,
     #[error("encoded pseudonyms are damaged (unknown key tag {0})")]
     BadEncoding(u8),
+    #[error("not a pseudonym token made by `tessera pseudonymise`: {0}")]
+    BadToken(&'static str),
 }
 
 /// The deployment secret. Whoever holds it can test guesses against pseudonyms, so it lives outside
@@ -218,6 +220,86 @@ impl Pseudonyms {
     /// Dice coefficient of two CLKs: 2|A∩B| / (|A|+|B|), 0 when either is empty.
     pub fn dice(&self, other: &Pseudonyms) -> f64 {
         dice(&self.clk, &other.clk)
+    }
+
+    /// The pseudonyms as one line of text, for a file that travels without names (provider-side
+    /// pseudonymisation): `tsp1.` then, in unpadded URL-safe base64, the year of birth (two
+    /// bytes, 0 when unknown), the CLK and the tagged exact keys.
+    pub fn to_token(&self) -> String {
+        let year = self
+            .birth_year
+            .filter(|y| (1..=i32::from(u16::MAX)).contains(y))
+            .unwrap_or(0) as u16;
+        let mut bytes = Vec::with_capacity(2 + CLK_BITS / 8 + self.keys.len() * (KEY_LEN + 1));
+        bytes.extend_from_slice(&year.to_be_bytes());
+        bytes.extend_from_slice(&self.clk_bytes());
+        bytes.extend_from_slice(&self.keys_bytes());
+        format!("{TOKEN_PREFIX}{}", base64url::encode(&bytes))
+    }
+
+    /// Reads a token written by [`Pseudonyms::to_token`]; anything else is refused.
+    pub fn from_token(token: &str) -> Result<Pseudonyms, PseudonymError> {
+        let body = token
+            .trim()
+            .strip_prefix(TOKEN_PREFIX)
+            .ok_or(PseudonymError::BadToken("it does not start with tsp1."))?;
+        let bytes = base64url::decode(body).ok_or(PseudonymError::BadToken("damaged text"))?;
+        let head = 2 + CLK_BITS / 8;
+        if bytes.len() < head || !(bytes.len() - head).is_multiple_of(KEY_LEN + 1) {
+            return Err(PseudonymError::BadToken("wrong length"));
+        }
+        let year = u16::from_be_bytes([bytes[0], bytes[1]]);
+        let mut keys = Pseudonyms::keys_from_bytes(&bytes[head..])?;
+        keys.sort_by_key(|(k, _)| *k as u8);
+        if keys.windows(2).any(|w| w[0].0 == w[1].0) {
+            return Err(PseudonymError::BadToken("a key appears twice"));
+        }
+        Ok(Pseudonyms {
+            clk: Pseudonyms::clk_from_bytes(&bytes[2..head]),
+            keys,
+            birth_year: (year != 0).then_some(i32::from(year)),
+        })
+    }
+}
+
+/// Start of a pseudonym token (version 1 of the layout).
+pub const TOKEN_PREFIX: &str = "tsp1.";
+
+/// Unpadded URL-safe base64 (RFC 4648 §5), small enough to keep here.
+mod base64url {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    pub fn encode(bytes: &[u8]) -> String {
+        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, b)| acc | u32::from(*b) << (16 - 8 * i));
+            for i in 0..=chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+
+    pub fn decode(text: &str) -> Option<Vec<u8>> {
+        let value = |c: u8| ALPHABET.iter().position(|a| *a == c).map(|v| v as u32);
+        let text = text.as_bytes();
+        if text.len() % 4 == 1 {
+            return None;
+        }
+        let mut out = Vec::with_capacity(text.len() * 3 / 4);
+        for chunk in text.chunks(4) {
+            let mut n = 0u32;
+            for (i, c) in chunk.iter().enumerate() {
+                n |= value(*c)? << (18 - 6 * i);
+            }
+            for i in 0..chunk.len() - 1 {
+                out.push((n >> (16 - 8 * i)) as u8);
+            }
+        }
+        Some(out)
     }
 }
 
@@ -431,6 +513,49 @@ mod tests {
             family_name: Some(f),
             birth_date: Some(dob),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn tokens_round_trip_and_refuse_anything_else() {
+        let full = enc().encode(&Identifiers {
+            id_number: Some("CF-0012345"),
+            phone: Some("+236 72 11 22 33"),
+            ..ids("Awa", "Ndiaye", "1999-12-31")
+        });
+        let bare = enc().encode(&Identifiers {
+            given_name: Some("Awa"),
+            ..Default::default()
+        });
+        for p in [&full, &bare] {
+            let t = p.to_token();
+            assert!(t.starts_with(TOKEN_PREFIX));
+            assert!(!t.contains("Awa") && !t.contains("1999"));
+            assert_eq!(&Pseudonyms::from_token(&t).unwrap(), p);
+        }
+        assert!(bare.birth_year.is_none());
+        // Base64 against known vectors (RFC 4648), unpadded.
+        for (plain, coded) in [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+        ] {
+            assert_eq!(base64url::encode(plain.as_bytes()), coded);
+            assert_eq!(base64url::decode(coded).unwrap(), plain.as_bytes());
+        }
+        let good = full.to_token();
+        for bad in [
+            "",
+            "Awa Ndiaye",
+            "tsp1.",
+            "tsp1.!!!!",
+            &good[..good.len() - 3],
+            &good.replacen("tsp1.", "tsp2.", 1),
+            &format!("{good}AAAAAAAAAAAA"),
+        ] {
+            assert!(Pseudonyms::from_token(bad).is_err(), "{bad:?} accepted");
         }
     }
 

@@ -13,6 +13,7 @@ mod accounts;
 mod audit;
 mod error;
 mod import;
+mod linkreview;
 mod migrate;
 mod records;
 mod registry;
@@ -30,6 +31,7 @@ pub use accounts::{User, hash_password, verify_password};
 pub use audit::{AuditEntry, AuditVerdict};
 pub use error::StoreError;
 pub use import::{ImportRequest, ImportResult, ImportSource};
+pub use linkreview::LinkDecision;
 pub use records::{
     Access, InsertOutcome, PreparedRecord, PseudonymRow, RecordWriter, StoredRecord,
 };

@@ -23,6 +23,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_sessions.sql"),
         postgres: include_str!("../migrations/postgres/0002_sessions.sql"),
     },
+    Migration {
+        version: 3,
+        name: "link_decisions",
+        sqlite: include_str!("../migrations/sqlite/0003_link_decisions.sql"),
+        postgres: include_str!("../migrations/postgres/0003_link_decisions.sql"),
+    },
 ];
 
 impl Store {

@@ -588,3 +588,77 @@ async fn focal_points_opening_a_period_at_once_share_one_new_version() {
         assert_eq!(ids.len(), 1, "{}: one new version, not several", e.name);
     }
 }
+
+#[tokio::test]
+async fn link_decisions_are_remembered_replaced_and_audited() {
+    for e in engines().await {
+        let s = &e.store;
+        seed_providers(s).await;
+        s.insert_records(
+            &pid("police-bangui"),
+            "victim",
+            "2026.1",
+            None,
+            &[rec("V-1", "F", Some("Awa")), rec("V-2", "F", Some("Awa"))],
+        )
+        .await
+        .unwrap();
+        s.insert_records(
+            &pid("ngo-espoir"),
+            "suspect",
+            "2026.1",
+            None,
+            &[rec("S-1", "M", None)],
+        )
+        .await
+        .unwrap();
+        let victims = s.records(&Access::National, "victim", 0, 10).await.unwrap();
+        let suspects = s
+            .records(&Access::National, "suspect", 0, 10)
+            .await
+            .unwrap();
+        let (a, b, c) = (victims[0].id, victims[1].id, suspects[0].id);
+        // Given in either order, stored smaller id first.
+        let d = s.decide_link(b, a, false, "coordinator").await.unwrap();
+        assert_eq!(
+            (d.record_a, d.record_b, d.same),
+            (a.min(b), a.max(b), false)
+        );
+        s.decide_link(a, b, true, "coordinator2").await.unwrap();
+        let all = s.link_decisions().await.unwrap();
+        assert_eq!(
+            all.len(),
+            1,
+            "{}: a new verdict replaces the old one",
+            e.name
+        );
+        assert!(all[0].same);
+        assert_eq!(all[0].decided_by, "coordinator2");
+        // Nonsense is refused and stores nothing.
+        assert!(matches!(
+            s.decide_link(a, a, true, "x").await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            s.decide_link(a, c, true, "x").await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            s.decide_link(a, 999_999, true, "x").await,
+            Err(StoreError::NotFound(_))
+        ));
+        assert_eq!(s.link_decisions().await.unwrap().len(), 1, "{}", e.name);
+        // Both verdicts are in the audit log, and the chain holds.
+        let audit = s.audit_entries(None, None, 50).await.unwrap();
+        let actions: Vec<&str> = audit
+            .iter()
+            .filter(|x| x.action.starts_with("link."))
+            .map(|x| x.action.as_str())
+            .collect();
+        assert_eq!(actions, ["link.same", "link.different"], "{}", e.name);
+        assert!(matches!(
+            s.verify_audit().await.unwrap(),
+            AuditVerdict::Intact { .. }
+        ));
+    }
+}

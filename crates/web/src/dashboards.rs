@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
 use tessera_analysis::{
-    AnalysisError, Facts, Filters, NapPlan, PersonMap, Scope, Table, Unit, flows, funnel,
+    AnalysisError, Facts, Filters, Linkage, NapPlan, PersonMap, Scope, Table, Unit, flows, funnel,
     nap_progress, overlap_table, quality, smuggling, svg, victims,
 };
 use tessera_dictionary::Role;
@@ -35,19 +35,31 @@ pub const VIEWS: &[&str] = &[
 #[derive(Clone, Default)]
 pub struct PersonsCache(Arc<tokio::sync::Mutex<Option<Linked>>>);
 
-/// Facts and the person map linked for them.
-type Linked = (Arc<Facts>, Arc<PersonMap>);
+/// Facts and the linkage run for them.
+type Linked = (Arc<Facts>, Arc<Linkage>);
 
-async fn person_map(state: &AppState, facts: &Arc<Facts>) -> Result<Arc<PersonMap>, WebError> {
+impl PersonsCache {
+    /// Forgets the linkage, so the next request links again (after a reviewer's verdict).
+    pub async fn invalidate(&self) {
+        *self.0.lock().await = None;
+    }
+}
+
+/// The linkage of the records behind `facts`: persons and the pairs left for clerical review.
+pub async fn linkage(state: &AppState, facts: &Arc<Facts>) -> Result<Arc<Linkage>, WebError> {
     let mut guard = state.persons.0.lock().await;
-    if let Some((f, m)) = guard.as_ref()
+    if let Some((f, l)) = guard.as_ref()
         && Arc::ptr_eq(f, facts)
     {
-        return Ok(m.clone());
+        return Ok(l.clone());
     }
-    let map = Arc::new(tessera_analysis::link_persons(&state.store).await?);
-    *guard = Some((facts.clone(), map.clone()));
-    Ok(map)
+    let linked = Arc::new(tessera_analysis::link_and_review(&state.store).await?);
+    *guard = Some((facts.clone(), linked.clone()));
+    Ok(linked)
+}
+
+async fn person_map(state: &AppState, facts: &Arc<Facts>) -> Result<Arc<PersonMap>, WebError> {
+    Ok(linkage(state, facts).await?.persons.clone())
 }
 
 impl From<AnalysisError> for WebError {
@@ -390,6 +402,7 @@ fn overlap_as_table(csv: &str, lang: &str) -> Table {
         rows,
         unit: "persons".into(),
         suppressed: false,
+        drill: None,
     }
 }
 
@@ -433,9 +446,40 @@ pub async fn dashboard(
     let persons = get(&q, "unit") == Some("persons");
     let (panels, headlines) = panels(&state, &v, &view, &filters, persons).await?;
     let keep = query_string(&q, &["lang"]);
+    // Drill-down: a row's keys become a filter, on this dashboard and (for staff who read
+    // records) on the list of records behind the row.
+    let base = query_string(&q, &["lang", "expr"]);
+    let reads_records = crate::RECORD_READERS.contains(&v.role());
+    let drill_expr = |cond: &str| match &filters.expr {
+        Some(old) if conjuncts(old).contains(&cond) => old.clone(),
+        Some(old) => format!("({old}) and {cond}"),
+        None => cond.to_string(),
+    };
     let panels: Vec<_> = panels
         .iter()
         .map(|p| {
+            let drills: Vec<minijinja::Value> = p
+                .table
+                .rows
+                .iter()
+                .map(|r| {
+                    let Some(d) = &p.table.drill else {
+                        return minijinja::Value::from(());
+                    };
+                    let Some(cond) = d.condition(r) else {
+                        return minijinja::Value::from(());
+                    };
+                    let e = crate::auth::urlencode(&drill_expr(&cond));
+                    minijinja::context! {
+                        view => format!("/dashboard?{base}&expr={e}"),
+                        records => reads_records.then(|| format!(
+                            "/dashboard/records?{}&entity={}&expr={e}",
+                            query_string(&q, &["lang", "expr", "view", "unit", "entity"]),
+                            crate::auth::urlencode(&d.entity)
+                        )),
+                    }
+                })
+                .collect();
             let headers: Vec<String> = p
                 .table
                 .key_headers
@@ -458,7 +502,7 @@ pub async fn dashboard(
             minijinja::context! {
                 id => &p.id, title => &p.title,
                 svg => p.svg.clone().map(minijinja::Value::from_safe_string),
-                headers, rows, suppressed => p.table.suppressed,
+                headers, rows, drills, suppressed => p.table.suppressed,
                 csv => format!("/dashboard.csv?{}&table={}", keep, crate::auth::urlencode(&p.id)),
             }
         })
@@ -501,6 +545,113 @@ pub async fn dashboard(
     )
 }
 
+/// The top-level `and` terms of a filter, each without one enclosing pair of parentheses: a
+/// drill-down adds its condition only when it is not already one of them.
+fn conjuncts(expr: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0i32, false, 0usize);
+    let bytes = expr.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => quoted = !quoted,
+            b'(' | b'[' if !quoted => depth += 1,
+            b')' | b']' if !quoted => depth -= 1,
+            b' ' if !quoted && depth == 0 && expr[i..].starts_with(" and ") => {
+                out.push(&expr[start..i]);
+                start = i + 5;
+                i += 4;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push(&expr[start..]);
+    out.into_iter()
+        .map(|t| {
+            let t = t.trim();
+            match t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+                Some(inner) if conjuncts_balanced(inner) => inner.trim(),
+                _ => t,
+            }
+        })
+        .collect()
+}
+
+/// Whether parentheses outside quotes balance without going negative.
+fn conjuncts_balanced(s: &str) -> bool {
+    let (mut depth, mut quoted) = (0i32, false);
+    for c in s.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
+/// Records behind a dashboard row (`GET /dashboard/records?entity=…&<filters>`): staff with
+/// case-level access only, and a provider's users only ever get their own records. Audited.
+pub async fn dashboard_records(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    if !crate::RECORD_READERS.contains(&v.role()) {
+        return Err(WebError::Forbidden);
+    }
+    let access = v.access()?;
+    let lang = v.lang;
+    let entity = get(&q, "entity").unwrap_or("victim").to_string();
+    let ent = state.dict.entity(&entity).ok_or(WebError::NotFound)?;
+    let filters = filters_from(&q);
+    let facts = state.facts.get(&state.store, &state.dict).await?;
+    let ids = tessera_analysis::drill(&facts, &entity, &access, &filters, DRILL_LIMIT + 1)?;
+    let more = ids.len() > DRILL_LIMIT;
+    let mut rows = Vec::with_capacity(ids.len().min(DRILL_LIMIT));
+    for id in ids.into_iter().take(DRILL_LIMIT) {
+        // Read through the store with the same access: the facts are never the last word.
+        if let Some(r) = state.store.record(&access, id).await? {
+            rows.push(r);
+        }
+    }
+    state
+        .store
+        .audit(
+            &v.user.username,
+            "record.drill",
+            &format!("records/{entity}"),
+            &format!(
+                "{{\"filter\":{},\"rows\":{}}}",
+                serde_json::Value::from(filters.expr.clone().unwrap_or_default()),
+                rows.len()
+            ),
+        )
+        .await?;
+    let (headers, items) = crate::pages::record_rows(&state, ent, &rows, lang);
+    let back = format!("/dashboard?{}", query_string(&q, &["lang", "entity"]));
+    state.render(
+        lang,
+        Some(&v),
+        "drill.html",
+        minijinja::context! {
+            entity_label => ent.label.get(lang), headers, items, more, back,
+            filter => filters.expr.clone().unwrap_or_default(),
+            shown => number(rows.len() as i64, lang),
+        },
+    )
+}
+
+/// Records listed at most behind one dashboard row.
+const DRILL_LIMIT: usize = 500;
+
 /// One table of a dashboard as CSV (suppressed cells written `c`; formulas neutralised).
 pub async fn dashboard_csv(
     State(state): State<AppState>,
@@ -537,6 +688,28 @@ pub async fn dashboard_csv(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_drill_down_condition_is_added_once_and_only_at_the_top_level() {
+        use super::conjuncts;
+        assert_eq!(conjuncts(r#"sex = "F""#), [r#"sex = "F""#]);
+        assert_eq!(
+            conjuncts(r#"(sex = "F") and year = 2024"#),
+            [r#"sex = "F""#, "year = 2024"]
+        );
+        // Inside a group or a negation it is not a top-level term.
+        assert_eq!(
+            conjuncts(r#"(a = "x" or b = "y" and sex = "F")"#),
+            [r#"a = "x" or b = "y" and sex = "F""#]
+        );
+        assert_eq!(conjuncts(r#"not (sex = "F")"#), [r#"not (sex = "F")"#]);
+        assert_eq!(
+            conjuncts(r#"(a = "1") or (b = "2")"#),
+            [r#"(a = "1") or (b = "2")"#]
+        );
+        // " and " inside a quoted value does not split.
+        assert_eq!(conjuncts(r#"name = "a and b""#), [r#"name = "a and b""#]);
+    }
+
     #[test]
     fn small_lists_are_pooled_and_counts_added() {
         let csv =

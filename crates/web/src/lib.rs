@@ -14,6 +14,7 @@ pub mod api;
 pub mod auth;
 pub mod dashboards;
 pub mod i18n;
+pub mod linkreview;
 pub mod pages;
 pub mod submit;
 pub mod totp;
@@ -96,6 +97,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("users.html", include_str!("../templates/users.html")),
     ("account.html", include_str!("../templates/account.html")),
     ("message.html", include_str!("../templates/message.html")),
+    ("drill.html", include_str!("../templates/drill.html")),
+    ("linkage.html", include_str!("../templates/linkage.html")),
     (
         "dashboard.html",
         include_str!("../templates/dashboard.html"),
@@ -304,10 +307,13 @@ pub fn router(state: AppState) -> Router {
         .route("/submissions/{id}", get(pages::submission))
         .route("/submissions/{id}/{action}", post(pages::submission_action))
         .route("/review", get(pages::review))
+        .route("/linkage", get(linkreview::page))
+        .route("/linkage/decide", post(linkreview::decide))
         .route("/timeliness", get(pages::timeliness))
         .route("/audit", get(pages::audit))
         .route("/dashboard", get(dashboards::dashboard))
         .route("/dashboard.csv", get(dashboards::dashboard_csv))
+        .route("/dashboard/records", get(dashboards::dashboard_records))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/{action}", post(admin::user_action))
         .route("/account", get(admin::account))

@@ -47,6 +47,7 @@ pub fn nav(v: &Viewer, t: &HashMap<String, String>) -> Vec<minijinja::Value> {
     }
     if role == Role::Coordinator {
         items.push(("/review", "nav-review"));
+        items.push(("/linkage", "nav-linkage"));
     }
     if NATIONAL_ROLES.contains(&role) {
         items.push(("/timeliness", "nav-timeliness"));
@@ -268,27 +269,12 @@ pub async fn records(
             &format!("{{\"after\":{after},\"rows\":{}}}", rows.len()),
         )
         .await?;
-    // A few telling columns of the entity, by declaration order, without identifying fields.
-    let columns: Vec<_> = ent
-        .stored_variables()
-        .filter(|var| var.code != "provider_ref")
-        .take(6)
-        .collect();
     let next = if rows.len() as i64 == PAGE {
         rows.last().map(|r| r.id)
     } else {
         None
     };
-    let items: Vec<_> = rows
-        .iter()
-        .map(|r| {
-            let cells: Vec<String> = columns
-                .iter()
-                .map(|var| display_value(&state, var, r.data.get(&var.code), lang))
-                .collect();
-            minijinja::context! { id => r.id, provider => &r.provider_id, reference => &r.provider_ref, cells }
-        })
-        .collect();
+    let (headers, items) = record_rows(&state, ent, &rows, lang);
     let entities: Vec<_> = state
         .dict
         .entities
@@ -301,10 +287,41 @@ pub async fn records(
         "records.html",
         minijinja::context! {
             entity, entity_label => ent.label.get(lang), entities,
-            headers => columns.iter().map(|c| c.label.get(lang)).collect::<Vec<_>>(),
-            items, next, total => number(total, lang),
+            headers, items, next, total => number(total, lang),
             can_enter => v.role() == Role::FocalPoint,
         },
+    )
+}
+
+/// A list of records as a table: a few telling columns of the entity, by declaration order, never
+/// an identifying field. Returns the column headers and one row per record.
+pub fn record_rows(
+    state: &AppState,
+    ent: &tessera_dictionary::Entity,
+    rows: &[tessera_store::StoredRecord],
+    lang: &str,
+) -> (Vec<String>, Vec<minijinja::Value>) {
+    let columns: Vec<_> = ent
+        .stored_variables()
+        .filter(|var| var.code != "provider_ref")
+        .take(6)
+        .collect();
+    let items = rows
+        .iter()
+        .map(|r| {
+            let cells: Vec<String> = columns
+                .iter()
+                .map(|var| display_value(state, var, r.data.get(&var.code), lang))
+                .collect();
+            minijinja::context! { id => r.id, provider => &r.provider_id, reference => &r.provider_ref, cells }
+        })
+        .collect();
+    (
+        columns
+            .iter()
+            .map(|c| c.label.get(lang).to_string())
+            .collect(),
+        items,
     )
 }
 

@@ -93,6 +93,15 @@ async fn every_route_every_role_own_and_other_provider() {
                 "/review".into(),
                 row([Deny, Allow, Deny, Deny, Deny, Deny, Deny]),
             ),
+            ("/dashboard/records?entity=victim".into(), national_readers),
+            (
+                "/dashboard/records?view=victims&entity=victim&expr=sex%20%3D%20%22F%22".into(),
+                national_readers,
+            ),
+            (
+                "/linkage".into(),
+                row([Deny, Allow, Deny, Deny, Deny, Deny, Deny]),
+            ),
             (
                 "/timeliness".into(),
                 row([Allow, Allow, Allow, Deny, Deny, Deny, Deny]),
@@ -267,6 +276,34 @@ async fn every_route_every_role_own_and_other_provider() {
                 }
             }
         }
+        // Linkage verdicts belong to the coordinator too.
+        for (i, (user, ..)) in USERS.iter().enumerate() {
+            let csrf = app.csrf(&cookies[i]).await;
+            let (a, b) = (or.to_string(), xr.to_string());
+            let r = app
+                .post_form(
+                    "/linkage/decide",
+                    Some(&cookies[i]),
+                    &[
+                        ("csrf", &csrf),
+                        ("a", &a),
+                        ("b", &b),
+                        ("verdict", "different"),
+                    ],
+                )
+                .await;
+            if *user == "coord" {
+                assert_eq!(r.status, 303, "{}: {}", app.engine, r.body);
+            } else {
+                assert!(
+                    [403, 404].contains(&r.status),
+                    "{}: {user} could record a linkage verdict: {}",
+                    app.engine,
+                    r.status
+                );
+            }
+        }
+        assert_eq!(app.store.link_decisions().await.unwrap().len(), 1);
         assert_eq!(checked, routes.len() * USERS.len());
     }
 }

@@ -283,6 +283,7 @@ async fn focal_point_uploads_fixes_submits_and_coordinator_approves() {
         ("/records", "records"),
         ("/submissions", "submissions"),
         ("/review", "review"),
+        ("/linkage", "linkage"),
         ("/timeliness", "timeliness"),
         ("/providers", "providers"),
         ("/account", "account"),
@@ -338,5 +339,50 @@ async fn focal_point_uploads_fixes_submits_and_coordinator_approves() {
             );
         }
     }
+    // Drill-down: from a row of a dashboard table to the dashboard filtered on it, and to the
+    // records behind it.
+    c.goto(&format!("{base}/dashboard?view=victims&lang=en"))
+        .await
+        .unwrap();
+    // The table sits under its chart, folded: open it as a reader would.
+    let open_table = |c: fantoccini::Client| async move {
+        c.find(Locator::Css("#victims_by_sex summary"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    };
+    open_table(c.clone()).await;
+    let link = c
+        .find(Locator::Css("#victims_by_sex tbody tr td a"))
+        .await
+        .unwrap();
+    let row_label = link.text().await.unwrap();
+    link.click().await.unwrap();
+    let filtered = c.current_url().await.unwrap();
+    assert!(
+        filtered.as_str().contains("expr=sex"),
+        "the dashboard is filtered on the row: {filtered}"
+    );
+    let rows = c
+        .find_all(Locator::Css("#victims_by_sex tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "only the {row_label} row is left");
+    open_table(c.clone()).await;
+    c.find(Locator::Css("#victims_by_sex a.drill"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let listed = c
+        .find_all(Locator::Css("table#drill tbody tr"))
+        .await
+        .unwrap();
+    assert!(!listed.is_empty(), "the records behind the row are listed");
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(shots.join("drill-en.png"), png).unwrap();
     c.close().await.unwrap();
 }

@@ -578,3 +578,182 @@ async fn dashboards_count_approved_records_and_hide_small_cells_from_partners() 
         403
     );
 }
+
+/// The pair sections of the linkage review page, as (record a, record b).
+fn review_pairs(body: &str) -> Vec<(i64, i64)> {
+    body.match_indices("id=\"pair-")
+        .filter_map(|(at, m)| {
+            let rest = &body[at + m.len()..];
+            let ids = rest.split('"').next()?;
+            let (a, b) = ids.split_once('-')?;
+            Some((a.parse().ok()?, b.parse().ok()?))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clerical_review_verdicts_are_remembered_audited_and_change_the_persons() {
+    for app in apps().await {
+        let coord = app.login("coord").await;
+        let page = app.get("/linkage", Some(&coord)).await;
+        assert_eq!(page.status, 200, "{}: {}", app.engine, page.body);
+        assert!(page.body.contains("id=\"linkage-summary\""));
+        let pairs = review_pairs(&page.body);
+        assert!(
+            pairs.len() >= 2,
+            "{}: the demo leaves uncertain pairs to review",
+            app.engine
+        );
+        // Evidence per field, with weights, for each pair.
+        assert!(page.body.contains("class=\"evidence\""));
+        let before = tessera_analysis::link_and_review(&app.store).await.unwrap();
+        let csrf = app.csrf(&coord).await;
+        // Overrule the engine on two pairs: one way, then the other.
+        let mut verdicts = Vec::new();
+        for &(a, b) in &pairs[..2] {
+            let linked = before.persons.person(a) == before.persons.person(b);
+            let verdict = if linked { "different" } else { "same" };
+            let r = app
+                .post_form(
+                    "/linkage/decide",
+                    Some(&coord),
+                    &[
+                        ("csrf", &csrf),
+                        ("a", &a.to_string()),
+                        ("b", &b.to_string()),
+                        ("verdict", verdict),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, 303, "{}: {}", app.engine, r.body);
+            verdicts.push((a, b, !linked));
+        }
+        // Remembered: gone from the queue, listed among the verdicts, obeyed by the next run.
+        let page = app.get("/linkage", Some(&coord)).await;
+        let left = review_pairs(&page.body);
+        let after = tessera_analysis::link_and_review(&app.store).await.unwrap();
+        assert_eq!(after.decisions_applied, 2, "{}", app.engine);
+        for &(a, b, same) in &verdicts {
+            assert!(
+                !left.contains(&(a, b)),
+                "{}: decided pair still queued",
+                app.engine
+            );
+            assert!(page.body.contains(&format!("href=\"/records/{b}\"")));
+            assert_eq!(
+                after.persons.person(a) == after.persons.person(b),
+                same,
+                "{}: the verdict on {a}/{b} was not applied",
+                app.engine
+            );
+        }
+        // Audited, with who decided.
+        let audit = app
+            .store
+            .audit_entries(Some("coord"), None, 20)
+            .await
+            .unwrap();
+        assert_eq!(
+            audit
+                .iter()
+                .filter(|e| e.action.starts_with("link."))
+                .count(),
+            2,
+            "{}",
+            app.engine
+        );
+        // A verdict needs the session's token and a real verdict.
+        let (a, b) = (pairs[0].0.to_string(), pairs[0].1.to_string());
+        let r = app
+            .post_form(
+                "/linkage/decide",
+                Some(&coord),
+                &[
+                    ("csrf", &"0".repeat(64)),
+                    ("a", &a),
+                    ("b", &b),
+                    ("verdict", "same"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 403);
+        let r = app
+            .post_form(
+                "/linkage/decide",
+                Some(&coord),
+                &[("csrf", &csrf), ("a", &a), ("b", &b), ("verdict", "maybe")],
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        // The page speaks French too.
+        let fr = app.get("/linkage?lang=fr", Some(&coord)).await;
+        assert!(fr.body.contains("Revue des appariements"));
+    }
+}
+
+/// The first `href` in `body` after `from` that starts with `prefix`, HTML entities undone.
+fn href_after(body: &str, from: &str, prefix: &str) -> Option<String> {
+    let body = body
+        .replace("&#x2f;", "/")
+        .replace("&#x3d;", "=")
+        .replace("&amp;", "&");
+    let start = body.find(from)?;
+    let at = body[start..].find(&format!("href=\"{prefix}"))? + start + 6;
+    Some(body[at..].split('"').next()?.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drill_down_lists_the_records_behind_a_row_within_the_users_scope() {
+    for app in apps().await {
+        for user in ["coord", "fp"] {
+            let cookie = app.login(user).await;
+            let page = app.get("/dashboard?view=victims", Some(&cookie)).await;
+            assert_eq!(page.status, 200);
+            let section = &page.body[page.body.find("id=\"victims_by_sex\"").unwrap()..];
+            // The first row: its label links to the filtered dashboard, its count is shown.
+            let row = &section[section.find("<tbody>").unwrap()..];
+            let row = &row[..row.find("</tr>").unwrap()];
+            let shown: i64 = row
+                .split("class=\"num\">")
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .replace([',', '\u{202f}', ' '], "")
+                .parse()
+                .unwrap();
+            let filtered = href_after(row, "<td", "/dashboard?").unwrap();
+            assert!(filtered.contains("expr=sex"), "{filtered}");
+            let records = href_after(row, "class=\"num\"", "/dashboard/records?").unwrap();
+            let r = app.get(&records, Some(&cookie)).await;
+            assert_eq!(r.status, 200, "{}: {records}: {}", app.engine, r.body);
+            let table = &r.body[r.body.find("id=\"drill\"").unwrap()..];
+            let listed = table.matches("<th scope=\"row\">").count() as i64;
+            assert_eq!(
+                listed,
+                shown.min(500),
+                "{}/{user}: the records behind the row are the ones it counts",
+                app.engine
+            );
+            if user == "fp" {
+                assert!(
+                    !r.body.contains(common::OTHER),
+                    "a focal point drills down to another provider's records"
+                );
+            }
+            // The filtered dashboard keeps only that row.
+            let f = app.get(&filtered, Some(&cookie)).await;
+            let s = &f.body[f.body.find("id=\"victims_by_sex\"").unwrap()..];
+            let body = &s[s.find("<tbody>").unwrap()..s.find("</tbody>").unwrap()];
+            assert_eq!(body.matches("<tr>").count(), 1, "{}", app.engine);
+        }
+        // Reading records through a drill-down is audited.
+        let audit = app
+            .store
+            .audit_entries(None, Some("record.drill"), 10)
+            .await
+            .unwrap();
+        assert_eq!(audit.len(), 2, "{}", app.engine);
+    }
+}

@@ -33,3 +33,6 @@ row-unreadable = unreadable row: { $error }
 row-cells = { $cells } cells, but the header has { $columns } columns
 row-duplicate-ref = the same reference is already used on row { $first }
 row-not-utf8 = this line is not UTF-8 text; save the file as “CSV UTF-8”
+pseudo-already = this file is already pseudonymised (it has a “pseudonyms” column)
+cell-token = this pseudonyms cell is damaged: make the file again with tessera pseudonymise
+cell-token-and-clear = this row has both pseudonyms and names or dates in clear: send one or the other

@@ -33,3 +33,6 @@ row-unreadable = ligne illisible : { $error }
 row-cells = { $cells } cellules, mais l'en-tête a { $columns } colonnes
 row-duplicate-ref = la même référence est déjà utilisée à la ligne { $first }
 row-not-utf8 = cette ligne n'est pas du texte UTF-8 ; enregistrez le fichier au format « CSV UTF-8 »
+pseudo-already = ce fichier est déjà pseudonymisé (il a une colonne « pseudonyms »)
+cell-token = cette cellule de pseudonymes est abîmée : refaites le fichier avec tessera pseudonymise
+cell-token-and-clear = cette ligne a à la fois des pseudonymes et des noms ou des dates en clair : envoyez l'un ou l'autre
