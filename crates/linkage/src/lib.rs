@@ -487,7 +487,6 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
         rank[o as usize] = i as u32;
     }
     let params = em::estimate(&recs, &rank, &codes, cfg);
-    drop(rank);
     lap("estimation");
     let prior = params.prior();
     let table = params.table();
@@ -520,10 +519,7 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
     });
     lap("scoring");
     // The reviewer's decisions, in the internal numbering (inputs out of range are ignored).
-    let mut position = vec![0u32; order.len()];
-    for (i, &o) in order.iter().enumerate() {
-        position[o as usize] = i as u32;
-    }
+    let position = rank;
     let decisions: Vec<Decision> = cfg
         .decisions
         .iter()
