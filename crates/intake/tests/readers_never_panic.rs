@@ -92,3 +92,34 @@ fn the_unmutated_inputs_are_accepted() {
     let t = xlsx_template(d, "NGO", "en").unwrap();
     assert_eq!(run(d, t, false), Ok(0));
 }
+
+/// Found by `mutated_xlsx`: a cell reference with absurdly many column letters made the workbook
+/// parser overflow and panic. It is a refused file now.
+#[test]
+fn a_corrupt_cell_reference_is_a_refused_file_not_a_panic() {
+    use std::io::{Read, Write};
+    let d = dict();
+    let template = xlsx_template(d, "NGO", "en").unwrap();
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(template)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut changed = 0;
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        if name.starts_with("xl/worksheets/sheet") {
+            let text = String::from_utf8(data).unwrap();
+            let bad = text.replace("r=\"A1\"", "r=\"ZZZZZZZZZZZZZZZZ1\"");
+            changed += usize::from(bad != text);
+            data = bad.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&data).unwrap();
+    }
+    assert!(changed > 0, "the template has cell references to corrupt");
+    let bytes = out.finish().unwrap().into_inner();
+    let got = run(d, bytes, false);
+    assert!(got.is_err(), "{got:?}");
+}
