@@ -201,7 +201,7 @@ pub(crate) fn read_xlsx(
         }
         rows.push(match bad {
             Some(e) => TableRow::Bad(e),
-            None => TableRow::Cells(line, cells),
+            None => TableRow::Cells(line, csv::StringRecord::from(cells)),
         });
     }
     Ok(Table {
