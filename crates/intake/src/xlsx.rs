@@ -222,7 +222,7 @@ fn read_xlsx_unguarded(
         }
         rows.push(match bad {
             Some(e) => TableRow::Bad(e),
-            None => TableRow::Cells(line, cells),
+            None => TableRow::Cells(line, csv::StringRecord::from(cells)),
         });
     }
     Ok(Table {

@@ -4,7 +4,9 @@
 use proptest::prelude::*;
 use tessera_dictionary::Dictionary;
 use tessera_intake::template::xlsx_template;
-use tessera_intake::{ImportOptions, IntakeError, Limits, validate_stream};
+use tessera_intake::{
+    ImportOptions, IntakeError, Limits, validate_stream, validate_stream_encoded,
+};
 use tessera_pseudonym::{KeyedEncoder, Secret};
 
 fn run(d: &Dictionary, data: Vec<u8>, odk: bool) -> Result<usize, String> {
@@ -17,7 +19,25 @@ fn run(d: &Dictionary, data: Vec<u8>, odk: bool) -> Result<usize, String> {
         odk,
         ..ImportOptions::default()
     };
-    match validate_stream(
+    // Both forms of the records agree: the stored JSON written from the cells is what serde_json
+    // writes for the record's map.
+    let mut records = Vec::new();
+    let mut encoded = Vec::new();
+    let encoded_result = validate_stream_encoded(
+        d,
+        "victim",
+        &enc,
+        Box::new(std::io::Cursor::new(data.clone())),
+        "p",
+        limits,
+        "en",
+        &opts,
+        &mut |chunk| {
+            encoded.extend(chunk);
+            true
+        },
+    );
+    let result = validate_stream(
         d,
         "victim",
         &enc,
@@ -26,8 +46,27 @@ fn run(d: &Dictionary, data: Vec<u8>, odk: bool) -> Result<usize, String> {
         limits,
         "en",
         &opts,
-        &mut |_| true,
-    ) {
+        &mut |chunk| {
+            records.extend(chunk);
+            true
+        },
+    );
+    assert_eq!(
+        format!("{encoded_result:?}"),
+        format!("{result:?}"),
+        "both forms give the same outcome"
+    );
+    assert_eq!(records.len(), encoded.len());
+    for (r, e) in records.iter().zip(&encoded) {
+        assert_eq!(serde_json::to_string(&r.data).unwrap(), e.json);
+        assert_eq!(r.provider_ref, e.provider_ref);
+        assert_eq!(r.pseudonyms, e.pseudonyms);
+        assert_eq!(
+            r.data.get("birth_year").and_then(serde_json::Value::as_i64),
+            e.birth_year
+        );
+    }
+    match result {
         Ok(s) => Ok(s.records),
         Err(IntakeError::Invalid(r)) => {
             // Every problem is located and explained.
