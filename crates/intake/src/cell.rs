@@ -1,3 +1,5 @@
+use std::io::Write as _;
+
 use serde_json::{Map, Value};
 use tessera_dictionary::{
     AgeBand, CodeList, Dictionary, Entity, IdentifierKind, Rule, VarType, Variable,
@@ -123,14 +125,17 @@ impl<'d> Validator<'d> {
         msg(&self.lang, key, args)
     }
 
-    fn cell(
+    fn cell<'a>(
         &self,
         var: &Variable,
-        raw: &str,
+        raw: &'a str,
         row: usize,
         column: &str,
         errors: &mut Vec<CellError>,
-    ) -> Option<Value> {
+    ) -> Option<Val<'a>>
+    where
+        'd: 'a,
+    {
         let mut fail = |rule: &str, message: String, suggestion: Option<String>| {
             errors.push(CellError {
                 suggestion,
@@ -151,10 +156,10 @@ impl<'d> Validator<'d> {
                 if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
                     return fail("text", self.m("cell-control", &[]), None);
                 }
-                Value::String(s.to_string())
+                Val::Str(s)
             }
             VarType::Integer { min, max } => match s.parse::<i64>() {
-                Ok(n) if (*min..=*max).contains(&n) => Value::from(n),
+                Ok(n) if (*min..=*max).contains(&n) => Val::Int(n),
                 Ok(n) => {
                     return fail(
                         "range",
@@ -172,7 +177,7 @@ impl<'d> Validator<'d> {
                 Err(_) => return fail("integer", self.m("cell-integer", &[]), None),
             },
             VarType::Decimal { min, max } => match s.replace(',', ".").parse::<f64>() {
-                Ok(n) if n.is_finite() && (*min..=*max).contains(&n) => Value::from(n),
+                Ok(n) if n.is_finite() && (*min..=*max).contains(&n) => Val::Float(n),
                 _ => {
                     return fail(
                         "decimal",
@@ -185,15 +190,15 @@ impl<'d> Validator<'d> {
                 }
             },
             VarType::Boolean => match parse_bool(s) {
-                Some(b) => Value::Bool(b),
+                Some(b) => Val::Bool(b),
                 None => return fail("boolean", self.m("cell-boolean", &[]), None),
             },
             VarType::Date => match parse_date(s) {
-                Some(d) => Value::String(d.to_string()),
+                Some(d) => Val::Owned(date_text(d)),
                 None => return fail("date", self.m("cell-date", &[]), None),
             },
             VarType::Year { min, max } => match s.parse::<i64>() {
-                Ok(y) if (*min..=*max).contains(&y) => Value::from(y),
+                Ok(y) if (*min..=*max).contains(&y) => Val::Int(y),
                 _ => {
                     return fail(
                         "year",
@@ -258,14 +263,9 @@ impl<'d> Validator<'d> {
                     }
                 }
                 if multi {
-                    Value::Array(
-                        codes
-                            .into_iter()
-                            .map(|c| Value::String(c.to_string()))
-                            .collect(),
-                    )
+                    Val::Codes(codes)
                 } else {
-                    Value::String(codes.first().map(|c| c.to_string()).unwrap_or_default())
+                    Val::Str(codes.first().copied().unwrap_or_default())
                 }
             }
         };
@@ -280,12 +280,88 @@ impl<'d> Validator<'d> {
         cells: &[(&str, &Variable, &str)],
         errors: &mut Vec<CellError>,
     ) -> Option<IntakeRecord> {
+        self.record_token(row, cells, None, errors)
+    }
+
+    /// [`Validator::record`] for a row whose identifiers may arrive already encoded, as the token
+    /// of its `pseudonyms` column (see `tessera pseudonymise`).
+    pub fn record_token(
+        &self,
+        row: usize,
+        cells: &[(&str, &Variable, &str)],
+        token: Option<&str>,
+        errors: &mut Vec<CellError>,
+    ) -> Option<IntakeRecord> {
+        let (fields, pseudonyms) = self.fields(row, cells, token, errors)?;
+        let data: Map<String, Value> = fields
+            .0
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_value()))
+            .collect();
+        let provider_ref = data
+            .get("provider_ref")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        Some(IntakeRecord {
+            provider_ref,
+            data,
+            pseudonyms,
+            source_row: row,
+        })
+    }
+
+    /// [`Validator::record`] straight to the stored form: the JSON text is written from the
+    /// cells, byte for byte what `serde_json` writes for the record's `data`, without building
+    /// the map.
+    pub fn encoded_record(
+        &self,
+        row: usize,
+        cells: &[(&str, &Variable, &str)],
+        token: Option<&str>,
+        errors: &mut Vec<CellError>,
+    ) -> Option<EncodedRecord> {
+        let (fields, pseudonyms) = self.fields(row, cells, token, errors)?;
+        let mut sorted: Vec<&(&str, Val<'_>)> = fields.0.iter().collect();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut json = Vec::with_capacity(64 + 24 * sorted.len());
+        json.push(b'{');
+        for (i, (key, val)) in sorted.iter().enumerate() {
+            if i > 0 {
+                json.push(b',');
+            }
+            write_json_str(&mut json, key);
+            json.push(b':');
+            val.write_json(&mut json);
+        }
+        json.push(b'}');
+        Some(EncodedRecord {
+            provider_ref: fields.text("provider_ref").unwrap_or_default().to_string(),
+            // Only valid UTF-8 was written (text cells and JSON escapes).
+            json: String::from_utf8(json).unwrap_or_else(|_| "{}".into()),
+            birth_year: fields.get("birth_year").and_then(Val::as_i64),
+            pseudonyms,
+            source_row: row,
+        })
+    }
+
+    /// The checked values of one row and its pseudonyms, or `None` with errors pushed. The
+    /// pseudonyms come from the identifying cells, or from `token` when the provider encoded
+    /// them before sending; a row with both is refused (which one is right cannot be known).
+    fn fields<'a>(
+        &self,
+        row: usize,
+        cells: &[(&'a str, &'a Variable, &'a str)],
+        token: Option<&str>,
+        errors: &mut Vec<CellError>,
+    ) -> Option<(Fields<'a>, Option<tessera_pseudonym::Pseudonyms>)>
+    where
+        'd: 'a,
+    {
         let before = errors.len();
-        let mut data = Map::new();
+        let mut data = Fields(Vec::with_capacity(cells.len() + 2));
         let mut ids = Identifiers::default();
-        let mut columns: Vec<(&str, &str)> = Vec::new();
         for (column, var, raw) in cells {
-            columns.push((var.code.as_str(), column));
             if raw.trim().is_empty() {
                 continue;
             }
@@ -300,22 +376,22 @@ impl<'d> Validator<'d> {
                     IdentifierKind::FatherName => &mut ids.father_name,
                     IdentifierKind::MotherName => &mut ids.mother_name,
                 };
-                *slot = Some(raw);
+                *slot = Some(*raw);
                 continue;
             }
             if let Some(v) = self.cell(var, raw, row, column, errors) {
-                data.insert(var.code.clone(), v);
+                data.set(var.code.as_str(), v);
             }
         }
         let column_of = |code: &str| {
-            columns
+            cells
                 .iter()
-                .find(|(c, _)| *c == code)
-                .map(|(_, col)| col.to_string())
+                .find(|(_, v, _)| v.code == code)
+                .map(|(col, _, _)| col.to_string())
                 .unwrap_or_else(|| code.to_string())
         };
         for var in self.entity.variables.iter().filter(|v| v.required) {
-            if !data.contains_key(&var.code)
+            if data.get(&var.code).is_none()
                 && !errors[before..]
                     .iter()
                     .any(|e| e.column == column_of(&var.code))
@@ -342,13 +418,39 @@ impl<'d> Validator<'d> {
                 self.m("cell-birth-date", &[]),
             ));
         }
+        let token = token.map(str::trim).filter(|t| !t.is_empty());
+        let decoded = match token.map(tessera_pseudonym::Pseudonyms::from_token) {
+            None => None,
+            Some(Ok(p)) if ids.is_empty() => Some(p),
+            Some(Ok(_)) => {
+                errors.push(CellError::new(
+                    row,
+                    crate::PSEUDONYMS_COLUMN,
+                    "",
+                    "pseudonyms",
+                    self.m("cell-token-and-clear", &[]),
+                ));
+                None
+            }
+            Some(Err(_)) => {
+                // The token is not shown: it is a keyed encoding of someone's identity.
+                errors.push(CellError::new(
+                    row,
+                    crate::PSEUDONYMS_COLUMN,
+                    "",
+                    "pseudonyms",
+                    self.m("cell-token", &[]),
+                ));
+                None
+            }
+        };
         if errors.len() == before {
             for rule in &self.entity.rules {
                 if let Some((vars, message)) = self.check_rule(rule, &data) {
                     let value = vars
                         .iter()
-                        .filter_map(|v| data.get(*v))
-                        .map(|v| v.to_string().trim_matches('"').to_string())
+                        .filter_map(|v| data.get(v))
+                        .map(|v| v.to_value().to_string().trim_matches('"').to_string())
                         .collect::<Vec<_>>()
                         .join(", ");
                     let column = vars
@@ -364,103 +466,30 @@ impl<'d> Validator<'d> {
             return None;
         }
         // Derive the band from exact age so every record can be counted in bands.
-        if let (Some(age), None) = (
-            data.get("age").and_then(Value::as_i64),
-            data.get("age_band"),
-        ) && self.entity.variable("age_band").is_some()
+        if let (Some(age), None) = (data.get("age").and_then(Val::as_i64), data.get("age_band"))
+            && self.entity.variable("age_band").is_some()
             && let Ok(band) = AgeBand::from_age(age)
         {
-            data.insert("age_band".into(), Value::String(band.code().into()));
+            data.set("age_band", Val::Str(band.code()));
         }
-        let pseudonyms = (!ids.is_empty()).then(|| self.encoder.encode(&ids));
+        let pseudonyms = decoded.or_else(|| (!ids.is_empty()).then(|| self.encoder.encode(&ids)));
         if let Some(p) = &pseudonyms
             && let (Some(y), true, false) = (
                 p.birth_year,
                 self.entity.variable("birth_year").is_some(),
-                data.contains_key("birth_year"),
+                data.get("birth_year").is_some(),
             )
         {
-            data.insert("birth_year".into(), Value::from(y));
+            data.set("birth_year", Val::Int(i64::from(y)));
         }
-        let provider_ref = data
-            .get("provider_ref")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        Some(IntakeRecord {
-            provider_ref,
-            data,
-            pseudonyms,
-            source_row: row,
-        })
-    }
-
-    /// [`Validator::record`] for a row whose identifiers arrive already encoded, as a token in
-    /// the `pseudonyms` column (see `tessera pseudonymise`). A row with both a token and clear
-    /// identifiers is refused: which one is right cannot be known.
-    pub fn record_encoded(
-        &self,
-        row: usize,
-        cells: &[(&str, &Variable, &str)],
-        token: &str,
-        errors: &mut Vec<CellError>,
-    ) -> Option<IntakeRecord> {
-        let before = errors.len();
-        let decoded = if token.trim().is_empty() {
-            None
-        } else {
-            match tessera_pseudonym::Pseudonyms::from_token(token) {
-                Ok(p) => Some(p),
-                Err(_) => {
-                    // The token is not shown: it is a keyed encoding of someone's identity.
-                    errors.push(CellError::new(
-                        row,
-                        crate::PSEUDONYMS_COLUMN,
-                        "",
-                        "pseudonyms",
-                        self.m("cell-token", &[]),
-                    ));
-                    None
-                }
-            }
-        };
-        let mut rec = self.record(row, cells, errors)?;
-        if errors.len() > before {
-            return None;
-        }
-        let Some(p) = decoded else {
-            return Some(rec);
-        };
-        if rec.pseudonyms.is_some() {
-            errors.push(CellError::new(
-                row,
-                crate::PSEUDONYMS_COLUMN,
-                "",
-                "pseudonyms",
-                self.m("cell-token-and-clear", &[]),
-            ));
-            return None;
-        }
-        if let (Some(y), true, false) = (
-            p.birth_year,
-            self.entity.variable("birth_year").is_some(),
-            rec.data.contains_key("birth_year"),
-        ) {
-            rec.data.insert("birth_year".into(), Value::from(y));
-        }
-        rec.pseudonyms = Some(p);
-        Some(rec)
+        Some((data, pseudonyms))
     }
 
     /// A broken cross-field rule: the variables involved and a message.
-    fn check_rule<'r>(
-        &self,
-        rule: &'r Rule,
-        data: &Map<String, Value>,
-    ) -> Option<(Vec<&'r str>, String)> {
+    fn check_rule<'r>(&self, rule: &'r Rule, data: &Fields<'_>) -> Option<(Vec<&'r str>, String)> {
         match rule {
             Rule::DateOrder { earlier, later } => {
-                let (a, b) = (text(data, earlier)?, text(data, later)?);
+                let (a, b) = (data.text(earlier)?, data.text(later)?);
                 (a > b).then(|| {
                     (
                         vec![earlier.as_str(), later.as_str()],
@@ -502,7 +531,7 @@ impl<'d> Validator<'d> {
                 at,
             } => {
                 let (a, y) = (data.get(age)?.as_i64()?, data.get(birth_year)?.as_i64()?);
-                let year: i64 = text(data, at)?.get(..4)?.parse().ok()?;
+                let year: i64 = data.text(at)?.get(..4)?.parse().ok()?;
                 let implied = year - y;
                 ((implied - a).abs() > 1).then(|| {
                     let args = [
@@ -521,7 +550,7 @@ impl<'d> Validator<'d> {
             }
             Rule::CrossBorder { flag, from, to } => {
                 let cross = data.get(flag)?.as_bool()?;
-                let (a, b) = (text(data, from)?, text(data, to)?);
+                let (a, b) = (data.text(from)?, data.text(to)?);
                 let vars = vec![flag.as_str(), from.as_str(), to.as_str()];
                 if cross && a == b {
                     Some((
@@ -556,18 +585,157 @@ fn rule_name(rule: &Rule) -> &'static str {
     }
 }
 
-fn text<'a>(data: &'a Map<String, Value>, var: &str) -> Option<&'a str> {
-    data.get(var).and_then(Value::as_str)
-}
-
-fn has_code(data: &Map<String, Value>, var: &str, codes: &[String]) -> bool {
+fn has_code(data: &Fields<'_>, var: &str, codes: &[String]) -> bool {
     match data.get(var) {
         None => false,
         Some(_) if codes.is_empty() => true,
-        Some(Value::String(s)) => codes.contains(s),
-        Some(Value::Array(a)) => a
-            .iter()
-            .any(|v| v.as_str().is_some_and(|s| codes.iter().any(|c| c == s))),
+        Some(Val::Str(s)) => codes.iter().any(|c| c.as_str() == *s),
+        Some(Val::Owned(s)) => codes.contains(s),
+        Some(Val::Codes(a)) => a.iter().any(|s| codes.iter().any(|c| c.as_str() == *s)),
         Some(_) => false,
     }
+}
+
+/// A checked value, borrowing the cell's text or the dictionary's code where it can.
+#[derive(Debug, Clone, PartialEq)]
+enum Val<'a> {
+    Str(&'a str),
+    Owned(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Codes(Vec<&'a str>),
+}
+
+impl Val<'_> {
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Val::Str(s) => Some(s),
+            Val::Owned(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn as_i64(&self) -> Option<i64> {
+        match self {
+            Val::Int(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    fn as_bool(&self) -> Option<bool> {
+        match self {
+            Val::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The value as stored in [`IntakeRecord::data`].
+    fn to_value(&self) -> Value {
+        match self {
+            Val::Str(s) => Value::String(s.to_string()),
+            Val::Owned(s) => Value::String(s.clone()),
+            Val::Int(n) => Value::from(*n),
+            Val::Float(f) => Value::from(*f),
+            Val::Bool(b) => Value::Bool(*b),
+            Val::Codes(c) => Value::Array(c.iter().map(|s| Value::String(s.to_string())).collect()),
+        }
+    }
+
+    /// Appends what `serde_json` writes for [`Val::to_value`].
+    fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            Val::Str(s) => write_json_str(out, s),
+            Val::Owned(s) => write_json_str(out, s),
+            Val::Int(n) => {
+                // Writing into a vector cannot fail.
+                let _ = write!(out, "{n}");
+            }
+            Val::Float(f) => {
+                if serde_json::to_writer(&mut *out, &Value::from(*f)).is_err() {
+                    out.extend_from_slice(b"null");
+                }
+            }
+            Val::Bool(true) => out.extend_from_slice(b"true"),
+            Val::Bool(false) => out.extend_from_slice(b"false"),
+            Val::Codes(c) => {
+                out.push(b'[');
+                for (i, s) in c.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_json_str(out, s);
+                }
+                out.push(b']');
+            }
+        }
+    }
+}
+
+/// A JSON string as `serde_json` writes it (the same escapes).
+fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    let plain = s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+    if plain {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else if serde_json::to_writer(&mut *out, s).is_err() {
+        out.extend_from_slice(b"\"\"");
+    }
+}
+
+/// A date as `time` displays it (`YYYY-MM-DD`), without the formatting machinery for the years
+/// every record has.
+fn date_text(d: Date) -> String {
+    let (y, m, day) = (d.year(), u8::from(d.month()), d.day());
+    if (1000..=9999).contains(&y) {
+        let mut s = String::with_capacity(10);
+        for n in [y / 1000, y / 100 % 10, y / 10 % 10, y % 10] {
+            s.push(char::from(b'0' + n as u8));
+        }
+        s.push('-');
+        s.push(char::from(b'0' + m / 10));
+        s.push(char::from(b'0' + m % 10));
+        s.push('-');
+        s.push(char::from(b'0' + day / 10));
+        s.push(char::from(b'0' + day % 10));
+        s
+    } else {
+        d.to_string()
+    }
+}
+
+/// The checked values of one record by variable code, in the order they were set; setting a
+/// code again replaces its value, as a map would.
+#[derive(Debug, Default)]
+struct Fields<'a>(Vec<(&'a str, Val<'a>)>);
+
+impl<'a> Fields<'a> {
+    fn get(&self, code: &str) -> Option<&Val<'a>> {
+        self.0.iter().find(|(k, _)| *k == code).map(|(_, v)| v)
+    }
+
+    fn text(&self, code: &str) -> Option<&str> {
+        self.get(code).and_then(Val::as_str)
+    }
+
+    fn set(&mut self, code: &'a str, value: Val<'a>) {
+        match self.0.iter_mut().find(|(k, _)| *k == code) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((code, value)),
+        }
+    }
+}
+
+/// A validated record in its stored form: the JSON text of its values and its pseudonyms.
+#[derive(Debug, Clone)]
+pub struct EncodedRecord {
+    pub provider_ref: String,
+    /// What `serde_json` writes for the same record's [`IntakeRecord::data`].
+    pub json: String,
+    /// The `birth_year` value, when the record has one.
+    pub birth_year: Option<i64>,
+    pub pseudonyms: Option<tessera_pseudonym::Pseudonyms>,
+    /// 1-based line of the source row, for messages.
+    pub source_row: usize,
 }

@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 
 use tessera_dictionary::Variable;
 
-use crate::cell::Validator;
+use crate::cell::{EncodedRecord, Validator};
 use crate::report::{CellError, Report};
 use crate::table::{Table, TableRow};
 use crate::{IntakeError, IntakeRecord};
@@ -95,6 +95,50 @@ fn odk_name(cell: &str) -> String {
         .to_string()
 }
 
+/// What [`import_table`] can hand on: a record as intake builds it, or its stored form.
+pub(crate) trait Validated: Sized {
+    fn validate(
+        v: &Validator<'_>,
+        row: usize,
+        cells: &[(&str, &Variable, &str)],
+        token: Option<&str>,
+        errors: &mut Vec<CellError>,
+    ) -> Option<Self>;
+    fn provider_ref(&self) -> &str;
+}
+
+impl Validated for IntakeRecord {
+    fn validate(
+        v: &Validator<'_>,
+        row: usize,
+        cells: &[(&str, &Variable, &str)],
+        token: Option<&str>,
+        errors: &mut Vec<CellError>,
+    ) -> Option<Self> {
+        v.record_token(row, cells, token, errors)
+    }
+
+    fn provider_ref(&self) -> &str {
+        &self.provider_ref
+    }
+}
+
+impl Validated for EncodedRecord {
+    fn validate(
+        v: &Validator<'_>,
+        row: usize,
+        cells: &[(&str, &Variable, &str)],
+        token: Option<&str>,
+        errors: &mut Vec<CellError>,
+    ) -> Option<Self> {
+        v.encoded_record(row, cells, token, errors)
+    }
+
+    fn provider_ref(&self) -> &str {
+        &self.provider_ref
+    }
+}
+
 /// Validates every row of `table`, handing clean records to `sink` in chunks until the first
 /// problem; after that it keeps reading only to report every problem. `sink` returns `false` to stop.
 pub fn import_table(
@@ -102,6 +146,25 @@ pub fn import_table(
     table: Table<'_>,
     opts: &ImportOptions,
     sink: &mut dyn FnMut(Vec<IntakeRecord>) -> bool,
+) -> Result<ImportSummary, IntakeError> {
+    import_rows(v, table, opts, sink)
+}
+
+/// [`import_table`] handing on records in their stored form ([`EncodedRecord`]).
+pub fn import_table_encoded(
+    v: &Validator<'_>,
+    table: Table<'_>,
+    opts: &ImportOptions,
+    sink: &mut dyn FnMut(Vec<EncodedRecord>) -> bool,
+) -> Result<ImportSummary, IntakeError> {
+    import_rows(v, table, opts, sink)
+}
+
+fn import_rows<R: Validated>(
+    v: &Validator<'_>,
+    table: Table<'_>,
+    opts: &ImportOptions,
+    sink: &mut dyn FnMut(Vec<R>) -> bool,
 ) -> Result<ImportSummary, IntakeError> {
     let entity = v.entity();
     let mut report = Report {
@@ -180,7 +243,7 @@ pub fn import_table(
     }
 
     let mut refs: FxHashMap<String, usize> = FxHashMap::default();
-    let mut chunk: Vec<IntakeRecord> = Vec::with_capacity(opts.chunk);
+    let mut chunk: Vec<R> = Vec::with_capacity(opts.chunk);
     let mut sending = report.errors.is_empty();
     let mut summary = ImportSummary::default();
     for row in table.rows {
@@ -220,8 +283,8 @@ pub fn import_table(
         let mut token = None;
         for ((name, col), raw) in columns.iter().zip(cells.iter()) {
             match col {
-                Column::Token => token = Some(raw.as_str()),
-                Column::Var(var) => triples.push((name.as_str(), var, raw.as_str())),
+                Column::Token => token = Some(raw),
+                Column::Var(var) => triples.push((name.as_str(), var, raw)),
                 Column::Uuid if uuid_as_ref => {
                     if let Some(var) = provider_ref_var {
                         triples.push((name.as_str(), var, raw.trim_start_matches("uuid:")));
@@ -231,16 +294,12 @@ pub fn import_table(
             }
         }
         let before = report.errors.len();
-        let rec = match token {
-            Some(t) => v.record_encoded(line, &triples, t, &mut report.errors),
-            None => v.record(line, &triples, &mut report.errors),
-        };
-        if let Some(rec) = rec {
-            if let Some(first) = refs.insert(rec.provider_ref.clone(), line) {
+        if let Some(rec) = R::validate(v, line, &triples, token, &mut report.errors) {
+            if let Some(first) = refs.insert(rec.provider_ref().to_string(), line) {
                 report.errors.push(CellError::new(
                     line,
                     "provider_ref",
-                    rec.provider_ref.as_str(),
+                    rec.provider_ref(),
                     "unique",
                     v.m("row-duplicate-ref", &[("first", &first.to_string())]),
                 ));

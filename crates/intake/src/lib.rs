@@ -18,8 +18,8 @@ mod table;
 pub mod template;
 mod xlsx;
 
-pub use cell::{Validator, parse_date};
-pub use import::{ImportOptions, ImportSummary, import_table};
+pub use cell::{EncodedRecord, Validator, parse_date};
+pub use import::{ImportOptions, ImportSummary, import_table, import_table_encoded};
 pub use messages::{MESSAGE_LANGUAGES, msg};
 pub use pseudonymise::{PSEUDONYMS_COLUMN, PseudonymiseSummary, pseudonymise};
 pub use report::{CellError, IntakeError, Report};
@@ -109,6 +109,30 @@ pub fn validate_stream(
         .with_lang(lang)
         .space_separated(opts.odk);
     import_table(&v, table, opts, sink)
+}
+
+/// [`validate_stream`] handing on records in their stored form ([`EncodedRecord`]): what the
+/// store writes, without building each record's map of values.
+#[allow(clippy::too_many_arguments)]
+pub fn validate_stream_encoded(
+    dict: &Dictionary,
+    entity_id: &str,
+    encoder: &dyn Encoder,
+    input: Box<dyn Read + Send + '_>,
+    name: &str,
+    limits: Limits,
+    lang: &str,
+    opts: &ImportOptions,
+    sink: &mut dyn FnMut(Vec<EncodedRecord>) -> bool,
+) -> Result<ImportSummary, IntakeError> {
+    let entity = dict
+        .entity(entity_id)
+        .ok_or_else(|| IntakeError::UnknownEntity(entity_id.to_string()))?;
+    let table = open_table(input, name, entity_id, limits, lang)?;
+    let v = Validator::new(dict, entity, encoder)
+        .with_lang(lang)
+        .space_separated(opts.odk);
+    import_table_encoded(&v, table, opts, sink)
 }
 
 /// [`read_file`] for a CSV or XLSX given as bytes, with English messages.

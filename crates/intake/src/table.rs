@@ -34,9 +34,10 @@ pub struct TemplateMeta {
     pub entities: Vec<String>,
 }
 
-/// One data row: its 1-based line in the file and its cells, or a problem reading it.
+/// One data row: its 1-based line in the file and its cells (one buffer for the whole row, not a
+/// string per cell), or a problem reading it.
 pub enum TableRow {
-    Cells(usize, Vec<String>),
+    Cells(usize, csv::StringRecord),
     Bad(CellError),
 }
 
@@ -259,22 +260,16 @@ fn csv_table<'a>(
             Ok(false) => None,
             Ok(true) => {
                 let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
-                let mut cells = Vec::with_capacity(rec.len());
-                for f in rec.iter() {
-                    match std::str::from_utf8(f) {
-                        Ok(s) => cells.push(s.to_string()),
-                        Err(_) => {
-                            return Some(TableRow::Bad(CellError::new(
-                                line,
-                                "",
-                                "",
-                                "encoding",
-                                msg(&lang, "row-not-utf8", &[]),
-                            )));
-                        }
-                    }
+                match csv::StringRecord::from_byte_record(rec.clone()) {
+                    Ok(cells) => Some(TableRow::Cells(line, cells)),
+                    Err(_) => Some(TableRow::Bad(CellError::new(
+                        line,
+                        "",
+                        "",
+                        "encoding",
+                        msg(&lang, "row-not-utf8", &[]),
+                    ))),
                 }
-                Some(TableRow::Cells(line, cells))
             }
             Err(e) => {
                 done = true;

@@ -82,6 +82,27 @@ pub(crate) fn read_xlsx(
     limits: Limits,
     lang: &str,
 ) -> Result<Table<'static>, IntakeError> {
+    // The workbook parser is a dependency fed hostile bytes: a damaged file has made it panic
+    // (an arithmetic overflow on a corrupt cell reference). A panic here is a refused file, never
+    // a crashed import or server thread. The whole sheet is read inside, so nothing escapes.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_xlsx_unguarded(bytes, name, entity, limits, lang)
+    }))
+    .unwrap_or_else(|_| {
+        Err(IntakeError::Unreadable {
+            file: name.to_string(),
+            message: "the workbook is damaged and cannot be read; open it in a spreadsheet program and save it again as .xlsx".into(),
+        })
+    })
+}
+
+fn read_xlsx_unguarded(
+    bytes: Vec<u8>,
+    name: &str,
+    entity: &str,
+    limits: Limits,
+    lang: &str,
+) -> Result<Table<'static>, IntakeError> {
     let unreadable = |message: String| IntakeError::Unreadable {
         file: name.to_string(),
         message,
@@ -201,7 +222,7 @@ pub(crate) fn read_xlsx(
         }
         rows.push(match bad {
             Some(e) => TableRow::Bad(e),
-            None => TableRow::Cells(line, cells),
+            None => TableRow::Cells(line, csv::StringRecord::from(cells)),
         });
     }
     Ok(Table {

@@ -153,12 +153,37 @@ fn variant(token: &str) -> &str {
 /// lower case, punctuation as separators, Arabic article prefixes (`al-`, `el-`) dropped, and
 /// spelling variants folded. Order is kept; callers sort when order must not matter.
 pub fn normalise_name(raw: &str) -> Vec<String> {
-    let folded: String = raw
-        .nfkd()
+    if raw.is_ascii() {
+        tokens(&fold_ascii(raw))
+    } else {
+        tokens(&fold_unicode(raw))
+    }
+}
+
+/// ASCII is its own compatibility decomposition and has no combining marks: the same result as
+/// [`fold_unicode`] without the Unicode tables.
+fn fold_ascii(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                b.to_ascii_lowercase() as char
+            } else {
+                ' '
+            }
+        })
+        .collect()
+}
+
+fn fold_unicode(raw: &str) -> String {
+    raw.nfkd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect();
+        .collect()
+}
+
+/// The tokens of a folded name, articles dropped and variants folded.
+fn tokens(folded: &str) -> Vec<String> {
     folded
         .split_whitespace()
         .filter(|t| !matches!(*t, "al" | "el" | "ben" | "bin" | "ibn" | "ould" | "wuld"))
@@ -238,6 +263,19 @@ impl BirthDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ascii_fast_path_folds_as_the_unicode_path() {
+        let all: String = (0u8..128).map(char::from).collect();
+        for s in [
+            all.as_str(),
+            "Jean-Pierre O'NEIL",
+            "AL-Amin 2nd",
+            "  MD.  Rahman\t",
+        ] {
+            assert_eq!(fold_ascii(s), fold_unicode(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn names_fold_case_accents_punctuation_and_variants() {

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use tessera_dictionary::{Dictionary, ProviderId};
-use tessera_intake::{ImportOptions, IntakeError, IntakeRecord, Limits, Report, validate_stream};
+use tessera_intake::{
+    EncodedRecord, ImportOptions, IntakeError, Limits, Report, validate_stream_encoded,
+};
 use tessera_pseudonym::Encoder;
 
 use crate::{InsertOutcome, PreparedRecord, Store, StoreError};
@@ -65,7 +67,7 @@ impl Store {
                 ),
             }));
         }
-        let (tx, raw_rx) = std::sync::mpsc::sync_channel::<Vec<IntakeRecord>>(2);
+        let (tx, raw_rx) = std::sync::mpsc::sync_channel::<Vec<EncodedRecord>>(2);
         let (prep_tx, mut rx) = tokio::sync::mpsc::channel::<Vec<PreparedRecord>>(2);
         let version = dict.full_version();
         let entity_id = req.entity.clone();
@@ -87,7 +89,7 @@ impl Store {
                 }
                 ImportSource::Bytes(b) => Box::new(std::io::Cursor::new(b)),
             };
-            let summary = validate_stream(
+            let summary = validate_stream_encoded(
                 &dict,
                 &entity_id,
                 encoder.as_ref(),
@@ -100,12 +102,14 @@ impl Store {
             )?;
             Ok(summary.rows)
         });
-        // Second stage: serialising and dropping records on its own thread, so the database
-        // connection is never kept waiting by JSON encoding.
+        // Second stage: the pseudonyms' bytes on their own thread, so the database connection is
+        // never kept waiting. (Intake already wrote each record's JSON.)
         let preparer = tokio::task::spawn_blocking(move || {
             for chunk in raw_rx {
-                let prepared: Vec<PreparedRecord> = chunk.iter().map(PreparedRecord::new).collect();
-                drop(chunk);
+                let prepared: Vec<PreparedRecord> = chunk
+                    .into_iter()
+                    .map(PreparedRecord::from_encoded)
+                    .collect();
                 if prep_tx.blocking_send(prepared).is_err() {
                     break;
                 }
@@ -119,7 +123,12 @@ impl Store {
                     .record_writer(&req.provider, &req.entity, &version, req.submission_id)
                     .await
                 {
-                    Ok(w) => writer = Some(w),
+                    Ok(mut w) => {
+                        // Intake refuses a file that repeats a reference before any repeat is
+                        // handed on, so the writer need not track references itself.
+                        w.assume_unique_refs();
+                        writer = Some(w);
+                    }
                     Err(e) => {
                         write_error = Some(e);
                         break;
@@ -127,7 +136,7 @@ impl Store {
                 }
             }
             if let Some(w) = writer.as_mut()
-                && let Err(e) = w.write_prepared(&chunk).await
+                && let Err(e) = w.write_prepared(chunk).await
             {
                 write_error = Some(e);
                 break;

@@ -1,82 +1,120 @@
 //! Records of every dictionary entity, stored under the provider's own reference, with history.
 //! Every read goes through an [`Access`], which the queries themselves enforce.
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashSet;
 use serde_json::Value;
 use sqlx::types::Json;
 use tessera_dictionary::{ProviderId, Role};
-use tessera_intake::IntakeRecord;
+use tessera_intake::{EncodedRecord, IntakeRecord};
 use time::OffsetDateTime;
 
 use crate::accounts::User;
 use crate::registry::SubmissionStatus;
 use crate::{BeginWrite, Store, StoreError, on_pool};
 
-/// Writes one statement's worth of records inside a transaction: first copies the versions about
-/// to be replaced into the history, then upserts. Returns how many were updates.
-macro_rules! write_chunk {
-    ($tx:expr, $chunk:expr, $provider:expr, $entity:expr, $version:expr, $submission:expr, $now:expr, $history:expr, $json_cast:expr) => {{
-        let updated = if $history {
-            let mut hist = sqlx::QueryBuilder::new(
-                "INSERT INTO record_history (record_id, version, submission_id, data, replaced_at) SELECT id, version, submission_id, data, ",
-            );
-            hist.push_bind($now)
-                .push(" FROM records WHERE provider_id = ")
-                .push_bind($provider)
-                .push(" AND entity = ")
-                .push_bind($entity)
-                .push(" AND provider_ref IN (");
-            let mut sep = hist.separated(", ");
-            for r in $chunk {
-                sep.push_bind(r.provider_ref.as_str());
-            }
-            hist.push(")");
-            hist.build().execute(&mut **$tx).await?.rows_affected()
-        } else {
-            0
-        };
-        let mut ins = sqlx::QueryBuilder::new(
-            "INSERT INTO records (provider_id, entity, provider_ref, submission_id, dictionary_version, version, data, birth_year, clk, pkeys, updated_at) VALUES ",
+/// Copies the stored versions of the given references into `record_history` before they are
+/// replaced. Returns how many rows were copied (the records about to be updated).
+macro_rules! copy_history {
+    ($tx:expr, $refs:expr, $provider:expr, $entity:expr, $now:expr) => {{
+        let mut hist = sqlx::QueryBuilder::new(
+            "INSERT INTO record_history (record_id, version, submission_id, data, replaced_at) SELECT id, version, submission_id, data, ",
         );
-        for (i, r) in $chunk.iter().enumerate() {
-            if i > 0 {
-                ins.push(", ");
-            }
-            ins.push("(")
-                .push_bind($provider)
-                .push(", ")
-                .push_bind($entity)
-                .push(", ")
-                .push_bind(r.provider_ref.as_str())
-                .push(", ")
-                .push_bind($submission)
-                .push(", ")
-                .push_bind($version)
-                .push(", 1, ")
-                .push($json_cast.0)
-                .push_bind(r.json.as_str())
-                .push($json_cast.1)
-                .push(", ")
-                .push_bind(r.birth_year)
-                .push(", ")
-                .push_bind(r.clk.as_deref())
-                .push(", ")
-                .push_bind(r.keys.as_deref())
-                .push(", ")
-                .push_bind($now)
-                .push(")");
+        hist.push_bind($now)
+            .push(" FROM records WHERE provider_id = ")
+            .push_bind($provider)
+            .push(" AND entity = ")
+            .push_bind($entity)
+            .push(" AND provider_ref IN (");
+        let mut sep = hist.separated(", ");
+        for r in $refs {
+            sep.push_bind(r.provider_ref.clone());
         }
-        ins.push(
-            " ON CONFLICT (provider_id, entity, provider_ref) DO UPDATE SET version = records.version + 1, data = excluded.data,
-              submission_id = excluded.submission_id, dictionary_version = excluded.dictionary_version, birth_year = excluded.birth_year,
-              clk = excluded.clk, pkeys = excluded.pkeys, updated_at = excluded.updated_at",
-        );
-        ins.build().execute(&mut **$tx).await?;
-        updated
+        hist.push(")");
+        hist.build().execute(&mut **$tx).await?.rows_affected()
     }};
 }
 
-/// Rows per INSERT statement: 10 parameters each stays well under SQLite's 32,766 and
+/// Upserts records with one statement. The values shared by every row (provider, entity,
+/// dictionary version, submission, time) are bound once; each row binds its own five, moved
+/// rather than copied. On SQLite the rows' parameters are plain `?` and the shared ones are bound
+/// after them (see [`upsert_sql`]); on PostgreSQL the shared ones are `$1`–`$5`.
+macro_rules! upsert_rows {
+    ($tx:expr, $sql:expr, $shared_first:expr, $rows:expr, $provider:expr, $entity:expr, $version:expr, $submission:expr, $now:expr) => {{
+        let mut q = sqlx::query($sql);
+        if $shared_first {
+            q = q
+                .bind($provider)
+                .bind($entity)
+                .bind($version)
+                .bind($submission)
+                .bind($now);
+        }
+        for r in $rows {
+            q = q
+                .bind(r.provider_ref)
+                .bind(r.json)
+                .bind(r.birth_year)
+                .bind(r.clk)
+                .bind(r.keys);
+        }
+        if !$shared_first {
+            q = q
+                .bind($provider)
+                .bind($entity)
+                .bind($version)
+                .bind($submission)
+                .bind($now);
+        }
+        q.execute(&mut **$tx).await?;
+    }};
+}
+
+/// The upsert of `rows` records for [`upsert_rows!`]. PostgreSQL numbers every parameter, the
+/// shared ones first. SQLite gets the rows' parameters as plain `?` and the shared ones named
+/// after them (`$5n+1`…): SQLite looks a named parameter up in a list, so naming all 5,000 of
+/// a statement made each bind a scan of that list.
+fn upsert_sql(rows: usize, postgres: bool) -> String {
+    let mut sql = String::with_capacity(400 + rows * 64);
+    sql.push_str(
+        "INSERT INTO records (provider_id, entity, provider_ref, submission_id, dictionary_version, version, data, birth_year, clk, pkeys, updated_at) VALUES ",
+    );
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let row = if postgres {
+            let p = 6 + i * 5;
+            format!(
+                "($1, $2, ${p}, $4, $3, 1, CAST(${} AS JSONB), ${}, ${}, ${}, $5)",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4
+            )
+        } else {
+            let s = rows * 5;
+            format!(
+                "(${}, ${}, ?, ${}, ${}, 1, ?, ?, ?, ?, ${})",
+                s + 1,
+                s + 2,
+                s + 4,
+                s + 3,
+                s + 5
+            )
+        };
+        sql.push_str(&row);
+    }
+    sql.push_str(
+        " ON CONFLICT (provider_id, entity, provider_ref) DO UPDATE SET version = records.version + 1, data = excluded.data,
+          submission_id = excluded.submission_id, dictionary_version = excluded.dictionary_version, birth_year = excluded.birth_year,
+          clk = excluded.clk, pkeys = excluded.pkeys, updated_at = excluded.updated_at",
+    );
+    sql
+}
+
+/// Rows per INSERT statement: 5 parameters each (+ 5 shared) stays well under SQLite's 32,766 and
 /// PostgreSQL's 65,535 bind limits.
 const ROWS_PER_STATEMENT: usize = 1000;
 
@@ -139,13 +177,34 @@ impl PreparedRecord {
     pub fn new(r: &IntakeRecord) -> PreparedRecord {
         PreparedRecord {
             provider_ref: r.provider_ref.clone(),
-            // A map of JSON values always serialises.
-            json: serde_json::to_string(&r.data).unwrap_or_else(|_| "{}".into()),
+            json: record_json(&r.data),
             birth_year: r.data.get("birth_year").and_then(Value::as_i64),
             clk: r.pseudonyms.as_ref().map(|p| p.clk_bytes()),
             keys: r.pseudonyms.as_ref().map(|p| p.keys_bytes()),
         }
     }
+
+    /// A record that intake already wrote in its stored form (see
+    /// [`tessera_intake::validate_stream_encoded`]); its texts are moved, not copied.
+    pub fn from_encoded(r: EncodedRecord) -> PreparedRecord {
+        PreparedRecord {
+            clk: r.pseudonyms.as_ref().map(|p| p.clk_bytes()),
+            keys: r.pseudonyms.as_ref().map(|p| p.keys_bytes()),
+            provider_ref: r.provider_ref,
+            json: r.json,
+            birth_year: r.birth_year,
+        }
+    }
+}
+
+/// The stored JSON text of a record's values.
+fn record_json(data: &serde_json::Map<String, Value>) -> String {
+    let mut out = Vec::with_capacity(384);
+    // A map of JSON values always serialises, and serde_json writes UTF-8.
+    if serde_json::to_writer(&mut out, data).is_err() {
+        return "{}".into();
+    }
+    String::from_utf8(out).unwrap_or_else(|_| "{}".into())
 }
 
 /// What storing a batch did.
@@ -277,6 +336,7 @@ impl Store {
             outcome: InsertOutcome::default(),
             fresh: (existing == 0).then(FxHashSet::default),
             unique_refs: false,
+            full_sql: None,
         })
     }
 
@@ -411,13 +471,15 @@ pub struct RecordWriter {
     /// References written so far while the provider had none of this entity before.
     fresh: Option<FxHashSet<String>>,
     unique_refs: bool,
+    /// The text of a full statement ([`ROWS_PER_STATEMENT`] rows), built on first use.
+    full_sql: Option<Arc<str>>,
 }
 
 impl RecordWriter {
     /// Writes records (in statements of a few hundred rows); nothing is visible before commit.
     pub async fn write(&mut self, records: &[IntakeRecord]) -> Result<(), StoreError> {
         let prepared: Vec<PreparedRecord> = records.iter().map(PreparedRecord::new).collect();
-        self.write_prepared(&prepared).await
+        self.write_prepared(prepared).await
     }
 
     /// The caller guarantees no reference repeats across what it writes (intake refuses such
@@ -426,21 +488,12 @@ impl RecordWriter {
         self.unique_refs = true;
     }
 
-    /// Writes prepared records (see [`PreparedRecord`]).
-    pub async fn write_prepared(&mut self, records: &[PreparedRecord]) -> Result<(), StoreError> {
-        let (provider, entity, version) = (
-            self.provider.to_string(),
-            self.entity.clone(),
-            self.dictionary_version.clone(),
-        );
-        let (provider, entity, version, submission_id, now) = (
-            provider.as_str(),
-            entity.as_str(),
-            version.as_str(),
-            self.submission_id,
-            self.now,
-        );
-        for chunk in records.chunks(ROWS_PER_STATEMENT) {
+    /// Writes prepared records (see [`PreparedRecord`]); they are moved into the statements'
+    /// parameters rather than copied.
+    pub async fn write_prepared(&mut self, records: Vec<PreparedRecord>) -> Result<(), StoreError> {
+        let mut records = records.into_iter().peekable();
+        while records.peek().is_some() {
+            let chunk: Vec<PreparedRecord> = records.by_ref().take(ROWS_PER_STATEMENT).collect();
             // A reference repeated inside one statement would be upserted twice at once, which
             // the databases refuse or do without history: such a chunk goes one row at a time.
             let mut in_chunk = FxHashSet::default();
@@ -448,47 +501,72 @@ impl RecordWriter {
                 && !chunk
                     .iter()
                     .all(|r| in_chunk.insert(r.provider_ref.as_str()));
+            drop(in_chunk);
             if !self.unique_refs
                 && let Some(seen) = self.fresh.as_mut()
                 && (repeats || !chunk.iter().all(|r| seen.insert(r.provider_ref.clone())))
             {
                 self.fresh = None;
             }
-            let history = self.fresh.is_none();
-            let pieces: Vec<&[PreparedRecord]> = if repeats {
-                chunk.chunks(1).collect()
+            if repeats {
+                for r in chunk {
+                    self.write_statement(vec![r]).await?;
+                }
             } else {
-                vec![chunk]
-            };
-            for piece in pieces {
-                let updated = match &mut self.tx {
-                    Tx::Sqlite(tx) => write_chunk!(
-                        tx,
-                        piece,
-                        provider,
-                        entity,
-                        version,
-                        submission_id,
-                        now,
-                        history,
-                        ("", "")
-                    ),
-                    Tx::Postgres(tx) => write_chunk!(
-                        tx,
-                        piece,
-                        provider,
-                        entity,
-                        version,
-                        submission_id,
-                        now,
-                        history,
-                        ("CAST(", " AS JSONB)")
-                    ),
-                };
-                self.outcome.updated += updated;
-                self.outcome.inserted += piece.len() as u64 - updated;
+                self.write_statement(chunk).await?;
             }
         }
+        Ok(())
+    }
+
+    /// One upsert statement (after the history copy when records may be replaced).
+    async fn write_statement(&mut self, rows: Vec<PreparedRecord>) -> Result<(), StoreError> {
+        let n = rows.len();
+        let history = self.fresh.is_none();
+        let postgres = matches!(self.tx, Tx::Postgres(_));
+        // Full statements all have the same text: it is built once, and the database keeps it
+        // prepared.
+        let sql: Arc<str> = if n == ROWS_PER_STATEMENT {
+            self.full_sql
+                .get_or_insert_with(|| upsert_sql(n, postgres).into())
+                .clone()
+        } else {
+            upsert_sql(n, postgres).into()
+        };
+        let sql = sqlx::AssertSqlSafe(sql);
+        let (provider, entity, version, submission, now) = (
+            self.provider.as_str(),
+            self.entity.as_str(),
+            self.dictionary_version.as_str(),
+            self.submission_id,
+            self.now,
+        );
+        let updated = match &mut self.tx {
+            Tx::Sqlite(tx) => {
+                let updated = if history {
+                    copy_history!(tx, &rows, provider, entity, now)
+                } else {
+                    0
+                };
+                upsert_rows!(
+                    tx, sql, false, rows, provider, entity, version, submission, now
+                );
+                updated
+            }
+            Tx::Postgres(tx) => {
+                let updated = if history {
+                    copy_history!(tx, &rows, provider, entity, now)
+                } else {
+                    0
+                };
+                upsert_rows!(
+                    tx, sql, true, rows, provider, entity, version, submission, now
+                );
+                updated
+            }
+        };
+        self.outcome.updated += updated;
+        self.outcome.inserted += n as u64 - updated;
         Ok(())
     }
 
