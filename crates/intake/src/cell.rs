@@ -367,16 +367,7 @@ impl<'d> Validator<'d> {
             }
             if let Some(kind) = var.identifying {
                 // Identifying text is never stored: it only feeds the encoder below.
-                let slot = match kind {
-                    IdentifierKind::GivenName => &mut ids.given_name,
-                    IdentifierKind::FamilyName => &mut ids.family_name,
-                    IdentifierKind::BirthDate => &mut ids.birth_date,
-                    IdentifierKind::IdNumber => &mut ids.id_number,
-                    IdentifierKind::Phone => &mut ids.phone,
-                    IdentifierKind::FatherName => &mut ids.father_name,
-                    IdentifierKind::MotherName => &mut ids.mother_name,
-                };
-                *slot = Some(*raw);
+                *identifier_slot(&mut ids, kind) = Some(*raw);
                 continue;
             }
             if let Some(v) = self.cell(var, raw, row, column, errors) {
@@ -724,6 +715,22 @@ impl<'a> Fields<'a> {
             Some(slot) => slot.1 = value,
             None => self.0.push((code, value)),
         }
+    }
+}
+
+/// Where a value of an identifying variable goes among the encoder's inputs.
+pub(crate) fn identifier_slot<'a, 'b>(
+    ids: &'b mut Identifiers<'a>,
+    kind: IdentifierKind,
+) -> &'b mut Option<&'a str> {
+    match kind {
+        IdentifierKind::GivenName => &mut ids.given_name,
+        IdentifierKind::FamilyName => &mut ids.family_name,
+        IdentifierKind::BirthDate => &mut ids.birth_date,
+        IdentifierKind::IdNumber => &mut ids.id_number,
+        IdentifierKind::Phone => &mut ids.phone,
+        IdentifierKind::FatherName => &mut ids.father_name,
+        IdentifierKind::MotherName => &mut ids.mother_name,
     }
 }
 

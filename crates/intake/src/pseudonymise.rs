@@ -149,16 +149,7 @@ pub fn pseudonymise(
                     m("cell-birth-date", &[]),
                 ));
             }
-            let slot = match kind {
-                IdentifierKind::GivenName => &mut ids.given_name,
-                IdentifierKind::FamilyName => &mut ids.family_name,
-                IdentifierKind::BirthDate => &mut ids.birth_date,
-                IdentifierKind::IdNumber => &mut ids.id_number,
-                IdentifierKind::Phone => &mut ids.phone,
-                IdentifierKind::FatherName => &mut ids.father_name,
-                IdentifierKind::MotherName => &mut ids.mother_name,
-            };
-            *slot = Some(v);
+            *crate::cell::identifier_slot(&mut ids, *kind) = Some(v);
         }
         let token = if ids.is_empty() {
             String::new()
