@@ -513,14 +513,17 @@ pub(crate) fn aggregate_masked(
     // Cells get a slot of `bits_per_cell` bits the first time they are seen, so the bits grow
     // with the cells that occur, not with the size of the code lists.
     let use_bits = persons.is_some() && space <= 1 << 22;
-    let mut cell_slot: Vec<u32> = if use_bits {
-        vec![u32::MAX; space as usize]
-    } else {
-        Vec::new()
+    let mut bits = PersonBits {
+        cell_slot: if use_bits {
+            vec![u32::MAX; space as usize]
+        } else {
+            Vec::new()
+        },
+        slot_cell: Vec::new(),
+        seen: Vec::new(),
+        counts: Vec::new(),
+        per_cell: bits_per_cell,
     };
-    let mut slot_cell: Vec<u64> = Vec::new();
-    let mut seen_bits: Vec<u64> = Vec::new();
-    let mut person_counts: Vec<f64> = Vec::new();
     let mut pairs: Vec<u64> = Vec::new();
     let singles: Vec<(&[u16], u64)> = fields
         .iter()
@@ -576,6 +579,19 @@ pub(crate) fn aggregate_masked(
                 }
             }
         }
+    } else if let (true, true, Some(people)) = (all_single, use_bits, &people) {
+        // Unique persons over single-valued keys (most person tables): the cell key computed in
+        // place and one bit per (cell, person), without the per-row key buffers below.
+        let ix = &people.0;
+        for (i, m) in mask.iter().enumerate() {
+            if *m {
+                let mut key = 0u64;
+                for (k, c) in &singles {
+                    key = key * c + k[i] as u64;
+                }
+                bits.mark(key, ix[i] as u64);
+            }
+        }
     } else {
         let mut buf: Vec<u64> = Vec::with_capacity(16);
         let mut next: Vec<u64> = Vec::with_capacity(16);
@@ -609,21 +625,7 @@ pub(crate) fn aggregate_masked(
                 let p = people.0[i] as u64;
                 if use_bits {
                     for &key in &buf {
-                        let mut slot = cell_slot[key as usize];
-                        if slot == u32::MAX {
-                            slot = slot_cell.len() as u32;
-                            cell_slot[key as usize] = slot;
-                            slot_cell.push(key);
-                            person_counts.push(0.0);
-                            let words = ((slot as u64 + 1) * bits_per_cell).div_ceil(64);
-                            seen_bits.resize(words as usize, 0);
-                        }
-                        let bit = slot as u64 * bits_per_cell + p;
-                        let word = &mut seen_bits[(bit / 64) as usize];
-                        if *word & (1 << (bit % 64)) == 0 {
-                            *word |= 1 << (bit % 64);
-                            person_counts[slot as usize] += 1.0;
-                        }
+                        bits.mark(key, p);
                     }
                 } else {
                     pairs.extend(buf.iter().map(|&key| (key << 32) | p));
@@ -640,8 +642,8 @@ pub(crate) fn aggregate_masked(
         }
     }
     if use_bits {
-        for (slot, &key) in slot_cell.iter().enumerate() {
-            sparse.insert(key, person_counts[slot]);
+        for (slot, &key) in bits.slot_cell.iter().enumerate() {
+            sparse.insert(key, bits.counts[slot]);
         }
     } else if persons.is_some() {
         pairs.sort_unstable();
@@ -706,6 +708,38 @@ pub(crate) fn aggregate_masked(
             dims: dims.iter().map(|d| d.to_string()).collect(),
         }),
     })
+}
+
+/// Unique persons per cell: each cell seen gets a slot of one bit per person, so a person counts
+/// once in a cell however many of their records fall in it.
+struct PersonBits {
+    /// Slot of each cell key (`u32::MAX`: not seen yet).
+    cell_slot: Vec<u32>,
+    slot_cell: Vec<u64>,
+    seen: Vec<u64>,
+    counts: Vec<f64>,
+    per_cell: u64,
+}
+
+impl PersonBits {
+    #[inline]
+    fn mark(&mut self, key: u64, person: u64) {
+        let mut slot = self.cell_slot[key as usize];
+        if slot == u32::MAX {
+            slot = self.slot_cell.len() as u32;
+            self.cell_slot[key as usize] = slot;
+            self.slot_cell.push(key);
+            self.counts.push(0.0);
+            let words = ((slot as u64 + 1) * self.per_cell).div_ceil(64);
+            self.seen.resize(words as usize, 0);
+        }
+        let bit = slot as u64 * self.per_cell + person;
+        let word = &mut self.seen[(bit / 64) as usize];
+        if *word & (1 << (bit % 64)) == 0 {
+            *word |= 1 << (bit % 64);
+            self.counts[slot as usize] += 1.0;
+        }
+    }
 }
 
 pub(crate) fn unit_label(unit: Unit, lang: &str) -> &'static str {
