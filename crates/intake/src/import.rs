@@ -160,7 +160,7 @@ pub fn import_table_encoded(
     import_rows(v, table, opts, sink)
 }
 
-fn import_rows<R: Validated>(
+pub(crate) fn import_rows<R: Validated>(
     v: &Validator<'_>,
     table: Table<'_>,
     opts: &ImportOptions,

@@ -101,14 +101,9 @@ pub fn validate_stream(
     opts: &ImportOptions,
     sink: &mut dyn FnMut(Vec<IntakeRecord>) -> bool,
 ) -> Result<ImportSummary, IntakeError> {
-    let entity = dict
-        .entity(entity_id)
-        .ok_or_else(|| IntakeError::UnknownEntity(entity_id.to_string()))?;
-    let table = open_table(input, name, entity_id, limits, lang)?;
-    let v = Validator::new(dict, entity, encoder)
-        .with_lang(lang)
-        .space_separated(opts.odk);
-    import_table(&v, table, opts, sink)
+    stream(
+        dict, entity_id, encoder, input, name, limits, lang, opts, sink,
+    )
 }
 
 /// [`validate_stream`] handing on records in their stored form ([`EncodedRecord`]): what the
@@ -125,6 +120,24 @@ pub fn validate_stream_encoded(
     opts: &ImportOptions,
     sink: &mut dyn FnMut(Vec<EncodedRecord>) -> bool,
 ) -> Result<ImportSummary, IntakeError> {
+    stream(
+        dict, entity_id, encoder, input, name, limits, lang, opts, sink,
+    )
+}
+
+/// Open, set up the validator and import, for either form of record.
+#[allow(clippy::too_many_arguments)]
+fn stream<R: import::Validated>(
+    dict: &Dictionary,
+    entity_id: &str,
+    encoder: &dyn Encoder,
+    input: Box<dyn Read + Send + '_>,
+    name: &str,
+    limits: Limits,
+    lang: &str,
+    opts: &ImportOptions,
+    sink: &mut dyn FnMut(Vec<R>) -> bool,
+) -> Result<ImportSummary, IntakeError> {
     let entity = dict
         .entity(entity_id)
         .ok_or_else(|| IntakeError::UnknownEntity(entity_id.to_string()))?;
@@ -132,7 +145,7 @@ pub fn validate_stream_encoded(
     let v = Validator::new(dict, entity, encoder)
         .with_lang(lang)
         .space_separated(opts.odk);
-    import_table_encoded(&v, table, opts, sink)
+    import::import_rows(&v, table, opts, sink)
 }
 
 /// [`read_file`] for a CSV or XLSX given as bytes, with English messages.
