@@ -449,6 +449,7 @@ pub async fn dashboard(
     // Drill-down: a row's keys become a filter, on this dashboard and (for staff who read
     // records) on the list of records behind the row.
     let base = query_string(&q, &["lang", "expr"]);
+    let records_base = query_string(&q, &["lang", "expr", "view", "unit", "entity"]);
     let reads_records = crate::RECORD_READERS.contains(&v.role());
     let drill_expr = |cond: &str| match &filters.expr {
         Some(old) if conjuncts(old).contains(&cond) => old.clone(),
@@ -473,8 +474,7 @@ pub async fn dashboard(
                     minijinja::context! {
                         view => format!("/dashboard?{base}&expr={e}"),
                         records => reads_records.then(|| format!(
-                            "/dashboard/records?{}&entity={}&expr={e}",
-                            query_string(&q, &["lang", "expr", "view", "unit", "entity"]),
+                            "/dashboard/records?{records_base}&entity={}&expr={e}",
                             crate::auth::urlencode(&d.entity)
                         )),
                     }
