@@ -163,6 +163,8 @@ pub async fn link_and_review(store: &Store) -> Result<Linkage, AnalysisError> {
                     .iter()
                     .zip(p.levels)
                     .enumerate()
+                    // Intake collects no residence: the field would only ever say "missing".
+                    .filter(|(_, ((name, _), level))| *name != "address" || *level >= 0)
                     .map(|(f, ((name, _), level))| FieldEvidence {
                         field: name,
                         level,

@@ -212,7 +212,8 @@ enum Command {
     },
     /// Link CSV files of person records (or deduplicate one) without storing anything: columns
     /// record_id, provider, given_name, family_name, birth_date, sex, citizenship (and id_number,
-    /// phone) are encoded with a throw-away secret, then linked on the encodings only.
+    /// phone, address or street_number and street, locality, postcode) are encoded with a
+    /// throw-away secret, then linked on the encodings only.
     Link {
         /// Input CSV file; repeat for several lists.
         #[arg(long = "input", required_unless_present = "db")]
@@ -729,6 +730,11 @@ fn link_files(
             col("sex"),
             col("citizenship"),
             col("provider"),
+            col("address"),
+            col("street_number"),
+            col("street"),
+            col("locality"),
+            col("postcode"),
         ];
         if cols[..3].iter().all(Option::is_none) {
             bail!(
@@ -778,12 +784,23 @@ fn link_files(
                                             .map(str::trim)
                                             .filter(|s| !s.is_empty())
                                     };
+                                    // A street address in one column, or as number and street.
+                                    let address = match get(cols[8]) {
+                                        Some(a) => Some(std::borrow::Cow::Borrowed(a)),
+                                        None => get(cols[10]).map(|street| match get(cols[9]) {
+                                            Some(n) => format!("{n} {street}").into(),
+                                            None => street.into(),
+                                        }),
+                                    };
                                     let ids_in = tessera_pseudonym::Identifiers {
                                         given_name: get(cols[0]),
                                         family_name: get(cols[1]),
                                         birth_date: get(cols[2]),
                                         id_number: get(cols[3]),
                                         phone: get(cols[4]),
+                                        address: address.as_deref(),
+                                        locality: get(cols[11]),
+                                        postcode: get(cols[12]),
                                         ..Default::default()
                                     };
                                     LinkInput {

@@ -8,7 +8,8 @@
 //! changed with the secret.)
 
 use crate::{
-    Config, DATE, DATE_UNORDERED, FAMILY, FULL, GIVEN, ID, Mode, PHONE, Rec, YEAR_MONTH, parallel,
+    ADDRESS, Config, DATE, DAY_MONTH, FAMILY, FULL, GIVEN, ID, Mode, PHONE, POSTCODE, Rec,
+    YEAR_MONTH, parallel,
 };
 
 fn mix(x: u64) -> u64 {
@@ -37,6 +38,10 @@ enum Kind {
     DateSexCit,
     /// The birth date alone (small blocks only: files without sex and citizenship).
     Date,
+    /// Full name with the day and month of birth: the year wrong by more than one.
+    NameDayMonth,
+    /// A name part with the postcode, for files that have one: the date missing or wrong.
+    PartPostcode(usize),
     Exact(usize),
 }
 
@@ -52,8 +57,12 @@ fn key(r: &Rec, kind: Kind) -> Option<u64> {
         Kind::Name => r.key(FULL).map(|k| tag(3, k)),
         Kind::PartDate(part) => Some(tag(
             4 + part as u64,
-            r.key(part)? ^ mix(r.key(DATE_UNORDERED)?),
+            r.key(part)? ^ mix(r.key(DAY_MONTH)? ^ mix(year)),
         )),
+        Kind::NameDayMonth => Some(tag(66, r.key(FULL)? ^ mix(r.key(DAY_MONTH)?))),
+        Kind::PartPostcode(part) => {
+            Some(tag(68 + part as u64, r.key(part)? ^ mix(r.key(POSTCODE)?)))
+        }
         Kind::PartMonth(part) => Some(tag(8 + part as u64, r.key(part)? ^ mix(r.key(YEAR_MONTH)?))),
         Kind::Exact(slot) => r.key(slot).map(|k| tag(12 + slot as u64, k)),
         Kind::PartYear(part, shift) => {
@@ -68,8 +77,9 @@ fn key(r: &Rec, kind: Kind) -> Option<u64> {
     }
 }
 
-/// All candidate pairs (i < j), sorted, and the number of blocks skipped as too large.
-pub(crate) fn candidates(recs: &[Rec], cfg: &Config) -> (Vec<(u32, u32)>, usize) {
+/// All candidate pairs (i < j, packed as `i << 32 | j`), sorted, and the number of blocks
+/// skipped as too large.
+pub(crate) fn candidates(recs: &[Rec], cfg: &Config) -> (Vec<u64>, usize) {
     // In two halves of similar cost, one per thread.
     let kinds = [
         Kind::NameYear(0),
@@ -87,6 +97,10 @@ pub(crate) fn candidates(recs: &[Rec], cfg: &Config) -> (Vec<(u32, u32)>, usize)
         Kind::PartYear(GIVEN, 1),
         Kind::Exact(PHONE),
         Kind::Date,
+        Kind::NameDayMonth,
+        Kind::PartPostcode(FAMILY),
+        Kind::PartPostcode(GIVEN),
+        Kind::Exact(ADDRESS),
     ];
     // The kinds are shared between threads; each sorts its own pairs, then the sorted lists are
     // merged without duplicates.
@@ -104,40 +118,48 @@ pub(crate) fn candidates(recs: &[Rec], cfg: &Config) -> (Vec<(u32, u32)>, usize)
             );
             entries.sort_unstable();
             let before = pairs.len();
-
+            // A name part with a year, or a date, is shared by many strangers when the name is
+            // common: only blocks of rare values are worth their pairs (the composite keys above
+            // cover the common ones).
+            let cap = match kind {
+                Kind::PartYear(..) => cfg.max_block / 5,
+                Kind::DateSexCit => cfg.max_block / 4,
+                Kind::Date => cfg.max_block / 10,
+                Kind::PartPostcode(..) | Kind::Exact(ADDRESS) => cfg.max_block / 4,
+                _ => cfg.max_block,
+            };
+            let mut blocks: Vec<(usize, usize)> = Vec::new();
             let mut start = 0;
             while start < entries.len() {
                 let mut end = start + 1;
                 while end < entries.len() && entries[end].0 == entries[start].0 {
                     end += 1;
                 }
-                let block = &entries[start..end];
-                // A name part with a year, or a date, is shared by many strangers when the name
-                // is common: only blocks of rare values are worth their pairs (the composite
-                // keys above cover the common ones).
-                let cap = match kind {
-                    Kind::PartYear(..) => cfg.max_block / 5,
-                    Kind::DateSexCit => cfg.max_block / 4,
-                    Kind::Date => cfg.max_block / 10,
-                    _ => cfg.max_block,
-                };
-                if block.len() > cap {
+                if end - start > cap {
                     skipped += 1;
-                } else {
-                    for x in 0..block.len() {
-                        for y in x + 1..block.len() {
-                            // Entries are sorted, so within a block indices increase.
-                            let (a, b) = (block[x].1, block[y].1);
-                            if cfg.mode == Mode::Link
-                                && recs[a as usize].source == recs[b as usize].source
-                            {
-                                continue;
-                            }
-                            pairs.push(((a as u64) << 32) | b as u64);
-                        }
-                    }
+                } else if end - start > 1 {
+                    blocks.push((start, end));
                 }
                 start = end;
+            }
+            // Room for exactly this kind's pairs: growing by doubling would leave up to half
+            // the list's memory unused at the run's peak.
+            let count: usize = blocks.iter().map(|(s, e)| (e - s) * (e - s - 1) / 2).sum();
+            pairs.reserve_exact(count);
+            for (start, end) in blocks {
+                let block = &entries[start..end];
+                for x in 0..block.len() {
+                    for y in x + 1..block.len() {
+                        // Entries are sorted, so within a block indices increase.
+                        let (a, b) = (block[x].1, block[y].1);
+                        if cfg.mode == Mode::Link
+                            && recs[a as usize].source == recs[b as usize].source
+                        {
+                            continue;
+                        }
+                        pairs.push(((a as u64) << 32) | b as u64);
+                    }
+                }
             }
             // Keep the list compact as it grows.
             if pairs.len() > 4 * before.max(1 << 20) / 3 {
@@ -152,35 +174,25 @@ pub(crate) fn candidates(recs: &[Rec], cfg: &Config) -> (Vec<(u32, u32)>, usize)
         (pairs, skipped)
     });
     let skipped = lists.iter().map(|l| l.1).sum();
-    let mut lists: Vec<Vec<u64>> = lists.into_iter().map(|l| l.0).collect();
-    let pairs = if lists.len() == 1 {
-        lists.pop().unwrap_or_default()
-    } else {
-        let (x, y) = (&lists[0], &lists[1]);
-        // Room for both lists up front: growing by doubling past that would hold up to twice
-        // the union at the peak of the run's memory.
-        let mut out = Vec::with_capacity(x.len() + y.len());
-        let (mut i, mut j) = (0, 0);
-        while i < x.len() || j < y.len() {
-            let v = if j >= y.len() || (i < x.len() && x[i] <= y[j]) {
-                i += 1;
-                x[i - 1]
+    let mut lists = lists.into_iter().map(|l| l.0);
+    let mut pairs = lists.next().unwrap_or_default();
+    for other in lists {
+        // Merged from the back into the first list, grown once: no third list at the peak.
+        let (mut i, mut j) = (pairs.len(), other.len());
+        pairs.resize(i + j, 0);
+        let mut k = pairs.len();
+        while j > 0 {
+            k -= 1;
+            if i > 0 && pairs[i - 1] > other[j - 1] {
+                pairs[k] = pairs[i - 1];
+                i -= 1;
             } else {
-                j += 1;
-                y[j - 1]
-            };
-            if out.last() != Some(&v) {
-                out.push(v);
+                pairs[k] = other[j - 1];
+                j -= 1;
             }
         }
-        out
-    };
-    drop(lists);
-    (
-        pairs
-            .into_iter()
-            .map(|p| ((p >> 32) as u32, p as u32))
-            .collect(),
-        skipped,
-    )
+        drop(other);
+        pairs.dedup();
+    }
+    (pairs, skipped)
 }

@@ -7,7 +7,8 @@ use rand_chacha::ChaCha8Rng;
 use rustc_hash::FxHashMap;
 
 use crate::{
-    Config, FAMILY, FIELDS, FULL, GIVEN, Mode, Rec, TF_CIT, TF_KINDS, compare, parallel, unpack,
+    Config, FAMILY, FIELDS, FULL, GIVEN, Levels, Mode, OFFSET, Rec, TF_CIT, TF_KINDS, TF_SHIFT,
+    WIDTH, compare, parallel, unpack,
 };
 
 /// m and u probabilities per field and level, and the probability that two records drawn at
@@ -36,16 +37,16 @@ impl Params {
 
     /// Weight of the evidence of a pair (without the prior): every field's weight plus the
     /// term-frequency adjustment `tf`.
-    pub fn weight_of(&self, levels: &[i8; 6], tf: f32) -> f64 {
+    pub fn weight_of(&self, levels: &Levels, tf: f32) -> f64 {
         (0..FIELDS.len())
             .map(|f| self.field_weight(f, levels[f]))
             .sum::<f64>()
             + tf as f64
     }
 
-    /// Field weights by field and level (level 7: missing, weight 0).
-    pub(crate) fn table(&self) -> [[f64; 8]; 6] {
-        let mut t = [[0.0; 8]; 6];
+    /// Field weights by field and packed level (the all-ones level, missing, weighs 0).
+    pub(crate) fn table(&self) -> [[f64; 16]; FIELDS.len()] {
+        let mut t = [[0.0; 16]; FIELDS.len()];
         for (f, row) in t.iter_mut().enumerate() {
             for (l, w) in row.iter_mut().enumerate().take(FIELDS[f].1) {
                 *w = self.field_weight(f, l as i8);
@@ -55,17 +56,17 @@ impl Params {
     }
 
     /// Total weight of a pair: prior odds plus the evidence.
-    pub fn weight(&self, levels: &[i8; 6]) -> f64 {
+    pub fn weight(&self, levels: &Levels) -> f64 {
         self.prior() + self.weight_of(levels, 0.0)
     }
 }
 
 /// Weight of the evidence of a packed comparison (without the prior).
 #[inline]
-pub(crate) fn weight_from(table: &[[f64; 8]; 6], code: u32) -> f64 {
-    let mut w = ((code >> 18) as i32 - 8192) as f64 / 4.0;
+pub(crate) fn weight_from(table: &[[f64; 16]; FIELDS.len()], code: u32) -> f64 {
+    let mut w = ((code >> TF_SHIFT) as i32 - 8192) as f64 / 4.0;
     for (f, row) in table.iter().enumerate() {
-        w += row[((code >> (3 * f)) & 7) as usize];
+        w += row[((code >> OFFSET[f]) & ((1 << WIDTH[f]) - 1)) as usize];
     }
     w
 }
@@ -165,12 +166,14 @@ fn register_m() -> Vec<Vec<f64>> {
         // name: other, close, one part only, close without a part, given same, family same, full
         vec![0.01, 0.02, 0.07, 0.05, 0.08, 0.10, 0.67],
         // birth date: other, a year apart, same year other month, same year (partial), same
-        // month, swapped, exact
-        vec![0.01, 0.05, 0.04, 0.05, 0.05, 0.03, 0.77],
+        // month, swapped, exact, same day and month in another year
+        vec![0.01, 0.05, 0.04, 0.05, 0.05, 0.03, 0.77, 0.04],
         vec![0.03, 0.97],
         vec![0.05, 0.95],
         vec![0.01, 0.99],
         vec![0.03, 0.97],
+        // residence: nothing in common (moved), postcode or place, both, same street address
+        vec![0.30, 0.03, 0.12, 0.55],
     ];
     m.iter_mut().for_each(|v| normalise(v));
     m
@@ -185,11 +188,12 @@ pub(crate) fn estimate(recs: &[Rec], rank: &[u32], codes: &[u32], cfg: &Config) 
     // small file (a few dozen records) still gets sensible weights and no level is impossible.
     let mut u: Vec<Vec<f64>> = vec![
         vec![0.976, 0.005, 0.014, 0.0005, 0.002, 0.002, 0.0005],
-        vec![0.93, 0.04, 0.02, 0.005, 0.003, 0.0005, 0.0015],
+        vec![0.93, 0.04, 0.02, 0.005, 0.003, 0.0005, 0.0015, 0.005],
         vec![0.999, 0.001],
         vec![0.999, 0.001],
         vec![0.5, 0.5],
         vec![0.5, 0.5],
+        vec![0.995, 0.001, 0.004, 0.00001],
     ];
     for v in &mut u {
         for x in v.iter_mut() {
@@ -253,7 +257,7 @@ pub(crate) fn estimate(recs: &[Rec], rank: &[u32], codes: &[u32], cfg: &Config) 
     // In a fixed order, so the sums below do not depend on the hash map's.
     let mut hist: Vec<(u32, f64)> = hist.into_iter().collect();
     hist.sort_unstable_by_key(|h| h.0);
-    let patterns: Vec<(([i8; 6], f32), f64)> =
+    let patterns: Vec<((Levels, f32), f64)> =
         hist.into_iter().map(|(c, n)| (unpack(c), n)).collect();
     // Start: about one match per record of a duplicated list.
     let mut lambda = (n as f64 / 4.0 / total).clamp(1e-12, 0.5);

@@ -41,14 +41,33 @@ use tessera_pseudonym::{KeyKind, Pseudonyms};
 pub use em::Params;
 
 /// Fields compared, in order, with their number of levels.
-pub const FIELDS: [(&str, usize); 6] = [
+pub const FIELDS: [(&str, usize); 7] = [
     ("name", 7),
-    ("birth_date", 7),
+    ("birth_date", 8),
     ("id_number", 2),
     ("phone", 2),
     ("sex", 2),
     ("citizenship", 2),
+    ("address", 4),
 ];
+
+/// Comparison level of each of [`FIELDS`]; -1 where a side has no value.
+pub type Levels = [i8; FIELDS.len()];
+
+/// Bits a field's level takes in a packed comparison (the all-ones value means missing).
+const WIDTH: [u32; FIELDS.len()] = [3, 4, 2, 2, 2, 2, 3];
+/// Where each field's level starts in a packed comparison.
+const OFFSET: [u32; FIELDS.len()] = {
+    let mut o = [0u32; FIELDS.len()];
+    let mut i = 1;
+    while i < FIELDS.len() {
+        o[i] = o[i - 1] + WIDTH[i - 1];
+        i += 1;
+    }
+    o
+};
+/// Where the term-frequency adjustment starts in a packed comparison.
+const TF_SHIFT: u32 = OFFSET[FIELDS.len() - 1] + WIDTH[FIELDS.len() - 1];
 
 /// One record to link.
 #[derive(Debug, Clone)]
@@ -134,7 +153,7 @@ pub struct ScoredPair {
     pub a: u32,
     pub b: u32,
     /// Level per field; -1 where a value was missing.
-    pub levels: [i8; 6],
+    pub levels: Levels,
     /// Sum of the field weights, the term-frequency adjustment and the prior, in bits.
     pub weight: f64,
     pub probability: f64,
@@ -165,29 +184,46 @@ pub struct LinkResult {
 }
 
 /// Key kinds the engine uses, in slot order.
-const SLOTS: [KeyKind; 8] = [
+const SLOTS: [KeyKind; 11] = [
     KeyKind::FullName,
     KeyKind::FamilyName,
     KeyKind::GivenName,
     KeyKind::BirthDate,
-    KeyKind::BirthDateUnordered,
+    KeyKind::DayMonth,
     KeyKind::BirthYearMonth,
     KeyKind::IdNumber,
     KeyKind::Phone,
+    KeyKind::Address,
+    KeyKind::Locality,
+    KeyKind::Postcode,
 ];
 pub(crate) const FULL: usize = 0;
 pub(crate) const FAMILY: usize = 1;
 pub(crate) const GIVEN: usize = 2;
 pub(crate) const DATE: usize = 3;
-pub(crate) const DATE_UNORDERED: usize = 4;
+pub(crate) const DAY_MONTH: usize = 4;
 pub(crate) const YEAR_MONTH: usize = 5;
 pub(crate) const ID: usize = 6;
 pub(crate) const PHONE: usize = 7;
+pub(crate) const ADDRESS: usize = 8;
+pub(crate) const LOCALITY: usize = 9;
+pub(crate) const POSTCODE: usize = 10;
 
-/// Values whose frequency adjusts the weight of an agreement on them.
-pub(crate) const TF_KINDS: [usize; 5] = [FULL, FAMILY, GIVEN, DATE, ID];
+/// Values whose frequency adjusts the weight of an agreement on them (a shelter's address or a
+/// 1 January placeholder proves less than a private address or a real birthday).
+pub(crate) const TF_KINDS: [usize; 8] =
+    [FULL, FAMILY, GIVEN, DATE, ID, ADDRESS, POSTCODE, DAY_MONTH];
+/// Index of each kind in [`Rec::tf`].
+const TF_FULL: usize = 0;
+const TF_FAMILY: usize = 1;
+const TF_GIVEN: usize = 2;
+const TF_DATE: usize = 3;
+const TF_ID: usize = 4;
+const TF_ADDRESS: usize = 5;
+const TF_POSTCODE: usize = 6;
+const TF_DAY_MONTH: usize = 7;
 /// Index of citizenship in the term-frequency adjustments (after the keyed kinds).
-pub(crate) const TF_CIT: usize = 5;
+pub(crate) const TF_CIT: usize = TF_KINDS.len();
 
 /// A record in the compact form the comparisons work on (about 200 bytes).
 pub(crate) struct Rec {
@@ -195,8 +231,8 @@ pub(crate) struct Rec {
     pub keys: [u64; SLOTS.len()],
     /// Term-frequency adjustment, in bits, of an agreement on each of [`TF_KINDS`] then
     /// citizenship (filled once all records are known).
-    pub tf: [f32; 6],
-    pub present: u8,
+    pub tf: [f32; TF_KINDS.len() + 1],
+    pub present: u16,
     pub source: u16,
     pub ones: u16,
     /// 0 when unknown.
@@ -216,7 +252,7 @@ impl Rec {
     fn new(input: &LinkInput) -> Rec {
         let p = &input.pseudonyms;
         let mut keys = [0u64; SLOTS.len()];
-        let mut present = 0u8;
+        let mut present = 0u16;
         for (kind, key) in &p.keys {
             if let Some(i) = SLOTS.iter().position(|k| k == kind) {
                 keys[i] = u64::from_le_bytes(*key);
@@ -232,7 +268,7 @@ impl Rec {
         Rec {
             clk: p.clk,
             keys,
-            tf: [0.0; 6],
+            tf: [0.0; TF_KINDS.len() + 1],
             present,
             source: input.source,
             ones: p.clk.iter().map(|w| w.count_ones()).sum::<u32>() as u16,
@@ -302,8 +338,8 @@ fn common_bits(a: &[u64; 16], b: &[u64; 16]) -> u32 {
 
 /// Comparison levels of a pair, and the term-frequency adjustment (bits) of what agrees.
 #[inline]
-pub(crate) fn compare(a: &Rec, b: &Rec) -> ([i8; 6], f32) {
-    let mut l = [-1i8; 6];
+pub(crate) fn compare(a: &Rec, b: &Rec) -> (Levels, f32) {
+    let mut l = [-1i8; FIELDS.len()];
     let mut tf = 0.0f32;
     let same = |s: usize| a.has(s) && b.has(s) && a.keys[s] == b.keys[s];
     let both = |s: usize| a.has(s) && b.has(s);
@@ -312,20 +348,20 @@ pub(crate) fn compare(a: &Rec, b: &Rec) -> ([i8; 6], f32) {
         let d = 2.0 * common_bits(&a.clk, &b.clk) as f64 / (a.ones as f64 + b.ones as f64);
         let (fam, giv) = (same(FAMILY), same(GIVEN));
         l[0] = if same(FULL) {
-            tf += a.tf[0];
+            tf += a.tf[TF_FULL];
             6
         } else if fam && both(GIVEN) && d >= 0.7 {
             // The same family name and a given name one typo away.
-            tf += a.tf[1];
+            tf += a.tf[TF_FAMILY];
             5
         } else if giv && both(FAMILY) && d >= 0.7 {
-            tf += a.tf[2];
+            tf += a.tf[TF_GIVEN];
             4
         } else if !fam && !giv && d >= 0.8 {
             3
         } else if fam || giv {
             // One part the same, the other different, truncated or missing on one side.
-            tf += if fam { a.tf[1] } else { a.tf[2] };
+            tf += if fam { a.tf[TF_FAMILY] } else { a.tf[TF_GIVEN] };
             2
         } else if d >= 0.6 {
             1
@@ -334,14 +370,21 @@ pub(crate) fn compare(a: &Rec, b: &Rec) -> ([i8; 6], f32) {
         };
     }
     if a.birth_year != 0 && b.birth_year != 0 {
+        let day_month = same(DAY_MONTH);
+        let same_year = a.birth_year == b.birth_year;
         l[1] = if same(DATE) {
-            tf += a.tf[3];
+            tf += a.tf[TF_DATE];
             6
-        } else if same(DATE_UNORDERED) {
+        } else if day_month && same_year {
+            // Day and month swapped.
             5
         } else if same(YEAR_MONTH) {
             4
-        } else if a.birth_year == b.birth_year {
+        } else if day_month {
+            // The same birthday in another year: a year misread, mistyped or guessed.
+            tf += a.tf[TF_DAY_MONTH];
+            7
+        } else if same_year {
             if both(YEAR_MONTH) {
                 // Two different months of the same year.
                 2
@@ -359,7 +402,7 @@ pub(crate) fn compare(a: &Rec, b: &Rec) -> ([i8; 6], f32) {
         if both(s) {
             l[i] = i8::from(a.keys[s] == b.keys[s]);
             if i == 2 && l[i] == 1 {
-                tf += a.tf[4];
+                tf += a.tf[TF_ID];
             }
         }
     }
@@ -376,29 +419,50 @@ pub(crate) fn compare(a: &Rec, b: &Rec) -> ([i8; 6], f32) {
             tf += a.tf[TF_CIT];
         }
     }
+    // Residence: the same street address; else the same postcode and place (the street
+    // misspelt, or known on one side only); else one of the two; else nothing in common.
+    if both(ADDRESS) || both(POSTCODE) || both(LOCALITY) {
+        let agree = |s: usize| same(s) || !both(s);
+        let (code, place) = (same(POSTCODE), same(LOCALITY));
+        l[6] = if same(ADDRESS) {
+            tf += a.tf[TF_ADDRESS];
+            3
+        } else if (code || place) && agree(POSTCODE) && agree(LOCALITY) {
+            if code {
+                tf += a.tf[TF_POSTCODE];
+            }
+            2
+        } else if code || place {
+            1
+        } else {
+            0
+        };
+    }
     (l, tf)
 }
 
-/// A pair's comparison packed in 32 bits: 3 bits per field's level (7 when missing), then the
-/// term-frequency adjustment in quarter bits, offset to be positive.
-pub(crate) fn pack(levels: &[i8; 6], tf: f32) -> u32 {
+/// A pair's comparison packed in 32 bits: each field's level in [`WIDTH`] bits (all ones when
+/// missing), then the term-frequency adjustment in quarter bits, offset to be positive.
+pub(crate) fn pack(levels: &Levels, tf: f32) -> u32 {
     let mut c = 0u32;
     for (f, l) in levels.iter().enumerate() {
-        c |= (if *l < 0 { 7 } else { *l as u32 & 7 }) << (3 * f);
+        let mask = (1u32 << WIDTH[f]) - 1;
+        c |= (if *l < 0 { mask } else { *l as u32 & mask }) << OFFSET[f];
     }
     let q = ((tf * 4.0).round() as i32).clamp(-8192, 8191) + 8192;
-    c | (q as u32) << 18
+    c | (q as u32) << TF_SHIFT
 }
 
-pub(crate) fn unpack(code: u32) -> ([i8; 6], f32) {
-    let mut l = [-1i8; 6];
+pub(crate) fn unpack(code: u32) -> (Levels, f32) {
+    let mut l = [-1i8; FIELDS.len()];
     for (f, x) in l.iter_mut().enumerate() {
-        let v = (code >> (3 * f)) & 7;
-        if v != 7 {
+        let mask = (1u32 << WIDTH[f]) - 1;
+        let v = (code >> OFFSET[f]) & mask;
+        if v != mask {
             *x = v as i8;
         }
     }
-    (l, ((code >> 18) as i32 - 8192) as f32 / 4.0)
+    (l, ((code >> TF_SHIFT) as i32 - 8192) as f32 / 4.0)
 }
 
 /// Links `inputs`: blocking, comparison, EM, scoring and clustering.
@@ -456,29 +520,44 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
         .collect();
     sort_keys.sort_unstable();
     let order: Vec<u32> = sort_keys.into_iter().map(|k| k.3).collect();
-    let mut slots: Vec<Option<Rec>> = prepared.recs.into_iter().map(Some).collect();
-    let mut recs: Vec<Rec> = order
-        .iter()
-        .filter_map(|&i| slots[i as usize].take())
-        .collect();
-    drop(slots);
+    // Rearranged in place, one cycle of the permutation at a time: a sorted copy would hold the
+    // records twice at the run's peak of memory.
+    let mut recs = prepared.recs;
+    let mut placed = vec![false; recs.len()];
+    for start in 0..recs.len() {
+        let mut j = start;
+        while !placed[j] {
+            placed[j] = true;
+            let from = order[j] as usize;
+            if from == start {
+                break;
+            }
+            recs.swap(j, from);
+            j = from;
+        }
+    }
+    drop(placed);
     lap("ordering");
     em::term_frequencies(&mut recs);
     lap("term frequencies");
     let (candidates, skipped) = blocking::candidates(&recs, cfg);
     lap("blocking");
-    let codes: Vec<u32> = parallel(candidates.len(), cfg.threads, |range| {
+    let parts = parallel(candidates.len(), cfg.threads, |range| {
         candidates[range]
             .iter()
-            .map(|&(a, b)| {
+            .map(|&p| {
+                let (a, b) = unpair(p);
                 let (l, tf) = compare(&recs[a as usize], &recs[b as usize]);
                 pack(&l, tf)
             })
             .collect::<Vec<u32>>()
-    })
-    .into_iter()
-    .flatten()
-    .collect();
+    });
+    // Sized once: collecting the parts through a flattening iterator grows the vector by
+    // doubling, copying tens of millions of codes and touching fresh memory each time.
+    let mut codes: Vec<u32> = Vec::with_capacity(candidates.len());
+    for part in parts {
+        codes.extend_from_slice(&part);
+    }
     lap("comparison");
     // Position of each of the caller's records in `recs`: random pairs for u are drawn in the
     // caller's numbering, so they do not depend on the keyed values the records were sorted by.
@@ -494,7 +573,8 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
     let mut pairs: Vec<ScoredPair> = candidates
         .iter()
         .zip(&codes)
-        .filter_map(|(&(a, b), &code)| {
+        .filter_map(|(&p, &code)| {
+            let (a, b) = unpair(p);
             let weight = prior + em::weight_from(&table, code);
             (weight >= -6.6).then(|| ScoredPair {
                 a,
@@ -506,6 +586,13 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
         })
         .collect();
     drop(codes);
+    let candidate_pairs = candidates.len();
+    let candidates = if cfg.keep_candidates {
+        candidates
+    } else {
+        // Not needed past this point: freed before the clustering.
+        Vec::new()
+    };
     // Equal weights are frequent (levels are discrete); ties are broken by the caller's
     // numbering, not by the sorted order, which follows the keyed (secret-dependent) values.
     let caller = |p: &ScoredPair| {
@@ -558,7 +645,7 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
     roots.dedup();
     let stats = Stats {
         records: recs.len(),
-        candidate_pairs: candidates.len(),
+        candidate_pairs,
         skipped_blocks: skipped,
         linked_pairs,
         persons: roots.len(),
@@ -572,12 +659,21 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
         candidates: if cfg.keep_candidates {
             candidates
                 .iter()
-                .map(|&(a, b)| (order[a as usize], order[b as usize]))
+                .map(|&p| {
+                    let (a, b) = unpair(p);
+                    (order[a as usize], order[b as usize])
+                })
                 .collect()
         } else {
             Vec::new()
         },
     }
+}
+
+/// The two records of a packed candidate pair.
+#[inline]
+fn unpair(p: u64) -> (u32, u32) {
+    ((p >> 32) as u32, p as u32)
 }
 
 /// Match probability of a weight in bits.
@@ -661,11 +757,46 @@ mod tests {
             compare(&a, &rec("Clarisse", "Mbolikpoundou", "1990-07-20")).0[..2],
             [2, 2]
         );
+        // The same birthday in another year (however far), not merely "a year apart".
         assert_eq!(
             compare(&a, &rec("Odette", "Zanga", "1991-05-11")).0[..2],
-            [0, 1]
+            [0, 7]
         );
+        assert_eq!(compare(&a, &rec("Odette", "Zanga", "1980-11-05")).0[1], 7);
+        assert_eq!(compare(&a, &rec("Odette", "Zanga", "1991-06-11")).0[1], 1);
         assert_eq!(compare(&a, &rec("Odette", "Zanga", "1990")).0[1], 3);
+        // Without addresses the residence field gives no evidence.
+        assert_eq!(compare(&a, &rec("Odette", "Zanga", "1990")).0[6], -1);
+    }
+
+    #[test]
+    fn residence_levels_from_street_address_down_to_nothing_in_common() {
+        let enc = KeyedEncoder::new(&Secret::from_bytes(&[6; 32]).unwrap());
+        let rec = |addr: Option<&str>, place: &str, code: &str| {
+            Rec::new(&LinkInput {
+                source: 0,
+                pseudonyms: enc.encode(&Identifiers {
+                    given_name: Some("Aline"),
+                    address: addr,
+                    locality: Some(place).filter(|p| !p.is_empty()),
+                    postcode: Some(code).filter(|c| !c.is_empty()),
+                    ..Default::default()
+                }),
+                sex: None,
+                citizenship: None,
+            })
+        };
+        let home = rec(Some("12 Avenue Boganda"), "Bimbo", "1234");
+        let level = |other: &Rec| compare(&home, other).0[6];
+        assert_eq!(level(&rec(Some("12 av. Boganda"), "BIMBO", "1234")), 3);
+        // The street misspelt, or unknown on one side: the same postcode and place.
+        assert_eq!(level(&rec(Some("12 Avenue Bogonda"), "Bimbo", "1234")), 2);
+        assert_eq!(level(&rec(None, "Bimbo", "1234")), 2);
+        assert_eq!(level(&rec(None, "", "1234")), 2);
+        // One of the two agrees, the other does not.
+        assert_eq!(level(&rec(None, "Bimbo", "1243")), 1);
+        assert_eq!(level(&rec(Some("3 Rue 12"), "Bangui", "9876")), 0);
+        assert_eq!(level(&rec(None, "", "")), -1);
     }
 
     #[test]

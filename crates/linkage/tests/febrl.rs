@@ -1,4 +1,5 @@
-//! Accuracy on FEBRL4 using only the privacy-preserving encodings of names, birth date and ID.
+//! Accuracy on FEBRL4 using only the privacy-preserving encodings of names, birth date, ID and
+//! residence (street address, suburb and postcode, keyed like the names).
 
 use std::collections::HashSet;
 
@@ -15,11 +16,17 @@ fn read(name: &str, source: u16, enc: &KeyedEncoder) -> (Vec<String>, Vec<LinkIn
     for rec in rdr.records() {
         let r = rec.unwrap();
         ids.push(r[0].to_string());
+        // rec_id,given_name,surname,street_number,address_1,address_2,suburb,postcode,state,
+        // date_of_birth,soc_sec_id
+        let street = format!("{} {}", &r[3], &r[4]);
         let p = enc.encode(&Identifiers {
             given_name: Some(&r[1]),
             family_name: Some(&r[2]),
             birth_date: Some(&r[9]),
             id_number: Some(&r[10]),
+            address: Some(street.trim()),
+            locality: Some(&r[6]),
+            postcode: Some(&r[7]),
             ..Default::default()
         });
         inputs.push(LinkInput {
@@ -76,10 +83,10 @@ fn febrl4_link_finds_the_true_pairs() {
         "FEBRL4: precision {precision:.4} recall {recall:.4} F1 {f1:.4}; {:?}\n{:?}",
         r.stats, r.params
     );
-    // Splink 5 on the same task (with addresses, which Tessera never sees): P 1.0000, R 0.9966.
+    // Splink 5 on the same task, comparing the clear values: P 1.0000, R 0.9966.
     assert!(precision >= 0.999, "precision {precision}");
-    assert!(recall > 0.975, "recall {recall}");
-    assert!(f1 > 0.985, "F1 {f1}");
+    assert!(recall >= 0.9966, "recall {recall}");
+    assert!(f1 >= 0.998, "F1 {f1}");
 }
 
 /// The deployment secret changes every pseudonym but must not change who is linked to whom.

@@ -20,7 +20,9 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-pub use normalise::{BirthDate, normalise_id, normalise_name, normalise_phone};
+pub use normalise::{
+    BirthDate, normalise_address, normalise_id, normalise_name, normalise_phone, normalise_place,
+};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -98,6 +100,11 @@ pub struct Identifiers<'a> {
     pub phone: Option<&'a str>,
     pub father_name: Option<&'a str>,
     pub mother_name: Option<&'a str>,
+    /// Street address (number and street), as `tessera link` reads it from files that have one.
+    pub address: Option<&'a str>,
+    /// Town, locality or district of residence.
+    pub locality: Option<&'a str>,
+    pub postcode: Option<&'a str>,
 }
 
 impl Identifiers<'_> {
@@ -110,6 +117,9 @@ impl Identifiers<'_> {
             self.phone,
             self.father_name,
             self.mother_name,
+            self.address,
+            self.locality,
+            self.postcode,
         ]
         .iter()
         .all(|f| f.is_none_or(|s| s.trim().is_empty()))
@@ -128,7 +138,8 @@ pub enum KeyKind {
     BirthDate = 3,
     /// Year and month of birth.
     BirthYearMonth = 4,
-    /// Day and month in either order, with the year (catches swapped day/month).
+    /// Day and month in either order, with the year. Written by the first scheme only (now
+    /// [`KeyKind::DayMonth`] with the year kept in clear); still read from older tokens.
     BirthDateUnordered = 5,
     /// Identity or passport number.
     IdNumber = 6,
@@ -140,6 +151,15 @@ pub enum KeyKind {
     FamilyName = 9,
     /// Given-name tokens alone.
     GivenName = 10,
+    /// Day and month of birth in either order, without the year: catches a swapped day and
+    /// month, and a year misread or mistyped.
+    DayMonth = 11,
+    /// Street address (number and street).
+    Address = 12,
+    /// Town, locality or district of residence.
+    Locality = 13,
+    /// Postcode.
+    Postcode = 14,
 }
 
 impl KeyKind {
@@ -156,6 +176,10 @@ impl KeyKind {
             Parents,
             FamilyName,
             GivenName,
+            DayMonth,
+            Address,
+            Locality,
+            Postcode,
         ]
         .into_iter()
         .find(|k| *k as u8 == b)
@@ -419,7 +443,7 @@ impl KeyedEncoder {
 
 impl Encoder for KeyedEncoder {
     fn scheme(&self) -> &'static str {
-        "tessera-hmac-clk-v1"
+        "tessera-hmac-clk-v2"
     }
 
     fn encode(&self, ids: &Identifiers<'_>) -> Pseudonyms {
@@ -458,10 +482,7 @@ impl Encoder for KeyedEncoder {
                 let full = format!("{:04}-{m:02}-{day:02}", d.year);
                 keys.push((KeyKind::BirthDate, self.key(b"dob", &[&full])));
                 let (lo, hi) = (m.min(day), m.max(day));
-                keys.push((
-                    KeyKind::BirthDateUnordered,
-                    self.key(b"dobu", &[&format!("{:04}:{lo}:{hi}", d.year)]),
-                ));
+                keys.push((KeyKind::DayMonth, self.key(b"dm", &[&format!("{lo}:{hi}")])));
                 if !all.is_empty() {
                     keys.push((
                         KeyKind::NameBirthDate,
@@ -489,6 +510,28 @@ impl Encoder for KeyedEncoder {
                 KeyKind::Parents,
                 self.key(b"parents", &[&sorted_join(parents)]),
             ));
+        }
+        let place = [
+            (
+                KeyKind::Address,
+                b"addr" as &[u8],
+                ids.address.map(normalise_address),
+            ),
+            (
+                KeyKind::Locality,
+                b"place",
+                ids.locality.map(normalise_place),
+            ),
+            (
+                KeyKind::Postcode,
+                b"postcode",
+                ids.postcode.map(normalise_id),
+            ),
+        ];
+        for (kind, domain, value) in place {
+            if let Some(v) = value.filter(|v| !v.is_empty()) {
+                keys.push((kind, self.key(domain, &[&v])));
+            }
         }
         keys.sort_by_key(|(k, _)| *k);
         Pseudonyms {
@@ -589,16 +632,59 @@ mod tests {
     }
 
     #[test]
-    fn swapped_day_and_month_share_the_unordered_key() {
+    fn swapped_day_and_month_or_another_year_share_the_day_month_key() {
         let e = enc();
         let a = e.encode(&ids("A", "B", "2003-05-11"));
         let b = e.encode(&ids("A", "B", "2003-11-05"));
+        let c = e.encode(&ids("A", "B", "2004-05-11"));
+        let d = e.encode(&ids("A", "B", "2003-05-12"));
         assert_ne!(a.key(KeyKind::BirthDate), b.key(KeyKind::BirthDate));
-        assert_eq!(
-            a.key(KeyKind::BirthDateUnordered),
-            b.key(KeyKind::BirthDateUnordered)
-        );
+        assert_eq!(a.key(KeyKind::DayMonth), b.key(KeyKind::DayMonth));
+        assert_eq!(a.key(KeyKind::DayMonth), c.key(KeyKind::DayMonth));
+        assert_ne!(a.key(KeyKind::DayMonth), d.key(KeyKind::DayMonth));
         assert_eq!(a.birth_year, Some(2003));
+        assert!(
+            e.encode(&ids("A", "B", "2003-05"))
+                .key(KeyKind::DayMonth)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn addresses_are_keyed_after_normalisation_and_absent_ones_give_no_key() {
+        let e = enc();
+        let at = |a: &'static str, l: &'static str, p: &'static str| {
+            e.encode(&Identifiers {
+                address: Some(a),
+                locality: Some(l),
+                postcode: Some(p),
+                ..ids("A", "B", "2003")
+            })
+        };
+        let x = at("12 Main Street", "Bimbo", "1234");
+        let y = at("12 main st.", "BIMBO", " 1234 ");
+        let z = at("14 Main Street", "Bimbo", "1235");
+        for k in [KeyKind::Address, KeyKind::Locality, KeyKind::Postcode] {
+            assert!(x.key(k).is_some());
+            assert_eq!(x.key(k), y.key(k));
+        }
+        assert_ne!(x.key(KeyKind::Address), z.key(KeyKind::Address));
+        assert_ne!(x.key(KeyKind::Postcode), z.key(KeyKind::Postcode));
+        // Keyed, not just hashed: another secret gives another value.
+        let other = KeyedEncoder::new(&Secret::from_bytes(&[8u8; 32]).unwrap());
+        let w = other.encode(&Identifiers {
+            address: Some("12 Main Street"),
+            ..Default::default()
+        });
+        assert_ne!(w.key(KeyKind::Address), x.key(KeyKind::Address));
+        assert!(at("", "", "").key(KeyKind::Address).is_none());
+        assert!(
+            !Identifiers {
+                postcode: Some("1"),
+                ..Default::default()
+            }
+            .is_empty()
+        );
     }
 
     #[test]

@@ -191,6 +191,42 @@ fn tokens(folded: &str) -> Vec<String> {
         .collect()
 }
 
+/// Street address (number and street): folded like a name, with the common street-type words
+/// written one way ("Street"/"St", "Avenue"/"Av", "Rue"/"R"…), tokens in their order.
+pub fn normalise_address(raw: &str) -> String {
+    let folded = if raw.is_ascii() {
+        fold_ascii(raw)
+    } else {
+        fold_unicode(raw)
+    };
+    let words: Vec<&str> = folded
+        .split_whitespace()
+        .map(|t| match t {
+            "street" | "str" => "st",
+            "road" => "rd",
+            "avenue" | "ave" | "av" => "av",
+            "boulevard" | "blvd" | "bd" => "bd",
+            "lane" => "ln",
+            "drive" => "dr",
+            "place" | "pl" => "pl",
+            "rue" => "r",
+            "quartier" | "qtr" => "qt",
+            other => other,
+        })
+        .collect();
+    words.join(" ")
+}
+
+/// Place name (town, locality, district): folded like a name, tokens in their order.
+pub fn normalise_place(raw: &str) -> String {
+    let folded = if raw.is_ascii() {
+        fold_ascii(raw)
+    } else {
+        fold_unicode(raw)
+    };
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Identity or passport number: letters and digits only, upper case.
 pub fn normalise_id(raw: &str) -> String {
     raw.chars()
@@ -336,5 +372,17 @@ mod tests {
         assert_eq!(normalise_phone("72 12 34 56").as_deref(), Some("72123456"));
         assert_eq!(normalise_phone("123"), None);
         assert_eq!(normalise_id(" ab-123 45 "), "AB12345");
+    }
+
+    #[test]
+    fn addresses_and_places_fold_case_accents_and_street_words() {
+        assert_eq!(normalise_address("12, Main Street"), "12 main st");
+        assert_eq!(normalise_address("12 MAIN st."), "12 main st");
+        assert_eq!(normalise_address("3 Rue de l'Église"), "3 r de l eglise");
+        assert_eq!(normalise_address("  "), "");
+        assert_eq!(
+            normalise_place("Bimbo-Ville"),
+            normalise_place("BIMBO  ville")
+        );
     }
 }
