@@ -657,6 +657,46 @@ fn write_link_outputs(
     Ok(())
 }
 
+/// Encodes one row of a file given to `tessera link` (`cols`: the positions of the recognised
+/// columns, see `link_files`).
+fn encode_link_row(
+    encoder: &KeyedEncoder,
+    cols: &[Option<usize>; 13],
+    source: u16,
+    rec: &csv::StringRecord,
+) -> tessera_linkage::LinkInput {
+    let get = |c: Option<usize>| {
+        c.and_then(|i| rec.get(i))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    // A street address in one column, or as number and street.
+    let address = match get(cols[8]) {
+        Some(a) => Some(std::borrow::Cow::Borrowed(a)),
+        None => get(cols[10]).map(|street| match get(cols[9]) {
+            Some(n) => format!("{n} {street}").into(),
+            None => street.into(),
+        }),
+    };
+    let ids_in = tessera_pseudonym::Identifiers {
+        given_name: get(cols[0]),
+        family_name: get(cols[1]),
+        birth_date: get(cols[2]),
+        id_number: get(cols[3]),
+        phone: get(cols[4]),
+        address: address.as_deref(),
+        locality: get(cols[11]),
+        postcode: get(cols[12]),
+        ..Default::default()
+    };
+    tessera_linkage::LinkInput {
+        source,
+        pseudonyms: tessera_pseudonym::Encoder::encode(encoder, &ids_in),
+        sex: get(cols[5]).map(str::to_string),
+        citizenship: get(cols[6]).map(str::to_string),
+    }
+}
+
 /// `tessera link`: read, encode, link, write.
 fn link_files(
     inputs: &[PathBuf],
@@ -743,11 +783,11 @@ fn link_files(
             );
         }
         // Rows are read in chunks and encoded on every core (the keyed hashes are most of the
-        // cost); only the compact form of each record is kept.
-        let mut chunk: Vec<(u16, csv::StringRecord)> = Vec::with_capacity(CHUNK);
+        // cost) while this thread reads the next chunk; only the compact form of each record is
+        // kept.
         let mut lines = rdr.records().enumerate();
-        loop {
-            chunk.clear();
+        let mut read_chunk = |ids: &mut Vec<String>| -> Result<Vec<(u16, csv::StringRecord)>> {
+            let mut chunk: Vec<(u16, csv::StringRecord)> = Vec::with_capacity(CHUNK);
             for (line, rec) in lines.by_ref().take(CHUNK) {
                 let rec = rec.with_context(|| format!("{} line {}", path.display(), line + 2))?;
                 let source_name = cols[7]
@@ -766,11 +806,13 @@ fn link_files(
                 ids.push(rec.get(id_col).unwrap_or_default().to_string());
                 chunk.push((source.min(u16::MAX as usize) as u16, rec));
             }
-            if chunk.is_empty() {
-                break;
-            }
+            Ok(chunk)
+        };
+        let mut next = read_chunk(&mut ids)?;
+        while !next.is_empty() {
+            let chunk = std::mem::take(&mut next);
             let step = chunk.len().div_ceil(threads);
-            let encoded: Vec<Vec<LinkInput>> = std::thread::scope(|s| {
+            let (encoded, read): (Vec<Vec<LinkInput>>, Result<_>) = std::thread::scope(|s| {
                 let handles: Vec<_> = chunk
                     .chunks(step)
                     .map(|part| {
@@ -778,49 +820,19 @@ fn link_files(
                         let cols = &cols;
                         s.spawn(move || {
                             part.iter()
-                                .map(|(source, rec)| {
-                                    let get = |c: Option<usize>| {
-                                        c.and_then(|i| rec.get(i))
-                                            .map(str::trim)
-                                            .filter(|s| !s.is_empty())
-                                    };
-                                    // A street address in one column, or as number and street.
-                                    let address = match get(cols[8]) {
-                                        Some(a) => Some(std::borrow::Cow::Borrowed(a)),
-                                        None => get(cols[10]).map(|street| match get(cols[9]) {
-                                            Some(n) => format!("{n} {street}").into(),
-                                            None => street.into(),
-                                        }),
-                                    };
-                                    let ids_in = tessera_pseudonym::Identifiers {
-                                        given_name: get(cols[0]),
-                                        family_name: get(cols[1]),
-                                        birth_date: get(cols[2]),
-                                        id_number: get(cols[3]),
-                                        phone: get(cols[4]),
-                                        address: address.as_deref(),
-                                        locality: get(cols[11]),
-                                        postcode: get(cols[12]),
-                                        ..Default::default()
-                                    };
-                                    LinkInput {
-                                        source: *source,
-                                        pseudonyms: tessera_pseudonym::Encoder::encode(
-                                            encoder, &ids_in,
-                                        ),
-                                        sex: get(cols[5]).map(str::to_string),
-                                        citizenship: get(cols[6]).map(str::to_string),
-                                    }
-                                })
+                                .map(|(source, rec)| encode_link_row(encoder, cols, *source, rec))
                                 .collect()
                         })
                     })
                     .collect();
-                handles
+                let read = read_chunk(&mut ids);
+                let encoded = handles
                     .into_iter()
                     .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .collect()
+                    .collect();
+                (encoded, read)
             });
+            next = read?;
             for input in encoded.iter().flatten() {
                 records.push(input);
             }

@@ -103,60 +103,82 @@ fn total_pairs(recs: &[Rec], mode: Mode) -> f64 {
 /// a name counts the distinct years of birth of the records holding it (at least one), and a date
 /// or an ID the distinct full names holding it — an estimate of the persons behind a value that
 /// needs no clear value.
-pub(crate) fn term_frequencies(recs: &mut [Rec]) {
-    for t in 0..=TF_KINDS.len() {
-        let value = |r: &Rec| match TF_KINDS.get(t) {
-            Some(&s) => r.key(s),
-            None => (r.cit != 0).then_some(r.cit as u64),
-        };
-        // What tells two holders of the value apart (0: nothing known, or not needed).
-        let person = |r: &Rec| match TF_KINDS.get(t) {
-            Some(&FULL) | Some(&FAMILY) | Some(&GIVEN) => r.birth_year as u64,
-            Some(_) => r.key(FULL).unwrap_or(0),
-            None => 0,
-        };
-        let mut tagged: Vec<(u64, u64, u32)> = recs
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| value(r).map(|v| (v, person(r), i as u32)))
-            .collect();
-        if tagged.len() < 2 {
+pub(crate) fn term_frequencies(recs: &mut [Rec], threads: usize) {
+    // One kind of value at a time, the kinds shared between threads; each gives the adjustment
+    // of every record, written back once all are known.
+    let kinds = TF_KINDS.len() + 1;
+    let adjustments: Vec<(usize, Vec<f32>)> = parallel(kinds, threads.clamp(1, 2), |range| {
+        range.map(|t| (t, adjustments(recs, t))).collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    for (t, adj) in adjustments {
+        if adj.is_empty() {
             continue;
         }
-        tagged.sort_unstable();
-        let mut groups: Vec<(usize, usize, f64)> = Vec::new();
-        let (mut sum_c2, mut sum_c) = (0.0, 0.0);
-        let mut start = 0;
-        while start < tagged.len() {
-            let mut end = start + 1;
-            while end < tagged.len() && tagged[end].0 == tagged[start].0 {
-                end += 1;
-            }
-            let c = if t == TF_CIT {
-                (end - start) as f64
-            } else {
-                let mut distinct = 0usize;
-                for i in start..end {
-                    let p = tagged[i].1;
-                    if p != 0 && (i == start || tagged[i - 1].1 != p) {
-                        distinct += 1;
-                    }
-                }
-                distinct.max(1) as f64
-            };
-            sum_c2 += c * c;
-            sum_c += c;
-            groups.push((start, end, c));
-            start = end;
-        }
-        let typical = (sum_c2 / sum_c).max(1.0);
-        for (start, end, c) in groups {
-            let adj = (typical / c).log2().clamp(-12.0, 8.0) as f32;
-            for x in &tagged[start..end] {
-                recs[x.2 as usize].tf[t] = adj;
-            }
+        for (r, a) in recs.iter_mut().zip(adj) {
+            r.tf[t] = a;
         }
     }
+}
+
+/// The term-frequency adjustment of every record for the values of kind `t` (an index of
+/// [`TF_KINDS`], or [`TF_CIT`]); empty when fewer than two records hold one.
+fn adjustments(recs: &[Rec], t: usize) -> Vec<f32> {
+    let value = |r: &Rec| match TF_KINDS.get(t) {
+        Some(&s) => r.key(s),
+        None => (r.cit != 0).then_some(r.cit as u64),
+    };
+    // What tells two holders of the value apart (0: nothing known, or not needed).
+    let person = |r: &Rec| match TF_KINDS.get(t) {
+        Some(&FULL) | Some(&FAMILY) | Some(&GIVEN) => r.birth_year as u64,
+        Some(_) => r.key(FULL).unwrap_or(0),
+        None => 0,
+    };
+    let mut tagged: Vec<(u64, u64, u32)> = recs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| value(r).map(|v| (v, person(r), i as u32)))
+        .collect();
+    if tagged.len() < 2 {
+        return Vec::new();
+    }
+    tagged.sort_unstable();
+    let mut groups: Vec<(usize, usize, f64)> = Vec::new();
+    let (mut sum_c2, mut sum_c) = (0.0, 0.0);
+    let mut start = 0;
+    while start < tagged.len() {
+        let mut end = start + 1;
+        while end < tagged.len() && tagged[end].0 == tagged[start].0 {
+            end += 1;
+        }
+        let c = if t == TF_CIT {
+            (end - start) as f64
+        } else {
+            let mut distinct = 0usize;
+            for i in start..end {
+                let p = tagged[i].1;
+                if p != 0 && (i == start || tagged[i - 1].1 != p) {
+                    distinct += 1;
+                }
+            }
+            distinct.max(1) as f64
+        };
+        sum_c2 += c * c;
+        sum_c += c;
+        groups.push((start, end, c));
+        start = end;
+    }
+    let typical = (sum_c2 / sum_c).max(1.0);
+    let mut out = vec![0.0f32; recs.len()];
+    for (start, end, c) in groups {
+        let adj = (typical / c).log2().clamp(-12.0, 8.0) as f32;
+        for x in &tagged[start..end] {
+            out[x.2 as usize] = adj;
+        }
+    }
+    out
 }
 
 /// Starting m: what agreement looks like among true matches in administrative registers (mostly

@@ -5,9 +5,9 @@
 //! a person id for every record.
 //!
 //! 1. **Blocking** — candidate pairs share a composite exact key (full name with a two-year
-//!    window of birth; family or given name with the birth date, day and month in either order,
-//!    with the year and month, or — in small blocks — with a two-year window of birth; the birth
-//!    date with sex and citizenship; ID; phone), or the full name or the birth date alone while
+//!    window of birth, or with the day and month of birth; family or given name with the birth
+//!    date, day and month in either order, or with the postcode; the birth date with sex and
+//!    citizenship; ID; phone; street address), or the full name or the birth date alone while
 //!    its block stays small. Every key is an exact keyed value, so the same pairs are compared
 //!    under any deployment secret (a MinHash of the CLK, used before, is not: its bit positions
 //!    are keyed). Keys are sorted one kind at a time, so memory stays a few words per record;
@@ -15,8 +15,9 @@
 //!    fallback).
 //! 2. **Comparison** — each pair gets a level per field: the name from the same full name down to
 //!    one part the same with a close CLK (a typo in the other part) and Dice bands; the birth date
-//!    from exact to swapped day/month to same month, same year and a year apart; ID, phone, sex,
-//!    citizenship agree or not; a missing value gives no evidence either way.
+//!    from exact to swapped day/month to same month, same year, the same day and month in another
+//!    year and a year apart; ID, phone, sex, citizenship agree or not; residence from the same
+//!    street address down to nothing in common; a missing value gives no evidence either way.
 //! 3. **Fellegi–Sunter** — u-probabilities from random pairs; agreement on a value is weighted by
 //!    how common that value is (term frequency: a common name or a placeholder date like 1 January
 //!    proves less), computed from the keyed values alone; m-probabilities and the probability that
@@ -538,7 +539,7 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
     }
     drop(placed);
     lap("ordering");
-    em::term_frequencies(&mut recs);
+    em::term_frequencies(&mut recs, cfg.threads);
     lap("term frequencies");
     let (candidates, skipped) = blocking::candidates(&recs, cfg);
     lap("blocking");
@@ -599,7 +600,9 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
         let (a, b) = (order[p.a as usize], order[p.b as usize]);
         (a.min(b), a.max(b))
     };
-    pairs.sort_by(|x, y| {
+    // Every pair is distinct, so the order is total and an unstable sort (no buffer) gives the
+    // same result as a stable one.
+    pairs.sort_unstable_by(|x, y| {
         y.weight
             .total_cmp(&x.weight)
             .then_with(|| caller(x).cmp(&caller(y)))
