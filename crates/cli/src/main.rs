@@ -80,6 +80,12 @@ enum Command {
         /// interface (the default when listening there); production runs behind TLS.
         #[arg(long)]
         insecure_cookies: bool,
+        /// Let focal points pseudonymise CSV files in their browser before uploading them (the
+        /// encoder compiled to WebAssembly). This hands the deployment secret to every focal
+        /// point who uses it (each time audited), as giving their office the key file for
+        /// `tessera pseudonymise` would. On with --demo.
+        #[arg(long)]
+        browser_pseudonymisation: bool,
     },
     /// Create a realistic demo deployment (Central African Republic) with ground truth for linkage.
     Demo {
@@ -914,6 +920,7 @@ async fn run(cli: Cli) -> Result<()> {
             listen,
             demo,
             insecure_cookies,
+            browser_pseudonymisation,
         } => {
             if demo {
                 let store = Store::open(&db.db).await?;
@@ -933,6 +940,7 @@ async fn run(cli: Cli) -> Result<()> {
             let encoder: Arc<dyn tessera_pseudonym::Encoder> = Arc::new(KeyedEncoder::new(&secret));
             let config = tessera_web::Config {
                 secure_cookies: !(insecure_cookies || loopback),
+                browser_secret: (browser_pseudonymisation || demo).then(|| secret.clone()),
                 ..tessera_web::Config::default()
             };
             eprintln!("Tessera is serving {} on http://{listen}/", db.db);

@@ -42,6 +42,12 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Largest upload accepted, in bytes.
     pub max_upload: usize,
+    /// The deployment secret, when focal points may pseudonymise files in their browser before
+    /// uploading them (`tessera serve --browser-pseudonymisation`). Whoever holds the secret can
+    /// test guessed names against pseudonyms, so this hands it to every focal point who asks (each
+    /// time audited): the same trust as giving their office the key file for
+    /// `tessera pseudonymise`. Off unless the operator turns it on.
+    pub browser_secret: Option<tessera_pseudonym::Secret>,
 }
 
 impl Default for Config {
@@ -49,6 +55,7 @@ impl Default for Config {
         Config {
             secure_cookies: true,
             max_upload: 50 * 1024 * 1024,
+            browser_secret: None,
         }
     }
 }
@@ -303,6 +310,7 @@ pub fn router(state: AppState) -> Router {
         .route("/records/new", get(submit::entry_page).post(submit::entry))
         .route("/records/{id}", get(pages::record))
         .route("/upload", get(submit::upload_page).post(submit::upload))
+        .route("/upload/key", post(submit::encoding_key))
         .route("/submissions", get(pages::submissions))
         .route("/submissions/{id}", get(pages::submission))
         .route("/submissions/{id}/{action}", post(pages::submission_action))
@@ -326,6 +334,8 @@ pub fn router(state: AppState) -> Router {
         .route("/templates/{entity}", get(submit::template_download))
         .nest("/api/v1", api::routes())
         .route("/assets/tessera.css", get(css))
+        .route("/assets/pseudonymise.js", get(pseudonymise_js))
+        .route("/assets/pseudonym.wasm", get(pseudonym_wasm))
         .layer(DefaultBodyLimit::max(max))
         .layer(axum::middleware::from_fn(auth::same_origin_only))
         .layer(axum::middleware::map_response(security_headers))
@@ -340,7 +350,7 @@ async fn security_headers(mut resp: Response) -> Response {
         ("referrer-policy", "same-origin"),
         (
             "content-security-policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'; form-action 'self'",
         ),
     ] {
         if let Ok(v) = v.parse() {
@@ -362,6 +372,29 @@ async fn css() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
         include_str!("../templates/tessera.css"),
+    )
+}
+
+/// The script that pseudonymises a CSV in the browser before upload (see `upload.html`).
+async fn pseudonymise_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../assets/pseudonymise.js"),
+    )
+}
+
+/// The keyed encoder compiled to WebAssembly (`crates/pseudonym-wasm`, built by
+/// `scripts/build-wasm`).
+async fn pseudonym_wasm() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "application/wasm"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        &include_bytes!("../assets/pseudonym.wasm")[..],
     )
 }
 

@@ -186,9 +186,69 @@ pub async fn upload_page(State(state): State<AppState>, v: Viewer) -> Result<Res
         minijinja::context! {
             periods => periods_ctx(&periods, None),
             entities => entities_ctx(&state, &ptype, v.lang, None),
+            encoding => encoding_ctx(&state, &ptype),
             result => None::<String>,
         },
     )
+}
+
+/// What the browser needs to pseudonymise a file before upload, when the deployment allows it:
+/// for each entity the provider sends, its identifying columns (code → kind of identifier).
+fn encoding_ctx(state: &AppState, provider_type: &str) -> Option<String> {
+    state.config.browser_secret.as_ref()?;
+    let map: serde_json::Map<String, serde_json::Value> =
+        template::entities_for(&state.dict, provider_type)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| {
+                let cols: serde_json::Map<String, serde_json::Value> = e
+                    .variables
+                    .iter()
+                    .filter_map(|v| {
+                        Some((v.code.clone(), serde_json::to_value(v.identifying?).ok()?))
+                    })
+                    .collect();
+                (e.id.clone(), serde_json::Value::Object(cols))
+            })
+            .collect();
+    Some(serde_json::Value::Object(map).to_string())
+}
+
+#[derive(Deserialize)]
+pub struct KeyForm {
+    csrf: String,
+}
+
+/// The deployment secret, for the upload page's in-browser pseudonymisation: focal points only,
+/// only when the deployment allows it, never cached, and every issue written to the audit log.
+pub async fn encoding_key(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(form): Form<KeyForm>,
+) -> Result<Response, WebError> {
+    v.check_csrf(&form.csrf)?;
+    let provider = own_provider(&v)?;
+    let Some(secret) = state.config.browser_secret.as_ref() else {
+        return Err(WebError::NotFound);
+    };
+    state
+        .store
+        .audit(
+            &v.user.username,
+            "pseudonym.key_issued",
+            provider.as_str(),
+            "{\"purpose\":\"browser pseudonymisation\"}",
+        )
+        .await?;
+    let body = serde_json::json!({ "secret": secret.to_hex().as_str() }).to_string();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// Receives a filled template and shows either what was stored or, cell by cell, what to fix.
@@ -265,6 +325,7 @@ pub async fn upload(
         minijinja::context! {
             periods => periods_ctx(&periods, Some(&period)),
             entities => entities_ctx(&state, &ptype, v.lang, Some(&entity)),
+            encoding => encoding_ctx(&state, &ptype),
             result,
         },
     )?;

@@ -305,6 +305,45 @@ async fn every_route_every_role_own_and_other_provider() {
         }
         assert_eq!(app.store.link_decisions().await.unwrap().len(), 1);
         assert_eq!(checked, routes.len() * USERS.len());
+        // The deployment secret for in-browser pseudonymisation: to nobody while the deployment
+        // has not turned the option on, then to focal points only.
+        let mut app = app;
+        for enabled in [false, true] {
+            if enabled {
+                let mut state = app.state.clone();
+                state.config = std::sync::Arc::new(tessera_web::Config {
+                    secure_cookies: false,
+                    browser_secret: Some(tessera_pseudonym::Secret::from_bytes(&[7; 32]).unwrap()),
+                    ..tessera_web::Config::default()
+                });
+                app.router = tessera_web::router(state);
+            }
+            for (i, (user, role, _)) in USERS.iter().enumerate() {
+                let csrf = app.csrf(&cookies[i]).await;
+                let r = app
+                    .post_form("/upload/key", Some(&cookies[i]), &[("csrf", &csrf)])
+                    .await;
+                if enabled && *role == tessera_dictionary::Role::FocalPoint {
+                    assert_eq!(r.status, 200, "{}: {user}", app.engine);
+                    assert!(r.body.contains(&"07".repeat(32)));
+                    assert_eq!(r.headers["cache-control"], "no-store");
+                } else {
+                    assert!(
+                        [403, 404].contains(&r.status),
+                        "{}: {user} got the secret (enabled: {enabled}): {}",
+                        app.engine,
+                        r.status
+                    );
+                }
+                // Without the form's token, nobody.
+                let r = app
+                    .post_form("/upload/key", Some(&cookies[i]), &[("csrf", "forged")])
+                    .await;
+                assert_ne!(r.status, 200, "{user} got the secret without a token");
+            }
+        }
+        let anonymous = app.post_form("/upload/key", None, &[("csrf", "x")]).await;
+        assert_ne!(anonymous.status, 200);
     }
 }
 

@@ -386,3 +386,207 @@ async fn focal_point_uploads_fixes_submits_and_coordinator_approves() {
     std::fs::write(shots.join("drill-en.png"), png).unwrap();
     c.close().await.unwrap();
 }
+
+/// In-browser pseudonymisation (`serve --browser-pseudonymisation`): the focal point ticks the
+/// option, the page encodes the CSV with the encoder compiled to WebAssembly, and the server
+/// receives no name, birth date or ID number — only a `pseudonyms` column, whose values are
+/// exactly what the server's own encoder gives for the same row (a stale `pseudonym.wasm` fails
+/// here). A birth date that is not one is named by row and column, and nothing is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browser_pseudonymises_a_file_before_it_leaves() {
+    use std::sync::{Arc, Mutex};
+    use tessera_pseudonym::{Encoder, Identifiers, KeyedEncoder, Pseudonyms, Secret};
+
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let app = common::apps().await.remove(0);
+    let secret = Secret::from_bytes(&[7u8; 32]).unwrap();
+    let mut state = app.state.clone();
+    state.config = Arc::new(tessera_web::Config {
+        secure_cookies: false,
+        browser_secret: Some(secret.clone()),
+        ..tessera_web::Config::default()
+    });
+    // Every upload body the server receives, to check what left the browser.
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let spy = seen.clone();
+    let router = tessera_web::router(state).layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let spy = spy.clone();
+            async move {
+                if req.uri().path() != "/upload" || req.method() != axum::http::Method::POST {
+                    return next.run(req).await;
+                }
+                let (parts, body) = req.into_parts();
+                let bytes = axum::body::to_bytes(body, 1 << 24).await.unwrap();
+                spy.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&bytes).into_owned());
+                next.run(axum::extract::Request::from_parts(parts, bytes.into()))
+                    .await
+            }
+        },
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let dir = tempfile::tempdir().unwrap();
+    let header = "provider_ref,identification_status,date_identified,sex,citizenship,exploitation,Given name [given_name],family_name,birth_date,id_number";
+    let bad = dir.path().join("names.csv");
+    std::fs::write(
+        &bad,
+        format!("{header}\nWB-1,IDENTIFIED,2025-02-01,F,TD,SEX,Zaïnaba,Oumarou,1999-12-31,TD-4471\nWB-2,IDENTIFIED,2025-02-03,M,CF,LAB,Paul,Ngaba,1999-31-12,\n"),
+    )
+    .unwrap();
+    let good = dir.path().join("names-fixed.csv");
+    std::fs::write(
+        &good,
+        format!("{header}\r\nWB-1,IDENTIFIED,2025-02-01,F,TD,SEX,Zaïnaba,Oumarou,1999-12-31,TD-4471\r\nWB-2,IDENTIFIED,2025-02-03,M,CF,LAB,\"Paul, dit \"\"Polo\"\"\",Ngaba,2001,\r\n"),
+    )
+    .unwrap();
+
+    sign_in(&c, &base, "fp").await;
+    let choose = |path: std::path::PathBuf| {
+        let c = c.clone();
+        let base = base.clone();
+        async move {
+            c.goto(&format!("{base}/upload")).await.unwrap();
+            c.find(Locator::Css("#entity option[value='victim']"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            c.find(Locator::Css("#period option[value='2025']"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            c.find(Locator::Id("file"))
+                .await
+                .unwrap()
+                .send_keys(path.to_str().unwrap())
+                .await
+                .unwrap();
+            // The option is offered by the script, so it is visible only when the script runs.
+            let option = c
+                .wait()
+                .for_element(Locator::Id("encode-here"))
+                .await
+                .unwrap();
+            assert!(option.is_displayed().await.unwrap(), "the option is shown");
+            option.click().await.unwrap();
+            c.find(Locator::Id("upload"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+    };
+
+    // A birth date that is not one: named by row and column, and nothing is sent.
+    choose(bad).await;
+    let start = Instant::now();
+    let status = loop {
+        let text = c
+            .find(Locator::Id("encode-status"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if text.contains("Nothing was sent") {
+            break text;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no error: {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        status.contains("Row 3") && status.contains("birth_date"),
+        "{status}"
+    );
+    assert!(!status.contains("1999-31-12"), "the value is not repeated");
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "nothing reached the server"
+    );
+
+    // The fixed file goes through, without a single identifier.
+    choose(good).await;
+    let result = c
+        .wait()
+        .for_element(Locator::Id("upload-result"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(result.contains("2 new"), "{result}");
+    let bodies = seen.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 1);
+    for clear in [
+        "Zaïnaba",
+        "Oumarou",
+        "Polo",
+        "Ngaba",
+        "1999-12-31",
+        "TD-4471",
+    ] {
+        assert!(!bodies[0].contains(clear), "{clear} left the browser");
+    }
+    assert!(bodies[0].contains("pseudonyms") && bodies[0].contains("tsp1."));
+    // What was stored is what the server's encoder gives for the same rows.
+    let server = KeyedEncoder::new(&secret);
+    let own = tessera_store::Access::Provider(
+        tessera_dictionary::ProviderId::parse(common::OWN).unwrap(),
+    );
+    let stored = app.store.pseudonyms(&own, "victim").await.unwrap();
+    for (reference, ids) in [
+        (
+            "WB-1",
+            Identifiers {
+                given_name: Some("Zaïnaba"),
+                family_name: Some("Oumarou"),
+                birth_date: Some("1999-12-31"),
+                id_number: Some("TD-4471"),
+                ..Default::default()
+            },
+        ),
+        (
+            "WB-2",
+            Identifiers {
+                given_name: Some("Paul, dit \"Polo\""),
+                family_name: Some("Ngaba"),
+                birth_date: Some("2001"),
+                ..Default::default()
+            },
+        ),
+    ] {
+        let row = stored
+            .iter()
+            .find(|r| r.provider_ref == reference)
+            .unwrap_or_else(|| panic!("{reference} stored"));
+        let expected: Pseudonyms = server.encode(&ids);
+        assert_eq!(row.clk, expected.clk_bytes(), "{reference}: name encoding");
+        assert_eq!(
+            Pseudonyms::keys_from_bytes(&row.pkeys).unwrap(),
+            expected.keys,
+            "{reference}: exact keys"
+        );
+        assert_eq!(row.birth_year, expected.birth_year.map(i64::from));
+    }
+    // Handing out the secret is audited.
+    let log = app
+        .store
+        .audit_entries(Some("fp"), Some("pseudonym.key_issued"), 10)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 2, "each issue of the key is audited");
+    assert_eq!(log[0].object, common::OWN);
+}
