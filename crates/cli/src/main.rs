@@ -100,6 +100,10 @@ enum Command {
         /// Where to write the ground truth (provider, entity, provider_ref, person_id).
         #[arg(long, default_value = "tessera-truth.csv")]
         truth: PathBuf,
+        /// Benchmarks only: also write every person record's invented identifiers in clear, with
+        /// its true person, so other linkage tools (Splink…) can run on the same data.
+        #[arg(long)]
+        clear_out: Option<PathBuf>,
     },
     /// Validate a CSV or XLSX file (or an ODK/Kobo export) against the dictionary and store it,
     /// all or nothing.
@@ -444,7 +448,13 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     pb
 }
 
-async fn run_demo(db: &DbArgs, records: usize, seed: u64, truth: &Path) -> Result<()> {
+async fn run_demo(
+    db: &DbArgs,
+    records: usize,
+    seed: u64,
+    truth: &Path,
+    clear_out: Option<&Path>,
+) -> Result<()> {
     let store = Store::open(&db.db).await?;
     if !store.providers().await?.is_empty() {
         bail!(
@@ -465,11 +475,28 @@ async fn run_demo(db: &DbArgs, records: usize, seed: u64, truth: &Path) -> Resul
     );
     let pb = bar(records as u64, "person records");
     let started = std::time::Instant::now();
-    let summary = tessera_demo::run(&store, &dict, encoder, records, seed, &mut out, |n| {
-        pb.set_position(n as u64)
-    })
+    let mut clear = match clear_out {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        None => None,
+    };
+    let summary = tessera_demo::run_with_clear(
+        &store,
+        &dict,
+        encoder,
+        records,
+        seed,
+        &mut out,
+        clear.as_mut().map(|w| w as &mut dyn Write),
+        |n| pb.set_position(n as u64),
+    )
     .await?;
     out.flush()?;
+    if let Some(w) = clear.as_mut() {
+        w.flush()?;
+    }
     pb.finish_and_clear();
     tessera_demo::create_demo_users(&store).await?;
     store.set_setting("nap_plan", DEMO_NAP).await?;
@@ -927,7 +954,7 @@ async fn run(cli: Cli) -> Result<()> {
                 let empty = store.providers().await?.is_empty();
                 store.close().await;
                 if empty {
-                    run_demo(&db, 20_000, 2026, Path::new("tessera-truth.csv")).await?;
+                    run_demo(&db, 20_000, 2026, Path::new("tessera-truth.csv"), None).await?;
                 }
             }
             let store = Store::open(&db.db).await?;
@@ -955,7 +982,8 @@ async fn run(cli: Cli) -> Result<()> {
             records,
             seed,
             truth,
-        } => run_demo(&db, records, seed, &truth).await?,
+            clear_out,
+        } => run_demo(&db, records, seed, &truth, clear_out.as_deref()).await?,
         Command::Import {
             db,
             provider,

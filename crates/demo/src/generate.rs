@@ -23,6 +23,21 @@ pub struct TruthRow {
     pub entity: &'static str,
     pub provider_ref: String,
     pub person_id: u64,
+    /// The synthetic identifiers as the provider wrote them, before encoding (see
+    /// [`crate::run_with_clear`]: for benchmarks against tools that need clear values).
+    pub clear: Option<ClearIdentifiers>,
+}
+
+/// A demo record's identifying fields in clear (synthetic people only).
+#[derive(Debug, Clone, Default)]
+pub struct ClearIdentifiers {
+    pub given: String,
+    pub family: String,
+    pub birth: Option<String>,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub sex: Option<String>,
+    pub citizenship: Option<String>,
 }
 
 /// Records of one provider, entity and year, ready for the store.
@@ -64,6 +79,8 @@ struct Gen<'a> {
     truth: Vec<TruthRow>,
     person_records: usize,
     other_records: usize,
+    /// The identifiers last encoded, for the ground truth of the record being built.
+    last_clear: Option<ClearIdentifiers>,
 }
 
 const VICTIM_PROVIDERS: &[(&str, u32)] = &[
@@ -161,11 +178,22 @@ impl Gen<'_> {
         person: Option<u64>,
     ) {
         if let Some(pid) = person {
+            let first = |v: Option<&Value>| match v {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Array(a)) => a.first().and_then(Value::as_str).map(str::to_string),
+                _ => None,
+            };
+            let clear = self.last_clear.take().map(|c| ClearIdentifiers {
+                sex: first(rec.data.get("sex")),
+                citizenship: first(rec.data.get("citizenship")),
+                ..c
+            });
             self.truth.push(TruthRow {
                 provider,
                 entity,
                 provider_ref: rec.provider_ref.clone(),
                 person_id: pid,
+                clear,
             });
             self.person_records += 1;
         } else {
@@ -348,13 +376,21 @@ impl Gen<'_> {
     }
 
     fn encode(
-        &self,
+        &mut self,
         given: &str,
         family: &str,
         birth: Option<&str>,
         id: Option<&str>,
         phone: Option<&str>,
     ) -> tessera_pseudonym::Pseudonyms {
+        self.last_clear = Some(ClearIdentifiers {
+            given: given.to_string(),
+            family: family.to_string(),
+            birth: birth.map(str::to_string),
+            id_number: id.map(str::to_string),
+            phone: phone.map(str::to_string),
+            ..ClearIdentifiers::default()
+        });
         self.encoder.encode(&Identifiers {
             given_name: Some(given),
             family_name: Some(family),
@@ -971,6 +1007,7 @@ pub fn generate_chunk(seed: u64, idx: usize, target: usize, encoder: &dyn Encode
         seq: 0,
         batches: Vec::new(),
         truth: Vec::new(),
+        last_clear: None,
         person_records: 0,
         other_records: 0,
     };

@@ -287,6 +287,36 @@ pub async fn run(
     person_records: usize,
     seed: u64,
     truth: &mut dyn Write,
+    progress: impl FnMut(usize),
+) -> Result<Summary, DemoError> {
+    run_with_clear(
+        store,
+        dict,
+        encoder,
+        person_records,
+        seed,
+        truth,
+        None,
+        progress,
+    )
+    .await
+}
+
+/// [`run`], also writing every person record's synthetic identifiers in clear to `clear`, one row
+/// per record with its true person (`rec_id,cluster_id,entity,provider,given_name,surname,
+/// date_of_birth,soc_sec_id,phone,sex,nationality`, dates as YYYYMMDD, the layout of
+/// `shared/bench/make_big.py` plus empty address columns): so other linkage tools can be run on
+/// the very data Tessera links from pseudonyms. The people are invented; real data never has a
+/// clear copy.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_with_clear(
+    store: &Store,
+    dict: &Dictionary,
+    encoder: std::sync::Arc<dyn Encoder>,
+    person_records: usize,
+    seed: u64,
+    truth: &mut dyn Write,
+    mut clear: Option<&mut dyn Write>,
     mut progress: impl FnMut(usize),
 ) -> Result<Summary, DemoError> {
     if dict
@@ -298,6 +328,12 @@ pub async fn run(
     let subs = register(store, dict).await?;
     let version = dict.full_version();
     writeln!(truth, "provider,entity,provider_ref,person_id")?;
+    if let Some(w) = clear.as_mut() {
+        writeln!(
+            w,
+            "rec_id,cluster_id,entity,provider,given_name,surname,date_of_birth,soc_sec_id,phone,sex,nationality,street_number,address_1,address_2,suburb,postcode,state"
+        )?;
+    }
     let mut summary = Summary::default();
     let chunk_size = generate::CHUNK_PERSON_RECORDS;
     let chunks = person_records.div_ceil(chunk_size);
@@ -333,6 +369,36 @@ pub async fn run(
                 "{},{},{},{}",
                 t.provider, t.entity, t.provider_ref, t.person_id
             )?;
+            if let (Some(w), Some(c)) = (clear.as_mut(), &t.clear) {
+                let field = |v: &str| {
+                    if v.contains([',', '"', '\n']) {
+                        format!("\"{}\"", v.replace('"', "\"\""))
+                    } else {
+                        v.to_string()
+                    }
+                };
+                let opt = |v: &Option<String>| field(v.as_deref().unwrap_or(""));
+                let birth = c
+                    .birth
+                    .as_deref()
+                    .map_or(String::new(), |b| b.replace('-', ""));
+                writeln!(
+                    w,
+                    "{}:{},{},{},{},{},{},{},{},{},{},{},,,,,,",
+                    t.provider,
+                    t.provider_ref,
+                    t.person_id,
+                    t.entity,
+                    t.provider,
+                    field(&c.given),
+                    field(&c.family),
+                    birth,
+                    opt(&c.id_number),
+                    opt(&c.phone),
+                    opt(&c.sex),
+                    opt(&c.citizenship),
+                )?;
+            }
         }
         summary.persons += chunk.persons;
         summary.person_records += chunk.person_records;
