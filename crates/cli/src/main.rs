@@ -448,6 +448,15 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     pb
 }
 
+/// The base dictionary, with a deployment extension file when one is given.
+fn base_with(extension: Option<&Path>) -> Result<Dictionary> {
+    let dict = Dictionary::base()?;
+    Ok(match extension {
+        Some(ext) => dict.with_extension(ext)?,
+        None => dict,
+    })
+}
+
 async fn run_demo(
     db: &DbArgs,
     records: usize,
@@ -1079,10 +1088,7 @@ async fn run(cli: Cli) -> Result<()> {
             extension,
             out,
         } => {
-            let mut dict = Dictionary::base()?;
-            if let Some(ext) = extension {
-                dict = dict.with_extension(&ext)?;
-            }
+            let dict = base_with(extension.as_deref())?;
             let one_entity = || -> Result<&tessera_dictionary::Entity> {
                 let id = match &entity {
                     Some(e) => e.clone(),
@@ -1225,10 +1231,7 @@ async fn run(cli: Cli) -> Result<()> {
             out,
             file,
         } => {
-            let mut dict = Dictionary::base()?;
-            if let Some(ext) = extension {
-                dict = dict.with_extension(&ext)?;
-            }
+            let dict = base_with(extension.as_deref())?;
             let text = std::fs::read_to_string(&secret_file).with_context(|| {
                 format!("cannot read the secret file {}", secret_file.display())
             })?;
@@ -1299,10 +1302,7 @@ async fn run(cli: Cli) -> Result<()> {
             lang,
             file,
         } => {
-            let mut dict = Dictionary::base()?;
-            if let Some(ext) = extension {
-                dict = dict.with_extension(&ext)?;
-            }
+            let dict = base_with(extension.as_deref())?;
             // Checking needs no real secret: nothing is stored and the pseudonyms are thrown away.
             let encoder = KeyedEncoder::new(&Secret::from_bytes(&rand::random::<[u8; 32]>())?);
             let input = std::fs::File::open(&file)

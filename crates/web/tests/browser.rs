@@ -123,7 +123,8 @@ async fn sign_out(c: &Client) {
     c.wait().for_element(Locator::Id("sign-in")).await.unwrap();
 }
 
-async fn upload(c: &Client, base: &str, path: &std::path::Path) -> String {
+/// Opens the upload page and fills the form (victims, 2025, the file) without sending it.
+async fn choose_file(c: &Client, base: &str, path: &std::path::Path) {
     c.goto(&format!("{base}/upload")).await.unwrap();
     c.find(Locator::Css("#entity option[value='victim']"))
         .await
@@ -143,6 +144,10 @@ async fn upload(c: &Client, base: &str, path: &std::path::Path) -> String {
         .send_keys(path.to_str().unwrap())
         .await
         .unwrap();
+}
+
+async fn upload(c: &Client, base: &str, path: &std::path::Path) -> String {
+    choose_file(c, base, path).await;
     c.find(Locator::Id("upload"))
         .await
         .unwrap()
@@ -447,30 +452,13 @@ async fn the_browser_pseudonymises_a_file_before_it_leaves() {
     .unwrap();
 
     sign_in(&c, &base, "fp").await;
+    // Fills the form, ticks the option (offered by the script, so visible only when it runs) and
+    // sends.
     let choose = |path: std::path::PathBuf| {
         let c = c.clone();
         let base = base.clone();
         async move {
-            c.goto(&format!("{base}/upload")).await.unwrap();
-            c.find(Locator::Css("#entity option[value='victim']"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
-            c.find(Locator::Css("#period option[value='2025']"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
-            c.find(Locator::Id("file"))
-                .await
-                .unwrap()
-                .send_keys(path.to_str().unwrap())
-                .await
-                .unwrap();
-            // The option is offered by the script, so it is visible only when the script runs.
+            choose_file(&c, &base, &path).await;
             let option = c
                 .wait()
                 .for_element(Locator::Id("encode-here"))
