@@ -16,6 +16,8 @@
 //!   the order of [`FIELDS`]; empty fields are absent. Status 0: the token is ready (empty when the
 //!   row has no identifier), 1: no secret yet, 2: the birth date is not a date, 3: not UTF-8 or not
 //!   seven fields;
+//! * `tsp_fingerprint()`: puts the encoder's fingerprint (see `tessera_pseudonym::fingerprint`)
+//!   where the next two read it, so the page can check it matches the server's;
 //! * `tsp_output_ptr()` and `tsp_output_len()`: the token of the last successful call.
 
 use std::cell::RefCell;
@@ -151,6 +153,13 @@ pub unsafe extern "C" fn tsp_encode(ptr: *const u8, len: usize) -> u32 {
     }
 }
 
+/// Makes the encoder's fingerprint the output (read with `tsp_output_ptr`/`tsp_output_len`).
+#[unsafe(no_mangle)]
+pub extern "C" fn tsp_fingerprint() -> u32 {
+    OUTPUT.with(|o| *o.borrow_mut() = tessera_pseudonym::fingerprint().to_string());
+    Status::Ready as u32
+}
+
 /// Where the last token is (valid until the next call of `tsp_encode`).
 #[unsafe(no_mangle)]
 pub extern "C" fn tsp_output_ptr() -> *const u8 {
@@ -226,5 +235,10 @@ mod tests {
         // SAFETY: the output buffer is valid until the next encode.
         let out = unsafe { std::slice::from_raw_parts(tsp_output_ptr(), tsp_output_len()) };
         assert_eq!(std::str::from_utf8(out).unwrap(), encode_row(row).unwrap());
+        assert_eq!(tsp_fingerprint(), 0);
+        // SAFETY: as above.
+        let out = unsafe { std::slice::from_raw_parts(tsp_output_ptr(), tsp_output_len()) };
+        assert_eq!(out, tessera_pseudonym::fingerprint().as_bytes());
+        assert_eq!(out.len(), 16);
     }
 }

@@ -286,6 +286,23 @@ impl Pseudonyms {
     }
 }
 
+/// Identifies this encoder's code (a digest of its source): two builds that give the same
+/// fingerprint normalise and encode alike. The browser's copy (WebAssembly) is checked against the
+/// server's before a file is encoded, so a stale copy cannot make pseudonyms that never link.
+pub fn fingerprint() -> &'static str {
+    static FINGERPRINT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    FINGERPRINT.get_or_init(|| {
+        use sha2::Digest;
+        let mut h = Sha256::new();
+        h.update(include_str!("lib.rs"));
+        h.update(include_str!("normalise.rs"));
+        h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    })
+}
+
 /// Start of a pseudonym token (version 1 of the layout).
 pub const TOKEN_PREFIX: &str = "tsp1.";
 

@@ -128,6 +128,33 @@ const VARIANTS: &[(&str, &[&str])] = &[
     ("halima", &["halimatou", "halimata", "alima"]),
     ("hawa", &["hawaou", "awa"]),
     ("jean", &["jan"]),
+    // Nicknames and short forms that registers write instead of the given name (only those that
+    // point to one name: "Alex" or "Sam" could be several, so they are left alone).
+    ("fatima", &["fati", "fatim"]),
+    ("abdullah", &["ablaye", "abdoulay"]),
+    ("abubakar", &["bakary", "bakari"]),
+    ("ibrahim", &["iba"]),
+    ("musa", &["mousse"]),
+    ("robert", &["bob", "bobby", "rob", "robbie"]),
+    ("william", &["bill", "billy", "will", "willy"]),
+    ("james", &["jim", "jimmy"]),
+    ("michael", &["mike", "mick", "mickey"]),
+    (
+        "elizabeth",
+        &["liz", "lizzie", "beth", "betty", "elisabeth"],
+    ),
+    (
+        "catherine",
+        &["katherine", "kathryn", "kate", "katie", "cathy", "kathy"],
+    ),
+    ("joseph", &["joe", "joey", "jose"]),
+    ("thomas", &["tom", "tommy"]),
+    ("anthony", &["tony", "antoine"]),
+    ("richard", &["dick", "rick", "ricky"]),
+    ("margaret", &["maggie", "peggy", "meg"]),
+    ("jennifer", &["jenny", "jen"]),
+    ("emmanuel", &["manu"]),
+    ("francois", &["francis"]),
 ];
 
 fn variant(token: &str) -> &str {
@@ -321,6 +348,10 @@ mod tests {
         );
         assert_eq!(normalise_name("Muhammad al-Amin"), vec!["mohamed", "amin"]);
         assert_eq!(normalise_name("FATOUMATA"), vec!["fatima"]);
+        // Nicknames and short forms.
+        assert_eq!(normalise_name("Bill"), normalise_name("William"));
+        assert_eq!(normalise_name("Fati Ablaye"), vec!["fatima", "abdullah"]);
+        assert_eq!(normalise_name("Kate"), normalise_name("Catherine"));
         assert!(normalise_name("!!!").is_empty());
     }
 

@@ -108,6 +108,13 @@
         x.tsp_free(p, bytes.length);
         return r;
       }
+      // The same encoder as the server's, or nothing: a stale copy would make pseudonyms that
+      // never link.
+      x.tsp_fingerprint();
+      var own = text.decode(new Uint8Array(x.memory.buffer, x.tsp_output_ptr(), x.tsp_output_len()).slice());
+      if (own !== msg.fingerprint) {
+        throw new Error(msg.msgStale);
+      }
       if (call(x.tsp_init, secretHex) !== 0) {
         throw new Error("the deployment secret was refused");
       }

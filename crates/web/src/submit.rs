@@ -187,6 +187,7 @@ pub async fn upload_page(State(state): State<AppState>, v: Viewer) -> Result<Res
             periods => periods_ctx(&periods, None),
             entities => entities_ctx(&state, &ptype, v.lang, None),
             encoding => encoding_ctx(&state, &ptype),
+            fingerprint => tessera_pseudonym::fingerprint(),
             result => None::<String>,
         },
     )
@@ -326,6 +327,7 @@ pub async fn upload(
             periods => periods_ctx(&periods, Some(&period)),
             entities => entities_ctx(&state, &ptype, v.lang, Some(&entity)),
             encoding => encoding_ctx(&state, &ptype),
+            fingerprint => tessera_pseudonym::fingerprint(),
             result,
         },
     )?;

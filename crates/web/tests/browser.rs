@@ -505,6 +505,49 @@ async fn the_browser_pseudonymises_a_file_before_it_leaves() {
         "nothing reached the server"
     );
 
+    // An encoder that is not the server's (a page left open across an update) refuses to work.
+    choose_file(&c, &base, &good).await;
+    c.execute(
+        "document.getElementById('upload-form').dataset.fingerprint = 'an older encoder';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    c.find(Locator::Id("encode-here"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("upload"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        let text = c
+            .find(Locator::Id("encode-status"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if text.contains("reload the page") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no refusal: {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "nothing reached the server"
+    );
+
     // The fixed file goes through, without a single identifier.
     choose(good).await;
     let result = c
@@ -575,6 +618,6 @@ async fn the_browser_pseudonymises_a_file_before_it_leaves() {
         .audit_entries(Some("fp"), Some("pseudonym.key_issued"), 10)
         .await
         .unwrap();
-    assert_eq!(log.len(), 2, "each issue of the key is audited");
+    assert_eq!(log.len(), 3, "each issue of the key is audited");
     assert_eq!(log[0].object, common::OWN);
 }

@@ -272,3 +272,4 @@ encode-xlsx = Pseudonymisation in the browser reads CSV files: save the workbook
 encode-working = Pseudonymising in this browser…
 encode-bad-date = the birth date is not a date (YYYY, YYYY-MM, YYYY-MM-DD or DD/MM/YYYY). Nothing was sent.
 encode-failed = Pseudonymisation in this browser failed; nothing was sent:
+encode-stale = this page's encoder is not the server's (Tessera was updated): reload the page and try again.

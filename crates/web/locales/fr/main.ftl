@@ -272,3 +272,4 @@ encode-xlsx = La pseudonymisation dans le navigateur lit les fichiers CSV : enre
 encode-working = Pseudonymisation dans ce navigateur…
 encode-bad-date = la date de naissance n'est pas une date (AAAA, AAAA-MM, AAAA-MM-JJ ou JJ/MM/AAAA). Rien n'a été envoyé.
 encode-failed = La pseudonymisation dans ce navigateur a échoué ; rien n'a été envoyé :
+encode-stale = le codeur de cette page n'est pas celui du serveur (Tessera a été mis à jour) : rechargez la page et recommencez.
