@@ -49,10 +49,13 @@
         delim = d;
       }
     });
+    // Each row keeps the line it starts on (1 for the header), as the server's report numbers them.
     var rows = [];
     var row = [];
     var field = "";
     var quoted = false;
+    var line = 1;
+    row.line = 1;
     for (var i = 0; i < text.length; i++) {
       var c = text.charAt(i);
       if (quoted) {
@@ -64,6 +67,9 @@
             quoted = false;
           }
         } else {
+          if (c === "\n") {
+            line++;
+          }
           field += c;
         }
       } else if (c === '"' && field === "") {
@@ -74,7 +80,9 @@
       } else if (c === "\n") {
         row.push(field);
         rows.push(row);
+        line++;
         row = [];
+        row.line = line;
         field = "";
       } else if (c !== "\r") {
         field += c;
@@ -184,9 +192,9 @@
           });
           var e = encode(fields);
           if (e.status === 2) {
-            errors.push(msg.msgRow + " " + (r + 1) + ", " + msg.msgColumn + " " + dateColumn + ": " + msg.msgBadDate);
+            errors.push(msg.msgRow + " " + rows[r].line + ", " + msg.msgColumn + " " + dateColumn + ": " + msg.msgBadDate);
           } else if (e.status !== 0) {
-            errors.push(msg.msgRow + " " + (r + 1) + ": " + msg.msgFailed + " " + e.status);
+            errors.push(msg.msgRow + " " + rows[r].line + ": " + msg.msgFailed + " " + e.status);
           }
           kept.push(e.token || "");
           lines.push(kept.map(cell).join(","));
