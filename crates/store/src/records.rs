@@ -373,6 +373,39 @@ impl Store {
         Ok(row.map(record_from_row))
     }
 
+    /// The records with these ids that the caller may see, in the order of `ids` (ids of records
+    /// the caller may not see, or that do not exist, are left out). One query per 500 ids.
+    pub async fn records_by_id(
+        &self,
+        access: &Access,
+        ids: &[i64],
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let mut found: std::collections::HashMap<i64, StoredRecord> =
+            std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT id, provider_id, entity, provider_ref, version, submission_id, dictionary_version, data FROM records
+                 WHERE ($1 IS NULL OR provider_id = $1) AND id IN ({})",
+                list.join(", ")
+            );
+            let rows: Vec<RecordRow> = on_pool!(self, |pool| {
+                // Only numbered placeholders are formatted in; every value is bound.
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(access.provider_filter());
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(pool).await
+            })?;
+            found.extend(rows.into_iter().map(|r| {
+                let rec = record_from_row(r);
+                (rec.id, rec)
+            }));
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
     /// Earlier versions of a record the caller may see, oldest first.
     pub async fn record_history(
         &self,

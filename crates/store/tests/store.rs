@@ -260,6 +260,22 @@ async fn a_provider_never_reads_another_providers_records() {
             assert!(s.record(&police, r.id).await.unwrap().is_some());
         }
         assert!(s.record(&police, theirs[0].id).await.unwrap().is_none());
+        // A list of ids (the drill-down's) gives only what the caller may see, in the given order.
+        let all: Vec<i64> = vec![mine[1].id, theirs[0].id, mine[0].id, 999_999];
+        let got: Vec<i64> = s
+            .records_by_id(&police, &all)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(got, vec![mine[1].id, mine[0].id], "{}", e.name);
+        let got = s.records_by_id(&ngo, &all).await.unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].provider_ref, "N-1");
+        let national = s.records_by_id(&Access::National, &all).await.unwrap();
+        assert_eq!(national.len(), 3, "{}", e.name);
+        assert!(s.records_by_id(&police, &[]).await.unwrap().is_empty());
         assert_eq!(s.count_records(&ngo, None).await.unwrap(), 1);
         assert_eq!(s.pseudonyms(&ngo, "victim").await.unwrap().len(), 1);
         assert_eq!(s.count_records(&Access::National, None).await.unwrap(), 3);
