@@ -388,14 +388,39 @@ async fn pseudonymise_js() -> impl IntoResponse {
 
 /// The keyed encoder compiled to WebAssembly (`crates/pseudonym-wasm`, built by
 /// `scripts/build-wasm`).
-async fn pseudonym_wasm() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "application/wasm"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        &include_bytes!("../assets/pseudonym.wasm")[..],
-    )
+pub const PSEUDONYM_WASM: &[u8] = include_bytes!("../assets/pseudonym.wasm");
+
+/// The WebAssembly encoder, gzipped when the browser accepts it (less than half the bytes on a
+/// weak link), compressed once on first use.
+async fn pseudonym_wasm(headers: axum::http::HeaderMap) -> Response {
+    static GZIPPED: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let common = [
+        (header::CONTENT_TYPE, "application/wasm"),
+        (header::CACHE_CONTROL, "public, max-age=86400"),
+        (header::VARY, "accept-encoding"),
+    ];
+    if gzip {
+        let body = GZIPPED.get_or_init(|| {
+            use std::io::Write;
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            // Writing to memory cannot fail.
+            let _ = enc.write_all(PSEUDONYM_WASM);
+            enc.finish().unwrap_or_default()
+        });
+        if !body.is_empty() {
+            return (
+                common,
+                [(header::CONTENT_ENCODING, "gzip")],
+                body.as_slice(),
+            )
+                .into_response();
+        }
+    }
+    (common, PSEUDONYM_WASM).into_response()
 }
 
 /// Roles that read case-level records (pseudonymised): everyone but admins and partners.

@@ -757,3 +757,47 @@ async fn drill_down_lists_the_records_behind_a_row_within_the_users_scope() {
         assert_eq!(audit.len(), 2, "{}", app.engine);
     }
 }
+
+/// The WebAssembly encoder weighs a few hundred KB: browsers that accept gzip get it compressed
+/// (the same bytes once inflated), the others get it plain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wasm_encoder_is_served_gzipped_to_browsers_that_accept_it() {
+    use std::io::Read;
+    use tower::ServiceExt;
+    let app = apps().await.remove(0);
+    for (accept, gzipped) in [(Some("gzip, deflate, br"), true), (None, false)] {
+        let mut req = Request::get("/assets/pseudonym.wasm").header(header::HOST, "localhost");
+        if let Some(a) = accept {
+            req = req.header(header::ACCEPT_ENCODING, a);
+        }
+        let resp = app
+            .router
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()[header::CONTENT_TYPE], "application/wasm");
+        let encoding = resp.headers().get(header::CONTENT_ENCODING).cloned();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24)
+            .await
+            .unwrap();
+        if gzipped {
+            assert_eq!(encoding.unwrap(), "gzip");
+            assert!(
+                bytes.len() < tessera_web::PSEUDONYM_WASM.len() / 2,
+                "{}",
+                bytes.len()
+            );
+            let mut plain = Vec::new();
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_end(&mut plain)
+                .unwrap();
+            assert_eq!(plain, tessera_web::PSEUDONYM_WASM);
+        } else {
+            assert!(encoding.is_none());
+            assert_eq!(&bytes[..], tessera_web::PSEUDONYM_WASM);
+        }
+    }
+    assert_eq!(&tessera_web::PSEUDONYM_WASM[..4], b"\0asm");
+}
