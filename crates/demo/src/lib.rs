@@ -316,7 +316,7 @@ pub async fn run_with_clear(
     person_records: usize,
     seed: u64,
     truth: &mut dyn Write,
-    mut clear: Option<&mut dyn Write>,
+    clear: Option<&mut dyn Write>,
     mut progress: impl FnMut(usize),
 ) -> Result<Summary, DemoError> {
     if dict
@@ -328,11 +328,29 @@ pub async fn run_with_clear(
     let subs = register(store, dict).await?;
     let version = dict.full_version();
     writeln!(truth, "provider,entity,provider_ref,person_id")?;
+    let csv_error = |e: csv::Error| DemoError::Truth(e.into());
+    let mut clear = clear.map(csv::Writer::from_writer);
     if let Some(w) = clear.as_mut() {
-        writeln!(
-            w,
-            "rec_id,cluster_id,entity,provider,given_name,surname,date_of_birth,soc_sec_id,phone,sex,nationality,street_number,address_1,address_2,suburb,postcode,state"
-        )?;
+        w.write_record([
+            "rec_id",
+            "cluster_id",
+            "entity",
+            "provider",
+            "given_name",
+            "surname",
+            "date_of_birth",
+            "soc_sec_id",
+            "phone",
+            "sex",
+            "nationality",
+            "street_number",
+            "address_1",
+            "address_2",
+            "suburb",
+            "postcode",
+            "state",
+        ])
+        .map_err(csv_error)?;
     }
     let mut summary = Summary::default();
     let chunk_size = generate::CHUNK_PERSON_RECORDS;
@@ -370,40 +388,40 @@ pub async fn run_with_clear(
                 t.provider, t.entity, t.provider_ref, t.person_id
             )?;
             if let (Some(w), Some(c)) = (clear.as_mut(), &t.clear) {
-                let field = |v: &str| {
-                    if v.contains([',', '"', '\n']) {
-                        format!("\"{}\"", v.replace('"', "\"\""))
-                    } else {
-                        v.to_string()
-                    }
-                };
-                let opt = |v: &Option<String>| field(v.as_deref().unwrap_or(""));
-                let birth = c
-                    .birth
-                    .as_deref()
-                    .map_or(String::new(), |b| b.replace('-', ""));
-                writeln!(
-                    w,
-                    "{}:{},{},{},{},{},{},{},{},{},{},{},,,,,,",
-                    t.provider,
-                    t.provider_ref,
-                    t.person_id,
+                fn opt(v: &Option<String>) -> &str {
+                    v.as_deref().unwrap_or("")
+                }
+                let birth = c.birth.as_deref().unwrap_or("").replace('-', "");
+                w.write_record([
+                    format!("{}:{}", t.provider, t.provider_ref).as_str(),
+                    t.person_id.to_string().as_str(),
                     t.entity,
                     t.provider,
-                    field(&c.given),
-                    field(&c.family),
-                    birth,
+                    &c.given,
+                    &c.family,
+                    &birth,
                     opt(&c.id_number),
                     opt(&c.phone),
                     opt(&c.sex),
                     opt(&c.citizenship),
-                )?;
+                    // No address in the demo: the columns are there for the shared layout.
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ])
+                .map_err(csv_error)?;
             }
         }
         summary.persons += chunk.persons;
         summary.person_records += chunk.person_records;
         summary.other_records += chunk.other_records;
         progress(summary.person_records);
+    }
+    if let Some(w) = clear.as_mut() {
+        w.flush()?;
     }
     finalize_submissions(store, &subs).await?;
     store.set_setting("demo_seed", &seed.to_string()).await?;

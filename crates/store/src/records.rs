@@ -228,6 +228,16 @@ pub struct PseudonymRow {
     pub pkeys: Vec<u8>,
 }
 
+/// A query of whole records (the columns [`RecordRow`] reads) with the given condition.
+macro_rules! record_select {
+    ($condition:literal) => {
+        concat!(
+            "SELECT id, provider_id, entity, provider_ref, version, submission_id, dictionary_version, data FROM records ",
+            $condition
+        )
+    };
+}
+
 type RecordRow = (
     i64,
     String,
@@ -349,9 +359,9 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<StoredRecord>, StoreError> {
         let rows: Vec<RecordRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-            "SELECT id, provider_id, entity, provider_ref, version, submission_id, dictionary_version, data FROM records
-             WHERE entity = $1 AND id > $2 AND ($3 IS NULL OR provider_id = $3) ORDER BY id LIMIT $4")
+            sqlx::query_as(record_select!(
+                "WHERE entity = $1 AND id > $2 AND ($3 IS NULL OR provider_id = $3) ORDER BY id LIMIT $4"
+            ))
             .bind(entity).bind(after_id).bind(access.provider_filter()).bind(limit).fetch_all(pool).await
         })?;
         Ok(rows.into_iter().map(record_from_row).collect())
@@ -365,10 +375,13 @@ impl Store {
         id: i64,
     ) -> Result<Option<StoredRecord>, StoreError> {
         let row: Option<RecordRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-            "SELECT id, provider_id, entity, provider_ref, version, submission_id, dictionary_version, data FROM records
-             WHERE id = $1 AND ($2 IS NULL OR provider_id = $2)")
-            .bind(id).bind(access.provider_filter()).fetch_optional(pool).await
+            sqlx::query_as(record_select!(
+                "WHERE id = $1 AND ($2 IS NULL OR provider_id = $2)"
+            ))
+            .bind(id)
+            .bind(access.provider_filter())
+            .fetch_optional(pool)
+            .await
         })?;
         Ok(row.map(record_from_row))
     }
@@ -385,8 +398,7 @@ impl Store {
         for chunk in ids.chunks(500) {
             let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
             let sql = format!(
-                "SELECT id, provider_id, entity, provider_ref, version, submission_id, dictionary_version, data FROM records
-                 WHERE ($1 IS NULL OR provider_id = $1) AND id IN ({})",
+                record_select!("WHERE ($1 IS NULL OR provider_id = $1) AND id IN ({})"),
                 list.join(", ")
             );
             let rows: Vec<RecordRow> = on_pool!(self, |pool| {

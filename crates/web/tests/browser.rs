@@ -113,6 +113,25 @@ async fn wait_text(c: &Client, id: &str, expected: &str) {
     }
 }
 
+/// Waits until the element `id` contains `needle`, and returns its text.
+async fn wait_containing(c: &Client, id: &str, needle: &str) -> String {
+    let start = Instant::now();
+    loop {
+        if let Ok(e) = c.find(Locator::Id(id)).await
+            && let Ok(text) = e.text().await
+        {
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "#{id} never contained {needle:?}: {text:?}"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn sign_out(c: &Client) {
     c.find(Locator::Id("logout"))
         .await
@@ -452,13 +471,16 @@ async fn the_browser_pseudonymises_a_file_before_it_leaves() {
     .unwrap();
 
     sign_in(&c, &base, "fp").await;
-    // Fills the form, ticks the option (offered by the script, so visible only when it runs) and
-    // sends.
-    let choose = |path: std::path::PathBuf| {
+    // Fills the form, runs `script` on the page if any, ticks the option (offered by the script,
+    // so visible only when it runs) and sends.
+    let choose = |path: std::path::PathBuf, script: Option<&'static str>| {
         let c = c.clone();
         let base = base.clone();
         async move {
             choose_file(&c, &base, &path).await;
+            if let Some(js) = script {
+                c.execute(js, vec![]).await.unwrap();
+            }
             let option = c
                 .wait()
                 .for_element(Locator::Id("encode-here"))
@@ -476,25 +498,8 @@ async fn the_browser_pseudonymises_a_file_before_it_leaves() {
     };
 
     // A birth date that is not one: named by row and column, and nothing is sent.
-    choose(bad).await;
-    let start = Instant::now();
-    let status = loop {
-        let text = c
-            .find(Locator::Id("encode-status"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if text.contains("Nothing was sent") {
-            break text;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "no error: {text:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    choose(bad, None).await;
+    let status = wait_containing(&c, "encode-status", "Nothing was sent").await;
     assert!(
         // Line 4: the blank line 3 counts, as in the server's report.
         status.contains("Row 4,") && status.contains("birth_date"),
@@ -507,50 +512,19 @@ async fn the_browser_pseudonymises_a_file_before_it_leaves() {
     );
 
     // An encoder that is not the server's (a page left open across an update) refuses to work.
-    choose_file(&c, &base, &good).await;
-    c.execute(
-        "document.getElementById('upload-form').dataset.fingerprint = 'an older encoder';",
-        vec![],
+    choose(
+        good.clone(),
+        Some("document.getElementById('upload-form').dataset.fingerprint = 'an older encoder';"),
     )
-    .await
-    .unwrap();
-    c.find(Locator::Id("encode-here"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("upload"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let start = Instant::now();
-    loop {
-        let text = c
-            .find(Locator::Id("encode-status"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if text.contains("reload the page") {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "no refusal: {text:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    .await;
+    wait_containing(&c, "encode-status", "reload the page").await;
     assert!(
         seen.lock().unwrap().is_empty(),
         "nothing reached the server"
     );
 
     // The fixed file goes through, without a single identifier.
-    choose(good).await;
+    choose(good, None).await;
     let result = c
         .wait()
         .for_element(Locator::Id("upload-result"))
