@@ -38,10 +38,35 @@ impl Scope {
         }
     }
 
+    /// A partner's table: small cells and their complements suppressed, and the rows left
+    /// with no published value removed, so a hidden cell gives away neither its count nor the
+    /// category it stands for.
     fn finish(&self, t: Table) -> Table {
         match self {
             Scope::Internal(_) => t,
-            Scope::Partner { threshold } => suppress(&t, *threshold),
+            Scope::Partner { threshold } => {
+                let mut t = suppress(&t, *threshold);
+                t.rows.retain(|r| r.values.iter().any(Option::is_some));
+                t
+            }
+        }
+    }
+
+    /// Refuses the questions a scope may not ask. Partners read the published tables as they
+    /// are: any filter would let them narrow or difference their way to one record. A provider's
+    /// users count records, not persons: who is the same person is decided with every other
+    /// provider's records, so a person count would move with records they may not see.
+    pub fn check(&self, filters: &Filters, unit: Unit<'_>) -> Result<(), AnalysisError> {
+        match self {
+            Scope::Partner { .. } if !filters.is_empty() => Err(AnalysisError::NotAllowed(
+                "partners see the published national tables; filters and conditions are for national staff".into(),
+            )),
+            Scope::Internal(Access::Provider(_)) if matches!(unit, Unit::Persons(_)) => {
+                Err(AnalysisError::NotAllowed(
+                    "unique persons are counted across every provider's records, so only national staff see them".into(),
+                ))
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -74,6 +99,19 @@ pub fn region_variable(entity: &str) -> Option<&'static str> {
 }
 
 impl Filters {
+    /// Whether no filter is set.
+    pub fn is_empty(&self) -> bool {
+        self.year_from.is_none()
+            && self.year_to.is_none()
+            && self.provider_types.is_empty()
+            && self.providers.is_empty()
+            && self.regions.is_empty()
+            && self.sex.is_empty()
+            && self.age_bands.is_empty()
+            && self.exploitation.is_empty()
+            && self.expr.as_deref().is_none_or(|s| s.trim().is_empty())
+    }
+
     /// The filters as an expression over `entity` (variables it lacks are skipped).
     pub fn to_expr(&self, facts: &Facts, entity: &str) -> Result<Expr, AnalysisError> {
         let ent = facts.entity(entity)?;
@@ -152,6 +190,7 @@ impl Ctx<'_> {
         unit: Unit<'a>,
         lang: &'a str,
     ) -> Result<Ctx<'a>, AnalysisError> {
+        scope.check(filters, unit)?;
         let ent = facts.entity(entity)?;
         let mask = base_mask(
             facts,
@@ -305,6 +344,56 @@ pub fn victims(
             &["identification_status"],
         )?,
     })
+}
+
+/// The approved records of one entity, as a scope may see them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RecordCount {
+    pub entity: String,
+    /// `None` for partners when the total is under the threshold.
+    pub total: Option<f64>,
+    /// By provider type, for national staff only: several types have a single provider, so
+    /// for partners this would be one provider's figures.
+    pub by_provider_type: Option<Table>,
+}
+
+/// Approved records of each of `entities` present in the facts: what the API's statistics and
+/// a partner's home page publish, so they agree with the dashboards (which count approved data
+/// too) and never move with a draft.
+pub fn record_counts(
+    facts: &Facts,
+    scope: &Scope,
+    entities: &[&str],
+    lang: &str,
+) -> Result<Vec<RecordCount>, AnalysisError> {
+    let mut out = Vec::new();
+    for &entity in entities {
+        if facts.entity(entity).is_err() {
+            continue;
+        }
+        let c = Ctx::new(
+            facts,
+            entity,
+            scope,
+            &Filters::default(),
+            Unit::Records,
+            lang,
+        )?;
+        let by_provider_type = match scope {
+            Scope::Partner { .. } => None,
+            Scope::Internal(_) => Some(c.table(
+                "records_by_provider_type",
+                ("Records by provider type", "Fiches par type de fournisseur"),
+                &["provider_type"],
+            )?),
+        };
+        out.push(RecordCount {
+            entity: entity.to_string(),
+            total: partner_total(scope, c.total()),
+            by_provider_type,
+        });
+    }
+    Ok(out)
 }
 
 fn partner_total(scope: &Scope, total: f64) -> Option<f64> {
@@ -533,7 +622,7 @@ pub fn funnel(
                     Key::new(&code, &label),
                     Key::new(&format!("{a}:{b}"), tr(lang, en, fr)),
                 ],
-                values: vec![median_days(c.ent, &in_group, a, b)],
+                values: vec![c.scope.median(median_days(c.ent, &in_group, a, b))],
             });
         }
     }
@@ -580,7 +669,7 @@ pub fn funnel(
     };
     Ok(FunnelDashboard {
         stages: c.scope.finish_funnel(stages),
-        durations,
+        durations: c.scope.finish_durations(durations),
         verdicts: c.table(
             "cj_verdicts",
             ("Verdicts by offence", "Décisions par infraction"),
@@ -598,6 +687,25 @@ pub fn funnel(
 }
 
 impl Scope {
+    /// A median over `n` cases, published to partners only when `n` reaches the threshold: the
+    /// median of one case is that case's own value.
+    fn median(&self, (median, n): (Option<f64>, usize)) -> Option<f64> {
+        match self {
+            Scope::Partner { threshold } if (n as f64) < *threshold => None,
+            _ => median,
+        }
+    }
+
+    /// Medians are not additive: each hidden one stays hidden on its own ([`Scope::median`]);
+    /// rows with nothing published are removed, as in every partner table.
+    fn finish_durations(&self, mut t: Table) -> Table {
+        if matches!(self, Scope::Partner { .. }) {
+            t.rows.retain(|r| r.values.iter().any(Option::is_some));
+            t.suppressed = true;
+        }
+        t
+    }
+
     /// Funnel counts are nested, not additive: only small cells are hidden (with their shares).
     fn finish_funnel(&self, mut t: Table) -> Table {
         if let Scope::Partner { threshold } = self {

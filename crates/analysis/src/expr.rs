@@ -102,13 +102,22 @@ impl Expr {
         }
     }
 
-    /// Parses the filter language (see the module documentation).
+    /// Parses the filter language (see the module documentation). A condition longer than
+    /// [`MAX_LEN`] bytes or nested deeper than [`MAX_DEPTH`] is refused before it can cost more
+    /// than a few microseconds, so a hostile link cannot exhaust a server thread's stack.
     pub fn parse(src: &str) -> Result<Expr, AnalysisError> {
+        if src.len() > MAX_LEN {
+            return Err(AnalysisError::Expr(format!(
+                "the condition is {} characters long; at most {MAX_LEN} are accepted",
+                src.len()
+            )));
+        }
         let tokens = lex(src)?;
         let mut p = Parser {
             tokens,
             pos: 0,
             src,
+            depth: 0,
         };
         let e = p.or()?;
         if p.pos < p.tokens.len() {
@@ -201,10 +210,17 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, AnalysisError> {
     Ok(out)
 }
 
+/// Longest condition accepted, in bytes.
+pub const MAX_LEN: usize = 4_000;
+/// Deepest nesting of parentheses and `not` accepted.
+pub const MAX_DEPTH: usize = 32;
+
 struct Parser<'s> {
     tokens: Vec<(usize, Tok)>,
     pos: usize,
     src: &'s str,
+    /// Parentheses and `not`s open around the current token.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -254,20 +270,36 @@ impl Parser<'_> {
         })
     }
 
+    /// Enters one level of nesting, refusing to pass [`MAX_DEPTH`].
+    fn nest(&mut self) -> Result<(), AnalysisError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error(&format!(
+                "the condition is nested more than {MAX_DEPTH} levels deep"
+            )));
+        }
+        Ok(())
+    }
+
     fn unary(&mut self) -> Result<Expr, AnalysisError> {
         if self.keyword("not") {
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            self.nest()?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         if self.keyword("true") {
             return Ok(Expr::True);
         }
         if self.peek() == Some(&Tok::LParen) {
             self.pos += 1;
+            self.nest()?;
             let e = self.or()?;
             if self.peek() != Some(&Tok::RParen) {
                 return Err(self.error("expected )"));
             }
             self.pos += 1;
+            self.depth -= 1;
             return Ok(e);
         }
         let field = match self.peek() {
@@ -364,6 +396,24 @@ mod tests {
                 value: Lit::Num(30.0)
             }
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_it_can_overflow_the_stack() {
+        // The security review's link: 2,500 parentheses around `true`.
+        let hostile = format!("{}true{}", "(".repeat(2500), ")".repeat(2500));
+        let err = Expr::parse(&hostile).unwrap_err().to_string();
+        assert!(err.contains("characters long"), "{err}");
+        let deep = format!("{}true{}", "(".repeat(1000), ")".repeat(1000));
+        let err = Expr::parse(&deep).unwrap_err().to_string();
+        assert!(err.contains("nested more than 32"), "{err}");
+        let nots = format!("{}sex = \"F\"", "not ".repeat(MAX_DEPTH + 1));
+        assert!(Expr::parse(&nots).is_err());
+        // At the limit it still parses.
+        let ok = format!("{}true{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert_eq!(Expr::parse(&ok).unwrap(), Expr::True);
+        let ok = format!("{}sex = \"F\"", "not ".repeat(MAX_DEPTH));
+        assert!(Expr::parse(&ok).is_ok());
     }
 
     #[test]

@@ -53,8 +53,8 @@ pub mod table;
 use std::sync::{Arc, Mutex};
 
 pub use dashboard::{
-    Filters, FlowDashboard, FlowLink, FunnelDashboard, Scope, SmugglingDashboard, VictimDashboard,
-    drill, flows, funnel, smuggling, victims,
+    Filters, FlowDashboard, FlowLink, FunnelDashboard, RecordCount, Scope, SmugglingDashboard,
+    VictimDashboard, drill, flows, funnel, record_counts, smuggling, victims,
 };
 pub use disclosure::{DEFAULT_THRESHOLD, is_protected, suppress};
 pub use expr::Expr;
@@ -83,6 +83,9 @@ pub enum AnalysisError {
     Expr(String),
     #[error("National Action Plan configuration: {0}")]
     Config(String),
+    /// A question the caller's scope may not ask (a partner's filter, a provider's person count).
+    #[error("{0}")]
+    NotAllowed(String),
 }
 
 /// The current [`Facts`], shared by every request and rebuilt only when the approved data

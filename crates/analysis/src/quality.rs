@@ -65,6 +65,9 @@ pub fn quality(
     lang: &str,
 ) -> Result<QualityReport, AnalysisError> {
     let only = facts.access_provider(access);
+    // Whether a record was also reported by another provider is a fact about the other
+    // providers' records: national staff see it, a provider's own users never do.
+    let persons = persons.filter(|_| only.is_none());
     let np = facts.providers.len();
     let nper = facts.periods.len() + 1;
     let mut acc = vec![Acc::default(); np * nper];
@@ -174,6 +177,11 @@ pub fn quality(
         }
     }
     trend_rows.sort_by(|a, b| a.keys[0].code.cmp(&b.keys[0].code));
+    if persons.is_none() {
+        for r in &mut trend_rows {
+            r.values.pop();
+        }
+    }
     let mut var_rows: Vec<TableRow> = per_var
         .into_iter()
         .map(|((p, entity, var), (n, present, valid))| {
@@ -221,15 +229,19 @@ pub fn quality(
             id: "quality_trend".into(),
             title: t("Data quality by period", "Qualité des données par période"),
             key_headers: vec![t("Period", "Période"), t("Provider", "Fournisseur")],
-            value_headers: vec![
+            value_headers: [
                 t("Completeness (%)", "Complétude (%)"),
                 t("Validity (%)", "Validité (%)"),
                 t("Days late", "Jours de retard"),
+            ]
+            .into_iter()
+            .chain(persons.map(|_| {
                 t(
                     "Linked to another provider (%)",
                     "Reliés à un autre fournisseur (%)",
-                ),
-            ],
+                )
+            }))
+            .collect(),
             rows: trend_rows,
             unit: "records".into(),
             suppressed: false,

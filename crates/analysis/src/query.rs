@@ -770,19 +770,20 @@ pub(crate) fn count_masked(ent: &EntityFacts, mask: &[bool], unit: Unit) -> f64 
     }
 }
 
-/// Median of the differences `later - earlier` in days over the masked rows with both dates.
+/// Median of the differences `later - earlier` in days over the masked rows with both dates, and
+/// how many rows it was taken over.
 pub(crate) fn median_days(
     ent: &EntityFacts,
     mask: &[bool],
     earlier: &str,
     later: &str,
-) -> Option<f64> {
+) -> (Option<f64>, usize) {
     let (a, b) = match (
         ent.column(earlier).map(|c| &c.data),
         ent.column(later).map(|c| &c.data),
     ) {
         (Some(ColumnData::Date(a)), Some(ColumnData::Date(b))) => (a, b),
-        _ => return None,
+        _ => return (None, 0),
     };
     let mut d: Vec<i32> = mask
         .iter()
@@ -790,7 +791,7 @@ pub(crate) fn median_days(
         .filter(|(i, m)| **m && a[*i] != MISSING && b[*i] != MISSING)
         .map(|(i, _)| b[i] - a[i])
         .collect();
-    median(&mut d)
+    (median(&mut d), d.len())
 }
 
 pub(crate) fn median(d: &mut [i32]) -> Option<f64> {

@@ -367,12 +367,13 @@ async fn check(store: Store, engine: &str) {
         (&pt.vulnerable_groups, &v.vulnerable_groups),
     ] {
         assert!(t.suppressed && is_protected(t, 5.0), "{engine} {}", t.id);
-        for (a, b) in t.rows.iter().zip(&full.rows) {
-            if let Some(x) = a.values[0] {
-                assert_eq!(Some(x), b.values[0]);
-            }
+        for a in &t.rows {
+            let codes: Vec<&str> = a.keys.iter().map(|k| k.code.as_str()).collect();
+            assert!(a.values[0].is_some(), "no row is published without a value");
+            assert_eq!(a.values[0], full.get(&codes), "{engine} {}", t.id);
         }
     }
+    attacker_learns_nothing(&facts, &d, engine);
 
     // Unique persons through the ground truth as the person map.
     let persons = person_map(&store, &truth).await;
@@ -598,6 +599,156 @@ async fn check(store: Store, engine: &str) {
     assert!(Arc::ptr_eq(&second, &a) || Arc::ptr_eq(&second, &b));
     let v2 = tessera_analysis::victims(&second, &national, &all, Unit::Records, "en").unwrap();
     assert!(v2.total > v.total, "the newly approved records count");
+}
+
+/// The security review's partner, played in full on the demo: every table a partner can obtain,
+/// and every way the review narrowed, differenced or read row keys. It must learn no attribute
+/// of any single record: no published count under the threshold, no category whose count was
+/// hidden, no table differing from another by a few records, no median of a few cases.
+fn attacker_learns_nothing(facts: &Facts, d: &Dictionary, engine: &str) {
+    use tessera_analysis::{AnalysisError, flows, funnel, record_counts, smuggling, victims};
+    let partner = Scope::partner();
+    let threshold = tessera_analysis::DEFAULT_THRESHOLD;
+    let all = Filters::default();
+
+    // 1. Narrowing to one record (the review's provider + date condition), and differencing
+    //    `true` against `not (…)`: a partner's filter is refused, whatever it is.
+    let narrow = Filters {
+        expr: Some("provider = \"minusca-ddh\" and date_identified = \"2021-01-11\"".into()),
+        ..Filters::default()
+    };
+    let not_narrow = Filters {
+        expr: Some("not (provider = \"minusca-ddh\" and date_identified = \"2021-01-11\")".into()),
+        ..Filters::default()
+    };
+    let by_year = Filters {
+        year_from: Some(2021),
+        year_to: Some(2021),
+        ..Filters::default()
+    };
+    let ages: Vec<Filters> = (1..8)
+        .map(|n| Filters {
+            expr: Some(format!("age <= {n}")),
+            ..Filters::default()
+        })
+        .collect();
+    for f in [&narrow, &not_narrow, &by_year].into_iter().chain(&ages) {
+        assert!(
+            matches!(
+                victims(facts, &partner, f, Unit::Records, "en"),
+                Err(AnalysisError::NotAllowed(_))
+            ),
+            "{engine}: a partner's filter {f:?} is refused"
+        );
+        assert!(matches!(
+            funnel(facts, &partner, f, "en"),
+            Err(AnalysisError::NotAllowed(_))
+        ));
+        assert!(matches!(
+            smuggling(facts, &partner, f, Unit::Records, "en"),
+            Err(AnalysisError::NotAllowed(_))
+        ));
+        assert!(matches!(
+            flows(facts, "victim", &partner, f, Unit::Records, "en"),
+            Err(AnalysisError::NotAllowed(_))
+        ));
+    }
+
+    // 2. Every published table: no small count, no row key kept for a hidden cell, margins
+    //    protected.
+    let v = victims(facts, &partner, &all, Unit::Records, "en").unwrap();
+    let fl = flows(facts, "victim", &partner, &all, Unit::Records, "en").unwrap();
+    let sm = smuggling(facts, &partner, &all, Unit::Records, "en").unwrap();
+    let fu = funnel(facts, &partner, &all, "en").unwrap();
+    let mut tables = vec![
+        &v.by_year,
+        &v.by_year_sex,
+        &v.by_sex,
+        &v.by_age_band,
+        &v.children,
+        &v.by_exploitation,
+        &v.by_citizenship,
+        &v.by_region,
+        &v.by_provider_type,
+        &v.vulnerable_groups,
+        &v.cross_border,
+        &v.by_identification_status,
+        &fl.origin_destination,
+        &fl.routes,
+        &sm.by_year,
+        &sm.routes,
+        &sm.by_transport,
+        &sm.migrants_by_sex,
+        &sm.migrants_by_age_band,
+        &fu.verdicts,
+        &fu.by_year,
+    ];
+    tables.retain(|t| !t.rows.is_empty());
+    assert!(tables.len() > 10, "{engine}: the demo publishes tables");
+    for t in &tables {
+        assert!(t.suppressed, "{engine} {}", t.id);
+        for r in &t.rows {
+            assert!(
+                r.values.iter().any(Option::is_some),
+                "{engine} {}: a row whose every cell is hidden still names its category {:?}",
+                t.id,
+                r.keys
+            );
+            for x in r.values.iter().flatten() {
+                assert!(
+                    *x == 0.0 || *x >= threshold,
+                    "{engine} {}: published count {x}",
+                    t.id
+                );
+            }
+        }
+        // Tables of several measures hold cells with no data at all (a sum over incidents
+        // that recorded none), which the check would count as hidden: their published counts
+        // are checked above, and `suppress` protects each measure on its own.
+        if t.value_headers.len() == 1 {
+            assert!(is_protected(t, threshold), "{engine} {}", t.id);
+        }
+    }
+
+    // 3. Court-case durations: a median is published only over enough cases.
+    let nat =
+        tessera_analysis::funnel(facts, &Scope::Internal(Access::National), &all, "en").unwrap();
+    assert!(fu.durations.suppressed, "{engine}");
+    for r in &fu.durations.rows {
+        assert!(r.values[0].is_some(), "{engine}: hidden rows are removed");
+    }
+    assert!(
+        fu.durations.rows.len() <= nat.durations.rows.len(),
+        "{engine}"
+    );
+
+    // 4. The counts behind the API's statistics: approved only, totals only for partners.
+    let counts = record_counts(facts, &partner, &["victim", "suspect"], "en").unwrap();
+    for c in &counts {
+        assert!(
+            c.by_provider_type.is_none(),
+            "{engine}: no per-type split for partners"
+        );
+        if let Some(n) = c.total {
+            assert!(n >= threshold, "{engine}");
+        }
+    }
+    let national =
+        record_counts(facts, &Scope::Internal(Access::National), &["victim"], "en").unwrap();
+    assert_eq!(
+        national[0].total,
+        victims(
+            facts,
+            &Scope::Internal(Access::National),
+            &all,
+            Unit::Records,
+            "en"
+        )
+        .unwrap()
+        .total,
+        "{engine}: the statistics count what the dashboards count"
+    );
+    let _ = d;
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use tessera_intake::{
 };
 use tessera_pseudonym::{KeyedEncoder, Secret};
 use tessera_store::{
-    Access, AuditVerdict, ImportRequest, ImportResult, ImportSource, Store, SubmissionStatus,
+    Access, AuditKey, ImportRequest, ImportResult, ImportSource, Store, SubmissionStatus,
 };
 
 // Intake and linkage allocate many small strings; mimalloc measurably beats the system allocator there.
@@ -47,6 +47,11 @@ struct DbArgs {
     /// SQLite file's path with `.key` appended. Never keep it inside the database.
     #[arg(long, env = "TESSERA_SECRET_FILE")]
     secret_file: Option<PathBuf>,
+    /// File where the signed head of the audit log is written after every entry, outside the
+    /// database, for `tessera audit verify` to catch removed or rewritten entries. Default: the
+    /// SQLite file's path with `.audit-head` appended; with PostgreSQL, the secret file's.
+    #[arg(long, env = "TESSERA_AUDIT_CHECKPOINT")]
+    audit_checkpoint: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -235,6 +240,13 @@ enum Command {
         /// Entity to link with --db.
         #[arg(long, default_value = "victim")]
         entity: String,
+        /// With --db: the deployment secret file, whose audit key signs the run's audit entry
+        /// (default: the SQLite file's path with `.key` appended).
+        #[arg(long, env = "TESSERA_SECRET_FILE")]
+        secret_file: Option<PathBuf>,
+        /// With --db: the audit checkpoint file (see `tessera audit verify`).
+        #[arg(long, env = "TESSERA_AUDIT_CHECKPOINT")]
+        audit_checkpoint: Option<PathBuf>,
         /// Where to write `record_id,person_id`.
         #[arg(long)]
         out: PathBuf,
@@ -275,7 +287,10 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute every hash from the first entry: an altered or removed entry is reported (exit 2).
+    /// Recompute every hash from the first entry (keyed entries with the audit key drawn from the
+    /// deployment secret), then compare the head with the signed checkpoint file: an altered,
+    /// rehashed or removed entry, entries missing at the end, or a forged checkpoint are reported
+    /// in one sentence (exit 2).
     Verify {
         #[command(flatten)]
         db: DbArgs,
@@ -400,6 +415,23 @@ fn secret_path(db: &DbArgs) -> Result<PathBuf> {
     )))
 }
 
+/// Reads the deployment secret if there is one: a secret file that was named must exist; with
+/// SQLite and no name, the default file may not exist yet.
+fn load_secret(db: &DbArgs) -> Result<Option<Secret>> {
+    if db.secret_file.is_none() && db.db.starts_with("postgres") {
+        return Ok(None);
+    }
+    let path = secret_path(db)?;
+    if db.secret_file.is_none() && !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the secret file {}", path.display()))?;
+    Secret::from_hex(&text)
+        .with_context(|| format!("the secret file {} is damaged", path.display()))
+        .map(Some)
+}
+
 /// Loads the deployment secret, creating one (readable by its owner only) if there is none yet.
 fn load_or_create_secret(db: &DbArgs) -> Result<Secret> {
     let path = secret_path(db)?;
@@ -424,6 +456,35 @@ fn load_or_create_secret(db: &DbArgs) -> Result<Secret> {
     }
     f.write_all(secret.to_hex().as_bytes())?;
     Ok(secret)
+}
+
+/// The audit checkpoint file: `--audit-checkpoint`, else beside the SQLite file, else beside the
+/// secret file (a PostgreSQL deployment keeps its secret file on the application host, outside
+/// the database, which is where the checkpoint must be too).
+fn checkpoint_path(db: &DbArgs) -> Result<PathBuf> {
+    if let Some(p) = &db.audit_checkpoint {
+        return Ok(p.clone());
+    }
+    let beside = if db.db.starts_with("postgres") {
+        secret_path(db)?
+    } else {
+        PathBuf::from(db.db.trim_start_matches("sqlite://"))
+    };
+    let mut name = beside.into_os_string();
+    name.push(".audit-head");
+    Ok(PathBuf::from(name))
+}
+
+/// Opens the store, keyed for the audit log when the deployment secret is there: its entries
+/// are then signed and its head checkpointed outside the database. Commands that need the
+/// secret anyway create it first (`load_or_create_secret`), so their entries are keyed too.
+async fn open_store(db: &DbArgs) -> Result<Store> {
+    let mut store = Store::open(&db.db).await?;
+    if let Some(secret) = load_secret(db)? {
+        store.set_audit_key(AuditKey::from_secret(&secret));
+        store.set_audit_checkpoint(checkpoint_path(db)?);
+    }
+    Ok(store)
 }
 
 /// The dictionary the database was collected under: base plus its stored extension.
@@ -464,7 +525,8 @@ async fn run_demo(
     truth: &Path,
     clear_out: Option<&Path>,
 ) -> Result<()> {
-    let store = Store::open(&db.db).await?;
+    let secret = load_or_create_secret(db)?;
+    let store = open_store(db).await?;
     if !store.providers().await?.is_empty() {
         bail!(
             "{} already holds data; the demo needs an empty database (remove the file or choose another --db)",
@@ -476,7 +538,6 @@ async fn run_demo(
     store
         .set_setting("dictionary_extension", DEMO_EXTENSION)
         .await?;
-    let secret = load_or_create_secret(db)?;
     let encoder: Arc<dyn tessera_pseudonym::Encoder> = Arc::new(KeyedEncoder::new(&secret));
     let mut out = std::io::BufWriter::new(
         std::fs::File::create(truth)
@@ -552,7 +613,7 @@ fn link_mode(mode: Option<&str>, default: tessera_linkage::Mode) -> Result<tesse
 
 /// `tessera link --db`: the stored pseudonyms of one entity, linked across and within providers.
 async fn link_store(
-    db: &str,
+    db: &DbArgs,
     entity: &str,
     out: &Path,
     outputs: LinkOutputs<'_>,
@@ -560,7 +621,7 @@ async fn link_store(
     threshold: f64,
 ) -> Result<()> {
     use tessera_linkage::{Config, LinkInput, Mode, link};
-    let store = Store::open(db).await?;
+    let store = open_store(db).await?;
     let started = std::time::Instant::now();
     let rows = store.pseudonyms(&Access::National, entity).await?;
     let mut providers: Vec<String> = Vec::new();
@@ -929,7 +990,9 @@ async fn run(cli: Cli) -> Result<()> {
             password,
             extension,
         } => {
-            let store = Store::open(&db.db).await?;
+            // The secret first: the administrator's creation is the first keyed audit entry.
+            load_or_create_secret(&db)?;
+            let store = open_store(&db).await?;
             if store.count_users().await? > 0 {
                 bail!(
                     "{} already has users; init creates the first administrator only",
@@ -942,7 +1005,6 @@ async fn run(cli: Cli) -> Result<()> {
                 Dictionary::base()?.with_extension_text(&ext.display().to_string(), &text)?;
                 store.set_setting("dictionary_extension", &text).await?;
             }
-            load_or_create_secret(&db)?;
             store
                 .create_user(&admin, "Administrator", &password, Role::Admin, None, "en")
                 .await?;
@@ -959,20 +1021,20 @@ async fn run(cli: Cli) -> Result<()> {
             browser_pseudonymisation,
         } => {
             if demo {
-                let store = Store::open(&db.db).await?;
+                let store = open_store(&db).await?;
                 let empty = store.providers().await?.is_empty();
                 store.close().await;
                 if empty {
                     run_demo(&db, 20_000, 2026, Path::new("tessera-truth.csv"), None).await?;
                 }
             }
-            let store = Store::open(&db.db).await?;
+            let secret = load_or_create_secret(&db)?;
+            let store = open_store(&db).await?;
             let dict = dictionary_of(&store).await?;
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let loopback = listener.local_addr().is_ok_and(|a| a.ip().is_loopback());
-            let secret = load_or_create_secret(&db)?;
             let encoder: Arc<dyn tessera_pseudonym::Encoder> = Arc::new(KeyedEncoder::new(&secret));
             let config = tessera_web::Config {
                 secure_cookies: !(insecure_cookies || loopback),
@@ -1003,7 +1065,8 @@ async fn run(cli: Cli) -> Result<()> {
             max_mb,
             file,
         } => {
-            let store = Store::open(&db.db).await?;
+            let secret = load_or_create_secret(&db)?;
+            let store = open_store(&db).await?;
             let dict = Arc::new(dictionary_of(&store).await?);
             let pid = ProviderId::parse(&provider)?;
             let Some(prov) = store.provider(&pid).await? else {
@@ -1018,7 +1081,6 @@ async fn run(cli: Cli) -> Result<()> {
                 ),
                 None => None,
             };
-            let secret = load_or_create_secret(&db)?;
             let encoder: Arc<dyn tessera_pseudonym::Encoder> = Arc::new(KeyedEncoder::new(&secret));
             let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
             let pb = ProgressBar::new_spinner();
@@ -1111,7 +1173,7 @@ async fn run(cli: Cli) -> Result<()> {
             eprintln!("Wrote {}.", out.display());
         }
         Command::Submission { db, action } => {
-            let store = Store::open(&db.db).await?;
+            let store = open_store(&db).await?;
             let (id, next, actor, comment) = match action {
                 SubmissionAction::List => {
                     println!(
@@ -1160,7 +1222,7 @@ async fn run(cli: Cli) -> Result<()> {
             provider,
             out,
         } => {
-            let store = Store::open(&db.db).await?;
+            let store = open_store(&db).await?;
             let dict = dictionary_of(&store).await?;
             let ent = dict
                 .entity(&entity)
@@ -1384,10 +1446,16 @@ async fn run(cli: Cli) -> Result<()> {
             candidates,
             mode,
             threshold,
+            secret_file,
+            audit_checkpoint,
             ..
         } if inputs.is_empty() => {
             link_store(
-                &db,
+                &DbArgs {
+                    db,
+                    secret_file,
+                    audit_checkpoint,
+                },
                 &entity,
                 &out,
                 LinkOutputs {
@@ -1530,15 +1598,24 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Audit {
             what: AuditCommand::Verify { db },
         } => {
-            let store = Store::open(&db.db).await?;
-            match store.verify_audit().await? {
-                AuditVerdict::Intact { entries } => {
-                    println!("The audit log is intact: {entries} entries, every hash verified.")
+            let store = open_store(&db).await?;
+            let verdict = store.verify_audit().await?;
+            // One sentence either way, the same the audit page shows.
+            println!("{verdict}");
+            if !verdict.is_intact() {
+                std::process::exit(2);
+            }
+            match store.audit_checkpoint().filter(|_| store.has_audit_key()) {
+                Some(path) if path.exists() => {
+                    println!("Its head matches the signed checkpoint {}.", path.display())
                 }
-                AuditVerdict::Broken { seq, reason } => {
-                    println!("The audit log is BROKEN at entry {seq}: {reason}.");
-                    std::process::exit(2);
-                }
+                Some(path) => println!(
+                    "There is no signed checkpoint yet ({}): the log holds no keyed entry.",
+                    path.display()
+                ),
+                None => println!(
+                    "No deployment secret was found and the log is unkeyed: entries removed from its end would go unnoticed."
+                ),
             }
         }
         Command::Audit {
@@ -1550,7 +1627,7 @@ async fn run(cli: Cli) -> Result<()> {
                     limit,
                 },
         } => {
-            let store = Store::open(&db.db).await?;
+            let store = open_store(&db).await?;
             for e in store
                 .audit_entries(actor.as_deref(), action.as_deref(), limit)
                 .await?
@@ -1571,7 +1648,7 @@ async fn run(cli: Cli) -> Result<()> {
                 locale,
                 password,
             } => {
-                let store = Store::open(&db.db).await?;
+                let store = open_store(&db).await?;
                 let role = Role::parse(&role)?;
                 let provider = provider.as_deref().map(ProviderId::parse).transpose()?;
                 let u = store
@@ -1595,7 +1672,7 @@ async fn run(cli: Cli) -> Result<()> {
                 eprintln!("Created {} ({}).", u.username, role.as_str());
             }
             UserCommand::List { db } => {
-                let store = Store::open(&db.db).await?;
+                let store = open_store(&db).await?;
                 for u in store.users().await? {
                     println!(
                         "{:<40} {:<12} {:<28} {}{}",
@@ -1612,7 +1689,7 @@ async fn run(cli: Cli) -> Result<()> {
                 username,
                 label,
             } => {
-                let store = Store::open(&db.db).await?;
+                let store = open_store(&db).await?;
                 let Some(u) = store.user(&username).await? else {
                     bail!("there is no user \"{username}\"");
                 };
@@ -1633,14 +1710,20 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 fn main() {
+    let cli = Cli::parse();
+    // The server logs each new head of the audit log (seq and hash): kept by the log collector
+    // off the host, these lines witness removed entries even if the checkpoint file is replaced.
+    let default_filter = match cli.command {
+        Command::Serve { .. } => "warn,tessera_store::audit=info",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TESSERA_LOG")
-                .unwrap_or_else(|_| "warn".into()),
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

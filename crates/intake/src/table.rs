@@ -13,8 +13,13 @@ use crate::report::CellError;
 pub struct Limits {
     /// Largest file accepted, in bytes.
     pub max_bytes: u64,
-    /// Largest total uncompressed size of an XLSX archive (zip-bomb guard).
+    /// Largest total uncompressed size of an XLSX archive (zip-bomb guard), and of the text of
+    /// one sheet.
     pub max_unzipped_bytes: u64,
+    /// Most columns a file may have (its header, or an XLSX sheet's extent).
+    pub max_columns: u32,
+    /// Most filled cells read from one XLSX sheet.
+    pub max_cells: usize,
 }
 
 impl Default for Limits {
@@ -22,6 +27,8 @@ impl Default for Limits {
         Limits {
             max_bytes: 100 * 1024 * 1024,
             max_unzipped_bytes: 400 * 1024 * 1024,
+            max_columns: 2048,
+            max_cells: 10_000_000,
         }
     }
 }
@@ -242,6 +249,13 @@ fn csv_table<'a>(
         Ok(true) => {}
         Ok(false) => return Err(unreadable("the file is empty".into())),
         Err(e) => return Err(unreadable(e.to_string())),
+    }
+    if header_rec.len() > limits.max_columns as usize {
+        return Err(unreadable(format!(
+            "the first line has {} columns; a data file has at most {}: is it the right file, with one header line?",
+            header_rec.len(),
+            limits.max_columns
+        )));
     }
     let header: Vec<String> = header_rec
         .iter()

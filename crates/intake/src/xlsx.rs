@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx, XlsxError};
+use calamine::{DataRef, Reader, Xlsx, XlsxError, XlsxFormulaMetadata};
 use time::{Date, Duration};
 
 use crate::IntakeError;
@@ -24,21 +24,22 @@ fn excel_date(serial: f64) -> Option<Date> {
 }
 
 /// The text of a cell as a person would read it: integers without `.0`, dates as YYYY-MM-DD.
-fn cell_text(d: &Data) -> Result<String, String> {
+fn cell_text(d: &DataRef<'_>) -> Result<String, String> {
     Ok(match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => if *b { "true" } else { "false" }.to_string(),
-        Data::DateTime(dt) if dt.is_datetime() => excel_date(dt.as_f64())
+        DataRef::Empty => String::new(),
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        DataRef::Float(f) => f.to_string(),
+        DataRef::Bool(b) => if *b { "true" } else { "false" }.to_string(),
+        DataRef::DateTime(dt) if dt.is_datetime() => excel_date(dt.as_f64())
             .map(|d| d.to_string())
             .unwrap_or_else(|| dt.as_f64().to_string()),
-        Data::DateTime(dt) => dt.as_f64().to_string(),
-        Data::DateTimeIso(s) => s.get(..10).unwrap_or(s).to_string(),
-        Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => return Err(format!("{e:?}")),
+        DataRef::DateTime(dt) => dt.as_f64().to_string(),
+        DataRef::DateTimeIso(s) => s.get(..10).unwrap_or(s).to_string(),
+        DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => return Err(format!("{e:?}")),
     })
 }
 
@@ -120,7 +121,7 @@ fn read_xlsx_unguarded(
     let meta = names
         .iter()
         .any(|n| n == META_SHEET)
-        .then(|| read_meta(&mut wb))
+        .then(|| read_meta(&mut wb, limits))
         .flatten();
     let sheet = names
         .iter()
@@ -137,20 +138,25 @@ fn read_xlsx_unguarded(
         })
         .cloned()
         .ok_or_else(|| unreadable("the workbook has no data sheet".into()))?;
-    let range = wb
-        .worksheet_range(&sheet)
-        .map_err(|e| unreadable(format!("sheet \"{sheet}\" cannot be read ({e})")))?;
-    let Some((r0, c0)) = range.start() else {
+    let sheet_data = read_sheet(&mut wb, &sheet, limits).map_err(unreadable)?;
+    let SheetData {
+        text,
+        mut cells,
+        formulas,
+    } = sheet_data;
+    // Cells usually arrive in row order, but the format does not promise it.
+    cells.sort_unstable_by_key(|c| (c.row, c.col));
+    let Some(first) = cells.first() else {
         return Err(unreadable(format!("sheet \"{sheet}\" is empty")));
     };
-    let mut rows_iter = range.rows();
-    let header_cells = rows_iter
-        .next()
-        .ok_or_else(|| unreadable(format!("sheet \"{sheet}\" is empty")))?;
-    let header: Vec<String> = header_cells
-        .iter()
-        .map(|c| cell_text(c).unwrap_or_default())
-        .collect();
+    let r0 = first.row;
+    let c0 = cells.iter().map(|c| c.col).min().unwrap_or(0);
+    let width = cells.iter().map(|c| c.col).max().unwrap_or(0) - c0 + 1;
+    let header_end = cells.partition_point(|c| c.row == r0);
+    let mut header = vec![String::new(); width as usize];
+    for c in &cells[..header_end] {
+        header[(c.col - c0) as usize] = c.text(&text).to_string();
+    }
     let col_label = |abs_col: u32| {
         let rel = abs_col.saturating_sub(c0) as usize;
         header
@@ -160,26 +166,19 @@ fn read_xlsx_unguarded(
             .unwrap_or_else(|| column_name(abs_col))
     };
     let mut problems = Vec::new();
-    if let Ok(formulas) = wb.worksheet_formula(&sheet)
-        && let Some((fr, fc)) = formulas.start()
-    {
-        for (i, row) in formulas.rows().enumerate() {
-            for (j, f) in row.iter().enumerate() {
-                let abs_row = fr + i as u32;
-                if !f.is_empty() && abs_row > r0 && problems.len() < 1000 {
-                    problems.push(CellError::new(
-                        abs_row as usize + 1,
-                        col_label(fc + j as u32),
-                        format!("={f}"),
-                        "formula",
-                        msg(lang, "cell-formula", &[]),
-                    ));
-                }
-            }
+    for (row, col, f) in formulas {
+        if row > r0 {
+            problems.push(CellError::new(
+                row as usize + 1,
+                col_label(col),
+                format!("={f}"),
+                "formula",
+                msg(lang, "cell-formula", &[]),
+            ));
         }
     }
     if let Ok(merged) = wb.merge_cells_by_sheet_name(&sheet) {
-        for dim in merged {
+        for dim in merged.into_iter().take(MAX_SHEET_PROBLEMS) {
             let range_text = format!(
                 "{}{}:{}{}",
                 column_name(dim.start.1),
@@ -196,59 +195,186 @@ fn read_xlsx_unguarded(
             ));
         }
     }
+    // Rows are built one at a time as the import asks for them: however sparse the sheet, only
+    // the non-empty cells are held, never its rectangle.
     let lang = lang.to_string();
-    let mut rows = Vec::with_capacity(range.height());
-    for (i, row) in rows_iter.enumerate() {
-        let line = (r0 + 1 + i as u32) as usize + 1;
-        let mut cells = Vec::with_capacity(row.len());
-        let mut bad = None;
-        for (j, c) in row.iter().enumerate() {
-            match cell_text(c) {
-                Ok(t) => cells.push(t),
-                Err(e) => {
-                    bad = Some(CellError::new(
-                        line,
-                        col_label(c0 + j as u32),
-                        e.clone(),
-                        "cell",
-                        msg(&lang, "cell-error", &[("value", &e)]),
-                    ));
-                    cells.push(String::new());
+    let labels: Vec<String> = (c0..c0 + width).map(&col_label).collect();
+    let mut at = header_end;
+    let rows = std::iter::from_fn(move || {
+        while at < cells.len() {
+            let row = cells[at].row;
+            let end = at + cells[at..].partition_point(|c| c.row == row);
+            let line = row as usize + 1;
+            let mut record = csv::StringRecord::with_capacity(0, width as usize);
+            let mut bad = None;
+            let mut next_col = c0;
+            let mut blank = true;
+            for c in &cells[at..end] {
+                while next_col < c.col {
+                    record.push_field("");
+                    next_col += 1;
                 }
+                let value = c.text(&text);
+                if c.error {
+                    bad.get_or_insert_with(|| {
+                        CellError::new(
+                            line,
+                            labels[(c.col - c0) as usize].clone(),
+                            value,
+                            "cell",
+                            msg(&lang, "cell-error", &[("value", value)]),
+                        )
+                    });
+                    record.push_field("");
+                } else {
+                    blank &= value.trim().is_empty();
+                    record.push_field(value);
+                }
+                next_col = c.col + 1;
+            }
+            while next_col < c0 + width {
+                record.push_field("");
+                next_col += 1;
+            }
+            at = end;
+            if let Some(e) = bad {
+                return Some(TableRow::Bad(e));
+            }
+            if !blank {
+                return Some(TableRow::Cells(line, record));
             }
         }
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        rows.push(match bad {
-            Some(e) => TableRow::Bad(e),
-            None => TableRow::Cells(line, csv::StringRecord::from(cells)),
-        });
-    }
+        None
+    });
     Ok(Table {
         name: name.to_string(),
         header,
-        rows: Box::new(rows.into_iter()),
+        rows: Box::new(rows),
         problems,
         meta,
     })
 }
+/// Most problems listed from one sheet's formulas or merged cells.
+const MAX_SHEET_PROBLEMS: usize = 1000;
 
-fn read_meta(wb: &mut Xlsx<Cursor<Vec<u8>>>) -> Option<TemplateMeta> {
-    let range = wb.worksheet_range(META_SHEET).ok()?;
+/// One non-empty cell of a sheet; its text is a slice of the sheet's one text buffer.
+struct SheetCell {
+    row: u32,
+    col: u32,
+    start: u32,
+    len: u32,
+    error: bool,
+}
+
+impl SheetCell {
+    fn text<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.start as usize..(self.start + self.len) as usize]
+    }
+}
+
+/// The non-empty cells of a sheet and the first of its formulas.
+struct SheetData {
+    text: String,
+    cells: Vec<SheetCell>,
+    formulas: Vec<(u32, u32, String)>,
+}
+
+/// Streams a sheet's cells, holding only the non-empty ones, and refuses a sheet whose declared
+/// or actual extent, cell count or text passes the limits before it can take the memory. A
+/// sheet's rectangle is never allocated: two cells at A1 and XFD1048576 are two cells.
+fn read_sheet(
+    wb: &mut Xlsx<Cursor<Vec<u8>>>,
+    sheet: &str,
+    limits: Limits,
+) -> Result<SheetData, String> {
+    let mut reader = wb
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| format!("sheet \"{sheet}\" cannot be read ({e})"))?;
+    let too_wide = |col: u32, row: u32| {
+        format!(
+            "sheet \"{sheet}\" has a cell at {}{}, beyond column {}: a data sheet has at most {} columns; delete the columns to the right of the data and save again",
+            column_name(col),
+            row + 1,
+            column_name(limits.max_columns - 1),
+            limits.max_columns
+        )
+    };
+    let declared = reader.dimensions();
+    if declared.end.1 >= limits.max_columns {
+        return Err(too_wide(declared.end.1, declared.end.0));
+    }
+    let mut data = SheetData {
+        text: String::new(),
+        cells: Vec::new(),
+        formulas: Vec::new(),
+    };
+    while let Some(cell) = reader
+        .next_cell_with_formula_metadata()
+        .map_err(|e| format!("sheet \"{sheet}\" cannot be read ({e})"))?
+    {
+        let (row, col) = cell.pos;
+        if col >= limits.max_columns {
+            return Err(too_wide(col, row));
+        }
+        if let Some(f) = cell.formula
+            && data.formulas.len() < MAX_SHEET_PROBLEMS
+        {
+            let text = match f {
+                XlsxFormulaMetadata::Normal { formula }
+                | XlsxFormulaMetadata::Shared { formula, .. } => formula,
+                _ => String::new(),
+            };
+            data.formulas.push((row, col, text));
+        }
+        let (value, error) = match cell_text(&cell.value) {
+            Ok(t) => (t, false),
+            Err(e) => (e, true),
+        };
+        if value.is_empty() && !error {
+            continue;
+        }
+        if data.cells.len() >= limits.max_cells {
+            return Err(format!(
+                "sheet \"{sheet}\" has more than {} filled cells; split the data into several files, or send it as CSV",
+                limits.max_cells
+            ));
+        }
+        if (data.text.len() + value.len()) as u64 > limits.max_unzipped_bytes {
+            return Err(format!(
+                "the text of sheet \"{sheet}\" is larger than {} MB; split the data into several files",
+                limits.max_unzipped_bytes / 1024 / 1024
+            ));
+        }
+        data.cells.push(SheetCell {
+            row,
+            col,
+            start: data.text.len() as u32,
+            len: value.len() as u32,
+            error,
+        });
+        data.text.push_str(&value);
+    }
+    Ok(data)
+}
+
+fn read_meta(wb: &mut Xlsx<Cursor<Vec<u8>>>, limits: Limits) -> Option<TemplateMeta> {
+    let sheet = read_sheet(wb, META_SHEET, limits).ok()?;
     let mut meta = TemplateMeta::default();
-    for row in range.rows() {
-        let key = row
-            .first()
-            .and_then(|c| cell_text(c).ok())
-            .unwrap_or_default();
-        let value = row
-            .get(1)
-            .and_then(|c| cell_text(c).ok())
-            .unwrap_or_default();
-        match key.as_str() {
-            "dictionary_version" => meta.dictionary_version = Some(value),
-            "provider_type" => meta.provider_type = Some(value),
+    let cell = |row: u32, col: u32| {
+        sheet
+            .cells
+            .iter()
+            .find(|c| c.row == row && c.col == col && !c.error)
+            .map(|c| c.text(&sheet.text))
+            .unwrap_or_default()
+    };
+    let mut rows: Vec<u32> = sheet.cells.iter().map(|c| c.row).collect();
+    rows.dedup();
+    for row in rows.into_iter().take(100) {
+        let value = cell(row, 1);
+        match cell(row, 0) {
+            "dictionary_version" => meta.dictionary_version = Some(value.to_string()),
+            "provider_type" => meta.provider_type = Some(value.to_string()),
             "entities" => {
                 meta.entities = value
                     .split(',')

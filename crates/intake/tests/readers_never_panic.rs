@@ -14,6 +14,7 @@ fn run(d: &Dictionary, data: Vec<u8>, odk: bool) -> Result<usize, String> {
     let limits = Limits {
         max_bytes: 1 << 20,
         max_unzipped_bytes: 8 << 20,
+        ..Limits::default()
     };
     let opts = ImportOptions {
         odk,

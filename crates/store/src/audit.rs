@@ -1,14 +1,238 @@
-//! The append-only, hash-chained audit log. Each entry's hash covers the previous entry's hash,
-//! so changing or removing any entry breaks every hash after it; the database also refuses
-//! UPDATE and DELETE on the table (triggers in the migrations).
+//! The append-only audit log, chained and signed so that tampering shows.
+//!
+//! Each entry's hash covers the previous entry's hash, so changing or removing an entry breaks
+//! every hash after it, and the database refuses UPDATE and DELETE on the table (triggers in the
+//! migrations). An intruder who gets past the triggers could still do two things against a plain
+//! hash chain, and both are closed here:
+//!
+//! - *Rewrite it.* Anyone can recompute an unkeyed SHA-256 chain after editing an entry. Entries
+//!   are therefore HMAC-SHA256 under an [`AuditKey`] derived from the deployment secret, which
+//!   never enters the database (scheme 1). Entries written before migration 4 stay unkeyed
+//!   (scheme 0) and still verify, but an unkeyed entry after a keyed one does not: otherwise
+//!   downgrading the tail to scheme 0 would be a way around the key.
+//! - *Cut its tail.* Removing the last entries leaves a shorter chain that is valid. After each
+//!   append the store writes a signed checkpoint of the head, `{seq, hash, at, mac}`, to a file
+//!   outside the database and to the log (`tracing`, target `tessera_store::audit`); verifying
+//!   compares the chain with the file. The file is replaced only by a head that descends from the
+//!   one it holds, so after a cut or a rewrite it stays as evidence however many entries follow,
+//!   until someone who has looked into it removes the file (the next entry then signs a new
+//!   head). The file alone cannot tell a replayed *older* checkpoint from the latest: the log
+//!   lines and `/metrics`, kept off the host, are the witnesses for that.
 
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use zeroize::Zeroizing;
 
 use crate::{BeginWrite, Store, StoreError, on_pool};
 
+type HmacSha256 = Hmac<Sha256>;
+
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Entries hashed with unkeyed SHA-256: everything before migration 4, and what a store opened
+/// without the audit key writes while the log holds no keyed entry.
+const SCHEME_SHA256: i64 = 0;
+/// Entries hashed with HMAC-SHA256 under the audit key.
+const SCHEME_HMAC: i64 = 1;
+
+/// Domain separation: the audit key is HMAC(secret, this), never the secret itself, so it cannot
+/// be confused with the pseudonymisation keys drawn from the same secret.
+const KEY_LABEL: &[u8] = b"tessera audit chain v1";
+/// Domain separation of checkpoint MACs from entry MACs under the same key.
+const CHECKPOINT_LABEL: &str = "tessera audit checkpoint v1";
+
+/// The key of the audit chain and of its checkpoints, derived from the deployment secret.
+#[derive(Clone)]
+pub struct AuditKey(Zeroizing<[u8; 32]>);
+
+impl AuditKey {
+    /// HMAC-SHA256(deployment secret, "tessera audit chain v1").
+    pub fn from_secret(secret: &tessera_pseudonym::Secret) -> AuditKey {
+        // The secret shows its bytes only as hexadecimal text (already checked when it was read).
+        let hex = secret.to_hex();
+        let bytes: Zeroizing<Vec<u8>> = Zeroizing::new(
+            hex.as_bytes()
+                .chunks(2)
+                .filter_map(|p| {
+                    std::str::from_utf8(p)
+                        .ok()
+                        .and_then(|s| u8::from_str_radix(s, 16).ok())
+                })
+                .collect(),
+        );
+        AuditKey::derive(&bytes)
+    }
+
+    /// The same derivation from the secret's raw bytes.
+    pub fn derive(secret: &[u8]) -> AuditKey {
+        let mut m = mac(secret);
+        m.update(KEY_LABEL);
+        AuditKey(Zeroizing::new(m.finalize().into_bytes().into()))
+    }
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(…)")
+    }
+}
+
+fn mac(key: &[u8]) -> HmacSha256 {
+    <HmacSha256 as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"))
+}
+
+/// Length-prefixed parts, so that no two different lists of parts feed the same bytes.
+fn feed(h: &mut impl hmac::digest::Update, parts: &[&str]) {
+    for part in parts {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The settings of a store's audit signing: shared by clones of the store.
+#[derive(Clone, Default)]
+pub(crate) struct AuditSigning {
+    key: Option<AuditKey>,
+    checkpoint: Option<PathBuf>,
+    /// The highest seq this process wrote to the checkpoint file, held while writing it: when
+    /// concurrent appends finish out of order the file never steps back to an older head.
+    written: Arc<Mutex<i64>>,
+}
+
+impl AuditSigning {
+    /// For an SQLite file: the checkpoint beside it, `<db>.audit-head`.
+    pub(crate) fn beside(db: &str) -> AuditSigning {
+        let memory = db.is_empty() || db.starts_with(":memory:") || db.contains("mode=memory");
+        AuditSigning {
+            checkpoint: (!memory).then(|| PathBuf::from(format!("{db}.audit-head"))),
+            ..AuditSigning::default()
+        }
+    }
+}
+
+/// A signed head of the chain, as written to the checkpoint file (one line of JSON).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Checkpoint {
+    seq: i64,
+    hash: String,
+    at: String,
+    mac: String,
+}
+
+fn checkpoint_mac(key: &AuditKey, seq: i64, hash: &str, at: &str) -> HmacSha256 {
+    let mut m = mac(&key.0[..]);
+    feed(&mut m, &[CHECKPOINT_LABEL, &seq.to_string(), hash, at]);
+    m
+}
+
+/// What the checkpoint file holds.
+enum OnFile {
+    Missing,
+    /// Unreadable, not a checkpoint, or not signed by the audit key: why, in a phrase.
+    Bad(String),
+    Signed(Checkpoint),
+}
+
+fn read_checkpoint(key: &AuditKey, path: &Path) -> OnFile {
+    let text = match std::fs::read_to_string(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return OnFile::Missing,
+        Err(e) => {
+            return OnFile::Bad(format!(
+                "the checkpoint file {} cannot be read ({e})",
+                path.display()
+            ));
+        }
+        Ok(text) => text,
+    };
+    let Ok(cp) = serde_json::from_str::<Checkpoint>(&text) else {
+        return OnFile::Bad(format!("the checkpoint file {} is damaged", path.display()));
+    };
+    let signed = (0..cp.mac.len())
+        .step_by(2)
+        .map(|i| {
+            cp.mac
+                .get(i..i + 2)
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+        })
+        .collect::<Option<Vec<u8>>>()
+        // Constant-time comparison, through the MAC's own check.
+        .is_some_and(|m| {
+            checkpoint_mac(key, cp.seq, &cp.hash, &cp.at)
+                .verify_slice(&m)
+                .is_ok()
+        });
+    if !signed || cp.seq < 1 {
+        return OnFile::Bad(format!(
+            "the checkpoint file {} is not signed with the audit key, so it was forged or edited",
+            path.display()
+        ));
+    }
+    OnFile::Signed(cp)
+}
+
+/// Writes the checkpoint atomically (a temporary file renamed over the old one), so a reader or
+/// a crash never meets half a file.
+fn write_checkpoint(
+    key: &AuditKey,
+    path: &Path,
+    written: &Mutex<i64>,
+    seq: i64,
+    hash: &str,
+) -> Result<(), StoreError> {
+    let mut last = written.lock().unwrap_or_else(|p| p.into_inner());
+    if seq <= *last {
+        return Ok(());
+    }
+    let fail = |message: String| StoreError::AuditCheckpoint {
+        path: path.display().to_string(),
+        message,
+    };
+    let at = now()?;
+    let mac = hex(&checkpoint_mac(key, seq, hash, &at).finalize().into_bytes());
+    let cp = Checkpoint {
+        seq,
+        hash: hash.to_string(),
+        at,
+        mac,
+    };
+    let text = serde_json::to_string(&cp).map_err(|e| fail(e.to_string()))? + "\n";
+    // One temporary name per process: two processes on one deployment (the server and a CLI
+    // command) never write into each other's temporary file.
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let res = (|| {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        // On disk before it replaces the old one: a crash must not leave an empty checkpoint,
+        // which would read as a forged one.
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = res {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(e.to_string()));
+    }
+    *last = seq;
+    Ok(())
+}
+
+fn now() -> Result<String, StoreError> {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .map_err(|e| StoreError::Invalid(e.to_string()))
+}
 
 /// One audit entry.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -21,21 +245,66 @@ pub struct AuditEntry {
     pub detail: String,
     pub prev_hash: String,
     pub hash: String,
+    /// 0: unkeyed SHA-256 (entries from before the audit key); 1: HMAC-SHA256 under the key.
+    pub scheme: i64,
 }
 
-/// Result of checking the chain.
+/// Result of checking the chain and its last signed checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditVerdict {
-    Intact {
-        entries: i64,
-    },
-    /// The first entry where the chain breaks, and why.
-    Broken {
-        seq: i64,
-        reason: String,
-    },
+    /// Every hash verified and, when there is a checkpoint, the chain reaches it unchanged.
+    Intact { entries: i64 },
+    /// The first entry where the chain breaks, and why: an entry removed from the middle, edited,
+    /// rehashed without the audit key, or downgraded to the unkeyed scheme.
+    Broken { seq: i64, reason: String },
+    /// The chain ends before the entry the signed checkpoint records: entries were removed from
+    /// its end.
+    Truncated { head: i64, checkpoint: i64 },
+    /// The entry at the checkpoint's seq is not the one the checkpoint signed: the chain was
+    /// rewritten consistently up to there, without the key.
+    Rewritten { seq: i64 },
+    /// The checkpoint file is missing although the log holds keyed entries, unreadable, or not
+    /// signed by the audit key (forged or edited).
+    BadCheckpoint { reason: String },
 }
 
+impl AuditVerdict {
+    pub fn is_intact(&self) -> bool {
+        matches!(self, AuditVerdict::Intact { .. })
+    }
+}
+
+/// One plain sentence, the same in the CLI and on the audit page.
+impl std::fmt::Display for AuditVerdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuditVerdict::Intact { entries } => write!(
+                f,
+                "The audit log is intact: {entries} entries, every hash verified."
+            ),
+            AuditVerdict::Broken { seq, reason } => {
+                write!(f, "The audit log is BROKEN at entry {seq}: {reason}.")
+            }
+            AuditVerdict::Truncated { head, checkpoint } => {
+                let n = checkpoint - head;
+                write!(
+                    f,
+                    "The audit log was TRUNCATED: it ends at entry {head}, but the signed checkpoint records entry {checkpoint}, so {n} {} missing.",
+                    if n == 1 { "entry is" } else { "entries are" }
+                )
+            }
+            AuditVerdict::Rewritten { seq } => write!(
+                f,
+                "The audit log was REWRITTEN: entry {seq} is not the entry the signed checkpoint records."
+            ),
+            AuditVerdict::BadCheckpoint { reason } => {
+                write!(f, "The audit checkpoint cannot be trusted: {reason}.")
+            }
+        }
+    }
+}
+
+/// The unkeyed hash of scheme 0, unchanged since the first version so that old entries verify.
 fn entry_hash(
     prev: &str,
     seq: i64,
@@ -46,18 +315,83 @@ fn entry_hash(
     detail: &str,
 ) -> String {
     let mut h = Sha256::new();
-    for part in [prev, &seq.to_string(), at, actor, action, object, detail] {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    feed(
+        &mut h,
+        &[prev, &seq.to_string(), at, actor, action, object, detail],
+    );
+    hex(&h.finalize())
 }
 
-type Row = (i64, String, String, String, String, String, String, String);
+/// The keyed hash of scheme 1. The scheme is part of the input, so a keyed hash cannot be passed
+/// off under another scheme.
+#[allow(clippy::too_many_arguments)]
+fn keyed_hash(
+    key: &AuditKey,
+    prev: &str,
+    seq: i64,
+    at: &str,
+    actor: &str,
+    action: &str,
+    object: &str,
+    detail: &str,
+) -> String {
+    let mut m = mac(&key.0[..]);
+    let scheme = SCHEME_HMAC.to_string();
+    feed(
+        &mut m,
+        &[
+            &scheme,
+            prev,
+            &seq.to_string(),
+            at,
+            actor,
+            action,
+            object,
+            detail,
+        ],
+    );
+    hex(&m.finalize().into_bytes())
+}
+
+type Row = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+);
 
 impl Store {
+    /// Keys new audit entries and checkpoints with `key` (derived from the deployment secret).
+    /// Without a key the store writes unkeyed entries as long as the log holds no keyed one, and
+    /// refuses to append after one: an unkeyed entry there would break the chain.
+    pub fn set_audit_key(&mut self, key: AuditKey) {
+        self.audit.key = Some(key);
+    }
+
+    /// Where the signed checkpoint of the head is written and read. SQLite stores default to
+    /// `<db>.audit-head` beside the database; PostgreSQL stores have none until given one.
+    pub fn set_audit_checkpoint(&mut self, path: impl Into<PathBuf>) {
+        self.audit.checkpoint = Some(path.into());
+    }
+
+    /// The checkpoint file, if the store has one.
+    pub fn audit_checkpoint(&self) -> Option<&Path> {
+        self.audit.checkpoint.as_deref()
+    }
+
+    /// Whether new entries are keyed.
+    pub fn has_audit_key(&self) -> bool {
+        self.audit.key.is_some()
+    }
+
     /// Appends an entry. Concurrent writers cannot fork the chain: `seq` is the primary key, so
-    /// the loser of a race retries on top of the winner.
+    /// the loser of a race retries on top of the winner. With a key, the new head is then signed
+    /// into the checkpoint file and logged.
     pub async fn audit(
         &self,
         actor: &str,
@@ -66,11 +400,11 @@ impl Store {
         detail: &str,
     ) -> Result<i64, StoreError> {
         let postgres = self.engine_name() == "postgres";
+        let key = self.audit.key.as_ref();
         for _ in 0..20 {
-            let at = OffsetDateTime::now_utc()
-                .format(&Rfc3339)
-                .map_err(|e| StoreError::Invalid(e.to_string()))?;
-            let res: Result<i64, sqlx::Error> = on_pool!(self, |pool| {
+            let at = now()?;
+            // Ok(None): the log is keyed and this store has no key; nothing was written.
+            let res: Result<Option<(i64, String)>, sqlx::Error> = on_pool!(self, |pool| {
                 async {
                     let mut tx = pool.begin_write().await?;
                     if postgres {
@@ -78,19 +412,33 @@ impl Store {
                         // under READ COMMITTED all read the same last entry and all but one fail.
                         sqlx::query("SELECT pg_advisory_xact_lock(7263541, 1)").execute(&mut *tx).await?;
                     }
-                    let last: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?;
-                    let (seq, prev) = last.map(|(s, h)| (s + 1, h)).unwrap_or((1, GENESIS.to_string()));
-                    let hash = entry_hash(&prev, seq, &at, actor, action, object, detail);
-                    sqlx::query("INSERT INTO audit_log (seq, at, actor, action, object, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                        .bind(seq).bind(&at).bind(actor).bind(action).bind(object).bind(detail).bind(&prev).bind(&hash)
+                    let last: Option<(i64, String, i64)> = sqlx::query_as("SELECT seq, hash, scheme FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?;
+                    if key.is_none() && last.as_ref().is_some_and(|l| l.2 != SCHEME_SHA256) {
+                        return Ok(None);
+                    }
+                    let (seq, prev) = last.map(|(s, h, _)| (s + 1, h)).unwrap_or((1, GENESIS.to_string()));
+                    let (hash, scheme) = match key {
+                        Some(k) => (keyed_hash(k, &prev, seq, &at, actor, action, object, detail), SCHEME_HMAC),
+                        None => (entry_hash(&prev, seq, &at, actor, action, object, detail), SCHEME_SHA256),
+                    };
+                    sqlx::query("INSERT INTO audit_log (seq, at, actor, action, object, detail, prev_hash, hash, scheme) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                        .bind(seq).bind(&at).bind(actor).bind(action).bind(object).bind(detail).bind(&prev).bind(&hash).bind(scheme)
                         .execute(&mut *tx).await?;
                     tx.commit().await?;
-                    Ok(seq)
+                    Ok(Some((seq, hash)))
                 }
                 .await
             });
             match res {
-                Ok(seq) => return Ok(seq),
+                Ok(Some((seq, hash))) => {
+                    self.checkpoint(seq, hash).await?;
+                    return Ok(seq);
+                }
+                Ok(None) => {
+                    return Err(StoreError::Invalid(
+                        "the audit log is signed with the deployment secret's audit key, and this store was opened without it".into(),
+                    ));
+                }
                 Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -98,6 +446,60 @@ impl Store {
         Err(StoreError::Conflict(
             "the audit log is too busy; try again".into(),
         ))
+    }
+
+    /// Publishes a committed head: to the log, and signed to the checkpoint file. Written after
+    /// the commit, never before: a checkpoint ahead of the database would read as a truncation,
+    /// one behind it only covers a little less. A failure is returned, not swallowed, so that a
+    /// deployment whose checkpoint cannot be written finds out at once.
+    async fn checkpoint(&self, seq: i64, hash: String) -> Result<(), StoreError> {
+        tracing::info!(seq, hash = %hash, "audit head");
+        let (Some(key), Some(path)) = (self.audit.key.clone(), self.audit.checkpoint.clone())
+        else {
+            return Ok(());
+        };
+        // The signed head on file is replaced only by a head that descends from it. After a cut
+        // or a rewrite the old checkpoint stays as evidence, however many entries follow, until
+        // someone who has looked into it removes the file; a damaged or forged one stays too.
+        match read_checkpoint(&key, &path) {
+            OnFile::Missing => {}
+            OnFile::Signed(cp) if cp.seq >= seq => return Ok(()),
+            OnFile::Signed(cp) => {
+                let there: Option<(String,)> = on_pool!(self, |pool| {
+                    sqlx::query_as("SELECT hash FROM audit_log WHERE seq = $1")
+                        .bind(cp.seq)
+                        .fetch_optional(pool)
+                        .await
+                })?;
+                if there.is_none_or(|h| h.0 != cp.hash) {
+                    tracing::error!(
+                        checkpoint = cp.seq,
+                        seq,
+                        "the audit log no longer holds the head signed in {}: it was cut or rewritten; the checkpoint is kept (run tessera audit verify)",
+                        path.display()
+                    );
+                    return Ok(());
+                }
+            }
+            OnFile::Bad(reason) => {
+                tracing::error!("{reason}; it is kept, not replaced (run tessera audit verify)");
+                return Ok(());
+            }
+        }
+        let written = self.audit.written.clone();
+        // A small file, but synced to disk: kept off the async workers.
+        tokio::task::spawn_blocking(move || write_checkpoint(&key, &path, &written, seq, &hash))
+            .await
+            .map_err(|e| StoreError::Invalid(format!("the audit checkpoint writer failed: {e}")))?
+    }
+
+    /// The last entry's seq and hash (none for an empty log), for monitoring.
+    pub async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(pool)
+                .await
+        })?)
     }
 
     /// Entries, newest first, optionally filtered by actor or action.
@@ -109,14 +511,14 @@ impl Store {
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows: Vec<Row> = on_pool!(self, |pool| {
             sqlx::query_as(
-            "SELECT seq, at, actor, action, object, detail, prev_hash, hash FROM audit_log
+            "SELECT seq, at, actor, action, object, detail, prev_hash, hash, scheme FROM audit_log
              WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR action = $2) ORDER BY seq DESC LIMIT $3")
             .bind(actor).bind(action).bind(limit).fetch_all(pool).await
         })?;
         Ok(rows
             .into_iter()
             .map(
-                |(seq, at, actor, action, object, detail, prev_hash, hash)| AuditEntry {
+                |(seq, at, actor, action, object, detail, prev_hash, hash, scheme)| AuditEntry {
                     seq,
                     at,
                     actor,
@@ -125,21 +527,27 @@ impl Store {
                     detail,
                     prev_hash,
                     hash,
+                    scheme,
                 },
             )
             .collect())
     }
 
-    /// Recomputes the chain from the first entry and reports the first break.
+    /// Recomputes the chain from the first entry and reports the first break; then compares the
+    /// chain with the signed checkpoint (when the store has a key and a checkpoint file).
+    /// Verifying keyed entries needs the key: without it the answer is an error, not a verdict.
     pub async fn verify_audit(&self) -> Result<AuditVerdict, StoreError> {
         let rows: Vec<Row> = on_pool!(self, |pool| {
-            sqlx::query_as("SELECT seq, at, actor, action, object, detail, prev_hash, hash FROM audit_log ORDER BY seq").fetch_all(pool).await
+            sqlx::query_as("SELECT seq, at, actor, action, object, detail, prev_hash, hash, scheme FROM audit_log ORDER BY seq").fetch_all(pool).await
         })?;
+        let key = self.audit.key.as_ref();
         let mut prev = GENESIS.to_string();
-        for (expected_seq, (seq, at, actor, action, object, detail, prev_hash, hash)) in
+        let mut keyed = false;
+        for (expected_seq, (seq, at, actor, action, object, detail, prev_hash, hash, scheme)) in
             (1..).zip(&rows)
         {
-            if *seq != expected_seq {
+            let seq = *seq;
+            if seq != expected_seq {
                 return Ok(AuditVerdict::Broken {
                     seq: expected_seq,
                     reason: format!("entry {expected_seq} is missing (next is {seq})"),
@@ -147,20 +555,74 @@ impl Store {
             }
             if *prev_hash != prev {
                 return Ok(AuditVerdict::Broken {
-                    seq: *seq,
+                    seq,
                     reason: "it does not point to the entry before it".into(),
                 });
             }
-            if entry_hash(prev_hash, *seq, at, actor, action, object, detail) != *hash {
+            let expected = match *scheme {
+                SCHEME_SHA256 if keyed => {
+                    return Ok(AuditVerdict::Broken {
+                        seq,
+                        reason: "it is unkeyed although keyed entries come before it, so it was rehashed without the audit key".into(),
+                    });
+                }
+                SCHEME_SHA256 => entry_hash(prev_hash, seq, at, actor, action, object, detail),
+                SCHEME_HMAC => {
+                    keyed = true;
+                    let Some(k) = key else {
+                        return Err(StoreError::Invalid(
+                            "the audit log is signed with the deployment secret's audit key; verifying it needs the deployment secret".into(),
+                        ));
+                    };
+                    keyed_hash(k, prev_hash, seq, at, actor, action, object, detail)
+                }
+                other => {
+                    return Ok(AuditVerdict::Broken {
+                        seq,
+                        reason: format!("its hash scheme {other} is unknown"),
+                    });
+                }
+            };
+            if expected != *hash {
                 return Ok(AuditVerdict::Broken {
-                    seq: *seq,
-                    reason: "its content was altered".into(),
+                    seq,
+                    reason: if *scheme == SCHEME_HMAC {
+                        "its content was altered, or its hash was computed without the audit key"
+                            .into()
+                    } else {
+                        "its content was altered".into()
+                    },
                 });
             }
             prev = hash.clone();
         }
-        Ok(AuditVerdict::Intact {
-            entries: rows.len() as i64,
+        let entries = rows.len() as i64;
+        let (Some(key), Some(path)) = (key, self.audit.checkpoint.as_deref()) else {
+            return Ok(AuditVerdict::Intact { entries });
+        };
+        let cp = match read_checkpoint(key, path) {
+            // A log with no keyed entry predates the key (an upgraded deployment before its
+            // first keyed append): there is no checkpoint to expect yet.
+            OnFile::Missing if !keyed => return Ok(AuditVerdict::Intact { entries }),
+            OnFile::Missing => {
+                return Ok(AuditVerdict::BadCheckpoint {
+                    reason: format!(
+                        "the checkpoint file {} is missing, though the log holds keyed entries",
+                        path.display()
+                    ),
+                });
+            }
+            OnFile::Bad(reason) => return Ok(AuditVerdict::BadCheckpoint { reason }),
+            OnFile::Signed(cp) => cp,
+        };
+        // Seqs run 1, 2, … (checked above): entry n is row n − 1.
+        Ok(match rows.get((cp.seq - 1) as usize) {
+            None => AuditVerdict::Truncated {
+                head: entries,
+                checkpoint: cp.seq,
+            },
+            Some(row) if row.7 != cp.hash => AuditVerdict::Rewritten { seq: cp.seq },
+            Some(_) => AuditVerdict::Intact { entries },
         })
     }
 }

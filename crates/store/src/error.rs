@@ -19,6 +19,9 @@ pub enum StoreError {
     Forbidden(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The signed checkpoint of the audit log's head could not be written (the entry itself was).
+    #[error("cannot write the audit checkpoint {path}: {message}")]
+    AuditCheckpoint { path: String, message: String },
     #[error(transparent)]
     Intake(#[from] tessera_intake::IntakeError),
 }

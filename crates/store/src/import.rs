@@ -45,6 +45,32 @@ pub enum ImportResult {
 }
 
 impl Store {
+    /// Refuses records of an entity the provider's type does not report (the `[templates]`
+    /// table of the dictionary): a police unit sends no smuggling incidents, an NGO no
+    /// criminal-justice cases, whichever path — CLI, upload, form or API — the records take.
+    pub async fn check_reports(
+        &self,
+        dict: &Dictionary,
+        provider: &ProviderId,
+        entity: &str,
+    ) -> Result<(), StoreError> {
+        let p = self
+            .provider(provider)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("provider \"{provider}\"")))?;
+        let ptype = p.provider_type.as_str();
+        match dict.templates.get(ptype) {
+            Some(entities) if entities.iter().any(|e| e == entity) => Ok(()),
+            Some(entities) => Err(StoreError::Forbidden(format!(
+                "providers of type {ptype} do not report {entity}; their templates hold {}",
+                entities.join(", ")
+            ))),
+            None => Err(StoreError::Forbidden(format!(
+                "the dictionary names no templates for providers of type {ptype}, so they cannot send {entity}"
+            ))),
+        }
+    }
+
     /// Imports a file. A file-level problem (unreadable, too large, wrong template) is an
     /// `Err(StoreError::Intake(..))`; cell-level problems are an `Ok(ImportResult::Refused(..))`.
     pub async fn import_file(
@@ -54,6 +80,8 @@ impl Store {
         req: ImportRequest,
         source: ImportSource,
     ) -> Result<ImportResult, StoreError> {
+        self.check_reports(&dict, &req.provider, &req.entity)
+            .await?;
         if let ImportSource::Path(p) = &source
             && let Ok(meta) = std::fs::metadata(p)
             && meta.len() > req.limits.max_bytes

@@ -19,6 +19,8 @@ mod records;
 mod registry;
 mod sessions;
 mod stats;
+pub mod throttle;
+pub mod totp;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -28,7 +30,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use accounts::{User, hash_password, verify_password};
-pub use audit::{AuditEntry, AuditVerdict};
+pub use audit::{AuditEntry, AuditKey, AuditVerdict};
 pub use error::StoreError;
 pub use import::{ImportRequest, ImportResult, ImportSource};
 pub use linkreview::LinkDecision;
@@ -40,8 +42,7 @@ pub use registry::{
     Timeliness,
 };
 pub use sessions::{
-    ABSOLUTE_SECONDS, IDLE_SECONDS, LOCK_SECONDS, MAX_FAILED_LOGINS, Session, SessionStage, SignIn,
-    new_token,
+    ABSOLUTE_SECONDS, IDLE_SECONDS, SecondFactor, Session, SessionStage, SignIn, new_token,
 };
 pub use stats::{ApprovedFingerprint, FactRow};
 
@@ -67,6 +68,11 @@ pub(crate) use on_pool;
 #[derive(Clone)]
 pub struct Store {
     pub(crate) engine: Engine,
+    /// Failed sign-ins and second-factor codes, for back-off (see [`throttle`]).
+    pub(crate) guard: std::sync::Arc<throttle::Throttle>,
+    /// The audit key and checkpoint file (`audit.rs`): given by whoever holds the deployment
+    /// secret, never read from the database.
+    pub(crate) audit: audit::AuditSigning,
 }
 
 impl Store {
@@ -131,6 +137,8 @@ impl Store {
             })?;
         let store = Store {
             engine: Engine::Postgres(pool),
+            guard: Default::default(),
+            audit: audit::AuditSigning::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -158,6 +166,8 @@ impl Store {
             })?;
         let store = Store {
             engine: Engine::Sqlite(pool),
+            guard: Default::default(),
+            audit: audit::AuditSigning::beside(path),
         };
         store.migrate().await?;
         Ok(store)

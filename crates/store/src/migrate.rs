@@ -29,6 +29,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_link_decisions.sql"),
         postgres: include_str!("../migrations/postgres/0003_link_decisions.sql"),
     },
+    Migration {
+        version: 4,
+        name: "audit_keyed",
+        sqlite: include_str!("../migrations/sqlite/0004_audit_keyed.sql"),
+        postgres: include_str!("../migrations/postgres/0004_audit_keyed.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "totp_step",
+        sqlite: include_str!("../migrations/sqlite/0005_totp_step.sql"),
+        postgres: include_str!("../migrations/postgres/0005_totp_step.sql"),
+    },
 ];
 
 impl Store {

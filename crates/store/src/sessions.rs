@@ -1,7 +1,11 @@
 //! Signing in, sessions and API tokens.
 //!
-//! - Five wrong passwords in a row lock an account for 15 minutes; unknown usernames cost the same
-//!   Argon2 work as known ones, so timing does not reveal which accounts exist.
+//! - Wrong passwords slow down further attempts from the same address, doubling the wait past a
+//!   free allowance ([`crate::throttle`]), never locking the owner out; unknown usernames get the
+//!   same answers, waits and Argon2 work as known ones, so nothing reveals which accounts exist.
+//!   Argon2 runs on the blocking pool, a few at a time, so a flood of attempts does not hold up
+//!   the threads that serve everyone else.
+//! - A second-factor code is throttled per user the same way and opens one sign-in only.
 //! - Sessions live in the database (both engines), under the SHA-256 of a 256-bit random token: a
 //!   copy of the database opens no session. They end after 30 idle minutes or 12 hours in all.
 //!   A user with a second factor first gets a `SecondFactor` session, good for 5 minutes and for
@@ -14,10 +18,6 @@ use time::OffsetDateTime;
 use crate::accounts::{UserRow, user_columns, user_from_row, verify_password};
 use crate::{Store, StoreError, User, hash_password, on_pool};
 
-/// Consecutive failures that lock an account.
-pub const MAX_FAILED_LOGINS: i64 = 5;
-/// How long a lock lasts, in seconds.
-pub const LOCK_SECONDS: i64 = 15 * 60;
 /// A session unused for this long is over.
 pub const IDLE_SECONDS: i64 = 30 * 60;
 /// No session lasts longer than this.
@@ -35,10 +35,39 @@ pub enum SignIn {
     Accepted(User),
     /// Wrong username or password (the two are not told apart).
     Rejected,
-    /// Too many failures: no password is checked until `until` (Unix seconds).
-    Locked {
-        until: i64,
+    /// Too many recent failures from this address: no password is checked for `wait_seconds`.
+    Throttled {
+        wait_seconds: i64,
     },
+}
+
+/// What a second-factor code gives.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SecondFactor {
+    Accepted,
+    /// Wrong, expired, or already used.
+    Rejected,
+    /// Too many recent wrong codes for this user: none is checked for `wait_seconds`.
+    Throttled {
+        wait_seconds: i64,
+    },
+}
+
+/// At most this many Argon2 verifications run at once (one per core): each takes tens of
+/// milliseconds of CPU, and a flood of sign-ins must not take every thread.
+static ARGON2_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
+/// [`verify_password`] on the blocking pool, a bounded number at a time.
+async fn verify_password_bounded(password: &str, hash: &str) -> bool {
+    let Ok(_slot) = ARGON2_SLOTS.acquire().await else {
+        return false;
+    };
+    let (password, hash) = (password.to_string(), hash.to_string());
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
 }
 
 /// How far a session has come.
@@ -88,65 +117,87 @@ fn now() -> i64 {
 }
 
 impl Store {
-    /// Checks a password, counting failures and locking the account after too many.
-    pub async fn sign_in(&self, username: &str, password: &str) -> Result<SignIn, StoreError> {
-        let row: Option<(i64, String, i64, i64, bool)> = on_pool!(self, |pool| {
-            sqlx::query_as(
-            "SELECT id, password_hash, failed_logins, locked_until, disabled FROM users WHERE username = $1"
-        )
-        .bind(username)
-        .fetch_optional(pool)
-        .await
-        })?;
-        let Some((id, hash, failed, locked_until, disabled)) = row else {
-            verify_password(password, DUMMY_HASH);
-            return Ok(SignIn::Rejected);
-        };
+    /// Checks a password from `address` (the client's IP address, or any stable label for
+    /// callers without one), counting failures for back-off.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        address: &str,
+    ) -> Result<SignIn, StoreError> {
+        use crate::throttle::Limit;
         let now = now();
-        if locked_until > now {
-            return Ok(SignIn::Locked {
-                until: locked_until,
-            });
+        let account = format!("{address} {}", username.to_lowercase());
+        let wait = self
+            .guard
+            .wait(Limit::Account, &account, now)
+            .max(self.guard.wait(Limit::Address, address, now));
+        if wait > 0 {
+            return Ok(SignIn::Throttled { wait_seconds: wait });
         }
-        if !verify_password(password, &hash) || disabled {
-            let failed = failed + 1;
-            let lock = if failed >= MAX_FAILED_LOGINS {
-                now + LOCK_SECONDS
-            } else {
-                0
-            };
-            let count = if failed >= MAX_FAILED_LOGINS {
-                0
-            } else {
-                failed
-            };
-            on_pool!(self, |pool| sqlx::query(
-                "UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3"
-            )
-            .bind(count)
-            .bind(lock)
-            .bind(id)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))?;
-            return Ok(if lock > 0 {
-                SignIn::Locked { until: lock }
-            } else {
-                SignIn::Rejected
-            });
+        let row: Option<(String, bool)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT password_hash, disabled FROM users WHERE username = $1")
+                .bind(username)
+                .fetch_optional(pool)
+                .await
+        })?;
+        let (hash, known, disabled) = match &row {
+            Some((hash, disabled)) => (hash.as_str(), true, *disabled),
+            None => (DUMMY_HASH, false, false),
+        };
+        let right = verify_password_bounded(password, hash).await;
+        if !right || !known || disabled {
+            self.guard.fail(Limit::Account, &account, now);
+            self.guard.fail(Limit::Address, address, now);
+            return Ok(SignIn::Rejected);
         }
-        if failed != 0 || locked_until != 0 {
-            on_pool!(self, |pool| sqlx::query(
-                "UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = $1"
-            )
-            .bind(id)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))?;
-        }
+        self.guard.clear(Limit::Account, &account);
         match self.user(username).await? {
             Some(u) => Ok(SignIn::Accepted(u)),
             None => Ok(SignIn::Rejected),
+        }
+    }
+
+    /// Checks a second-factor code: throttled per user, and single use — a code's time step
+    /// is recorded, and a step not later than the last one used is refused.
+    pub async fn second_factor(
+        &self,
+        user_id: i64,
+        code: &str,
+    ) -> Result<SecondFactor, StoreError> {
+        use crate::throttle::Limit;
+        let now = now();
+        let key = user_id.to_string();
+        let wait = self.guard.wait(Limit::Code, &key, now);
+        if wait > 0 {
+            return Ok(SecondFactor::Throttled { wait_seconds: wait });
+        }
+        let step = match self.totp_secret(user_id).await? {
+            Some(secret) => crate::totp::matching_step(&secret, code, now.max(0) as u64),
+            None => None,
+        };
+        let fresh = match step {
+            Some(step) => {
+                let step = i64::try_from(step).unwrap_or(i64::MAX);
+                // One statement, so two sign-ins racing with the same code cannot both win.
+                on_pool!(self, |pool| sqlx::query(
+                    "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1"
+                )
+                .bind(step)
+                .bind(user_id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()))?
+                    == 1
+            }
+            None => false,
+        };
+        if fresh {
+            self.guard.clear(Limit::Code, &key);
+            Ok(SecondFactor::Accepted)
+        } else {
+            self.guard.fail(Limit::Code, &key, now);
+            Ok(SecondFactor::Rejected)
         }
     }
 
@@ -278,7 +329,8 @@ impl Store {
     }
 
     /// Sets a new password. An admin reset (`must_change`) forces the user to choose another at
-    /// the next sign-in. Either way the user's sessions end and any lock is lifted.
+    /// the next sign-in and revokes the user's API tokens: a reset is what an administrator does
+    /// when an account may be in other hands. Either way the user's sessions end.
     pub async fn set_password(
         &self,
         user_id: i64,
@@ -299,6 +351,16 @@ impl Store {
         })?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("user {user_id}")));
+        }
+        if must_change {
+            on_pool!(self, |pool| sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL"
+            )
+            .bind(now())
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
         }
         self.end_sessions_of(user_id).await
     }

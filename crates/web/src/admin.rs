@@ -255,7 +255,14 @@ pub async fn change_password(
 ) -> Result<Response, WebError> {
     v.check_csrf(&f.csrf)?;
     let ok = matches!(
-        state.store.sign_in(&v.user.username, &f.current).await?,
+        state
+            .store
+            .sign_in(
+                &v.user.username,
+                &f.current,
+                &format!("session of {}", v.user.id)
+            )
+            .await?,
         tessera_store::SignIn::Accepted(_)
     );
     let error = if !ok {
@@ -351,8 +358,11 @@ pub async fn totp(
             .await
         }
         "remove" => {
-            let secret = state.store.totp_secret(v.user.id).await?;
-            if !secret.is_some_and(|s| crate::totp::verify(&s, code, now)) {
+            // Removing the second factor takes a code, under the same back-off and single use
+            // as signing in with one.
+            if state.store.second_factor(v.user.id, code).await?
+                != tessera_store::SecondFactor::Accepted
+            {
                 let err = tr(v.lang, "code-failed", &[]);
                 return account_render(&state, &v, None, Some(err), None).await;
             }

@@ -17,9 +17,6 @@ use crate::pages::submission_access;
 use crate::submit::{Outcome, store_file};
 use crate::{AppState, Viewer, WebError, problem, problem_with};
 
-/// Smallest count published in aggregates meant for partners; smaller ones are suppressed.
-pub const MIN_CELL: i64 = 5;
-
 /// Most records accepted in one JSON request.
 const MAX_JSON_RECORDS: usize = 10_000;
 
@@ -315,85 +312,47 @@ async fn post_records(
 /// Record counts per entity and provider type, over every provider. Counts under
 /// [`MIN_CELL`] are suppressed (`null`), and so is the next smallest cell of the same entity
 /// when one alone would be recoverable from the total.
-async fn statistics(State(state): State<AppState>, _v: Viewer) -> ApiResult {
-    let summaries = state.store.provider_summaries().await?;
-    let mut table: std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>> =
-        Default::default();
-    for s in &summaries {
-        for (entity, n) in &s.records {
-            *table
-                .entry(entity.clone())
-                .or_default()
-                .entry(s.provider.provider_type.as_str().to_string())
-                .or_default() += n;
-        }
-    }
+/// Approved record counts per entity: with the count by provider type for national staff,
+/// totals only (small ones hidden) for partners. Providers' own users have their records and
+/// submissions; a national figure is not theirs to read.
+async fn statistics(State(state): State<AppState>, v: Viewer) -> ApiResult {
+    v.require(&[Role::Coordinator, Role::Analyst, Role::Partner])?;
+    let facts = state.facts.get(&state.store, &state.dict).await?;
+    let scope = crate::dashboards::scope_for(&v)?;
+    let counts =
+        tessera_analysis::record_counts(&facts, &scope, crate::pages::ENTITY_COLUMNS, v.lang)?;
     let mut out = serde_json::Map::new();
-    for (entity, cells) in table {
-        let total: i64 = cells.values().sum();
-        let shown = suppress(&cells);
-        out.insert(
-            entity,
-            json!({
-                "total": if total < MIN_CELL { Value::Null } else { json!(total) },
-                "by_provider_type": shown,
-            }),
-        );
+    for c in counts {
+        let mut entry = serde_json::Map::new();
+        entry.insert("total".into(), json!(c.total.map(|n| n as i64)));
+        if let Some(t) = c.by_provider_type {
+            let cells: serde_json::Map<String, Value> = t
+                .rows
+                .iter()
+                .filter_map(|r| {
+                    let k = r.keys.first()?;
+                    Some((
+                        k.code.clone(),
+                        json!(r.values.first().copied().flatten().map(|n| n as i64)),
+                    ))
+                })
+                .collect();
+            entry.insert("by_provider_type".into(), Value::Object(cells));
+        }
+        out.insert(c.entity, Value::Object(entry));
     }
-    Ok(Json(json!({ "unit": "records", "min_cell": MIN_CELL, "counts": out })).into_response())
-}
-
-/// Primary suppression of small cells, and secondary suppression of the smallest remaining cell
-/// when exactly one was hidden (else total minus the others gives it away).
-pub fn suppress(cells: &std::collections::BTreeMap<String, i64>) -> serde_json::Map<String, Value> {
-    let mut hidden: Vec<&String> = cells
-        .iter()
-        .filter(|(_, n)| **n > 0 && **n < MIN_CELL)
-        .map(|(k, _)| k)
-        .collect();
-    if hidden.len() == 1
-        && let Some((k, _)) = cells
-            .iter()
-            .filter(|(k, n)| !hidden.contains(k) && **n > 0)
-            .min_by_key(|(_, n)| **n)
-    {
-        hidden.push(k);
-    }
-    cells
-        .iter()
-        .map(|(k, n)| {
-            let v = if hidden.contains(&k) {
-                Value::Null
-            } else {
-                json!(n)
-            };
-            (k.clone(), v)
-        })
-        .collect()
+    Ok(Json(json!({
+        "unit": "records",
+        "approved_only": true,
+        "min_cell": tessera_analysis::DEFAULT_THRESHOLD as i64,
+        "counts": out,
+    }))
+    .into_response())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn one_small_cell_takes_a_second_one_with_it() {
-        let cells = [
-            ("a".to_string(), 3),
-            ("b".to_string(), 40),
-            ("c".to_string(), 9),
-        ]
-        .into_iter()
-        .collect();
-        let s = suppress(&cells);
-        assert_eq!(s["a"], Value::Null);
-        assert_eq!(s["c"], Value::Null, "c is the smallest other cell");
-        assert_eq!(s["b"], json!(40));
-        let cells = [("a".to_string(), 30), ("b".to_string(), 40)]
-            .into_iter()
-            .collect();
-        assert_eq!(suppress(&cells)["a"], json!(30));
-    }
 
     #[test]
     fn json_values_become_template_cells() {

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, extract::Query};
 use serde::Deserialize;
 use tessera_dictionary::Role;
-use tessera_store::{Access, SessionStage, SignIn, User};
+use tessera_store::{Access, SecondFactor, SessionStage, SignIn, User};
 
 use crate::i18n::{self, Arg, tr};
 use crate::{AppState, WebError, problem};
@@ -191,11 +191,37 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
-/// Only local paths are followed after signing in (no open redirect).
+/// Only same-site relative paths are followed after signing in (no open redirect): a single
+/// leading `/`, no backslash (browsers read it as `/`) and no control character (browsers drop
+/// tabs and newlines, so `/\t/evil.example` would become `//evil.example`).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
+    }
+}
+
+/// The address a request came from ("local" when the server was not told, as in tests):
+/// sign-in back-off is counted per address.
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "local".to_string(), |c| c.0.ip().to_string()),
+        ))
     }
 }
 
@@ -253,12 +279,13 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let lang = i18n::negotiate(f.lang.as_deref(), &headers);
     let username = f.username.trim();
-    let outcome = state.store.sign_in(username, &f.password).await?;
+    let outcome = state.store.sign_in(username, &f.password, &addr).await?;
     let next = safe_next(f.next.as_deref());
     let error = match outcome {
         SignIn::Accepted(user) => {
@@ -293,14 +320,13 @@ pub async fn login(
                 .await?;
             tr(lang, "login-failed", &[])
         }
-        SignIn::Locked { until } => {
-            let minutes = ((until - time::OffsetDateTime::now_utc().unix_timestamp()) / 60).max(1);
-            state
-                .store
-                .audit(username, "session.locked", username, "{}")
-                .await?;
-            tr(lang, "login-locked", &[("minutes", Arg::Num(minutes))])
-        }
+        // Not audited: a flood of attempts past the allowance costs neither Argon2 work nor a
+        // write each; the failures that led to it were recorded.
+        SignIn::Throttled { wait_seconds } => tr(
+            lang,
+            "login-throttled",
+            &[("seconds", Arg::Num(wait_seconds))],
+        ),
     };
     let mut resp = state.render(
         lang,
@@ -347,11 +373,11 @@ pub async fn code(
         return Ok(Redirect::to("/login").into_response());
     };
     let next = safe_next(f.next.as_deref());
-    let secret = state.store.totp_secret(session.user.id).await?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
-    if session.stage == SessionStage::SecondFactor
-        && secret.is_some_and(|s| crate::totp::verify(&s, &f.code, now))
-    {
+    if session.stage != SessionStage::SecondFactor {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    let outcome = state.store.second_factor(session.user.id, &f.code).await?;
+    if outcome == SecondFactor::Accepted {
         state.store.end_session(token).await?;
         let full = state
             .store
@@ -375,21 +401,26 @@ pub async fn code(
         )
             .into_response());
     }
-    state
-        .store
-        .audit(
-            &session.user.username,
-            "session.second_factor_failed",
-            &session.user.username,
-            "{}",
-        )
-        .await?;
-    let mut resp = state.render(
-        lang,
-        None,
-        "code.html",
-        minijinja::context! { next, error => tr(lang, "code-failed", &[]) },
-    )?;
+    if outcome == SecondFactor::Rejected {
+        state
+            .store
+            .audit(
+                &session.user.username,
+                "session.second_factor_failed",
+                &session.user.username,
+                "{}",
+            )
+            .await?;
+    }
+    let error = match outcome {
+        SecondFactor::Throttled { wait_seconds } => tr(
+            lang,
+            "login-throttled",
+            &[("seconds", Arg::Num(wait_seconds))],
+        ),
+        _ => tr(lang, "code-failed", &[]),
+    };
+    let mut resp = state.render(lang, None, "code.html", minijinja::context! { next, error })?;
     *resp.status_mut() = StatusCode::UNAUTHORIZED;
     Ok(resp)
 }
@@ -438,6 +469,8 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example/")), "/");
+        assert_eq!(safe_next(Some("/a\nb")), "/");
         assert_eq!(safe_next(None), "/");
     }
 

@@ -89,7 +89,7 @@ fn panel(table: &Table, chart: Option<tessera_analysis::Chart>) -> Panel {
     }
 }
 
-fn scope_for(v: &Viewer) -> Result<Scope, WebError> {
+pub(crate) fn scope_for(v: &Viewer) -> Result<Scope, WebError> {
     match Access::for_user(&v.user) {
         Ok(a) => Ok(Scope::Internal(a)),
         Err(_) => Ok(Scope::partner()),
@@ -134,7 +134,10 @@ async fn panels(
     let lang = v.lang;
     let t = messages(lang);
     let facts = state.facts.get(&state.store, &state.dict).await?;
-    let map = if persons || matches!(view, "victims" | "estimate") {
+    let scope = scope_for(v)?;
+    // A provider's users count records only (see `Scope::check`).
+    let counts_persons = !matches!(scope, Scope::Internal(Access::Provider(_)));
+    let map = if counts_persons && (persons || matches!(view, "victims" | "estimate")) {
         Some(person_map(state, &facts).await?)
     } else {
         None
@@ -143,7 +146,6 @@ async fn panels(
         (Some(m), true) => Unit::Persons(m),
         _ => Unit::Records,
     };
-    let scope = scope_for(v)?;
     let staff_access = match &scope {
         Scope::Internal(a) => Some(a.clone()),
         Scope::Partner { .. } => None,
@@ -162,7 +164,7 @@ async fn panels(
             let (records, people) = match &map {
                 Some(m) => (
                     victims(&facts, &scope, filters, Unit::Records, lang)?.total,
-                    victims(&facts, &scope, filters, Unit::Persons(m), lang)?.total,
+                    Some(victims(&facts, &scope, filters, Unit::Persons(m), lang)?.total),
                 ),
                 None => (d.total, None),
             };
@@ -191,10 +193,9 @@ async fn panels(
             ));
             (
                 p,
-                vec![
-                    headline("dash-victim-records", records),
-                    headline("dash-victim-persons", people),
-                ],
+                std::iter::once(headline("dash-victim-records", records))
+                    .chain(people.map(|n| headline("dash-victim-persons", n)))
+                    .collect(),
             )
         }
         "flows" => {
@@ -451,6 +452,8 @@ pub async fn dashboard(
     let base = query_string(&q, &["lang", "expr"]);
     let records_base = query_string(&q, &["lang", "expr", "view", "unit", "entity"]);
     let reads_records = crate::RECORD_READERS.contains(&v.role());
+    // Partners read the published tables as they are: no row becomes a filter.
+    let drills_rows = v.role() != Role::Partner;
     let drill_expr = |cond: &str| match &filters.expr {
         Some(old) if conjuncts(old).contains(&cond) => old.clone(),
         Some(old) => format!("({old}) and {cond}"),
@@ -464,7 +467,7 @@ pub async fn dashboard(
                 .rows
                 .iter()
                 .map(|r| {
-                    let Some(d) = &p.table.drill else {
+                    let Some(d) = p.table.drill.as_ref().filter(|_| drills_rows) else {
                         return minijinja::Value::from(());
                     };
                     let Some(cond) = d.condition(r) else {
@@ -541,6 +544,7 @@ pub async fn dashboard(
             view, views, panels, headlines => headlines.iter().map(|(k, n)| minijinja::context! { label => k, value => n }).collect::<Vec<_>>(),
             year_from => filters.year_from, year_to => filters.year_to, expr => filters.expr.clone().unwrap_or_default(),
             sexes, ptypes, partner => v.role() == Role::Partner, persons,
+            counts_persons => !matches!(v.role(), Role::FocalPoint | Role::Viewer),
         },
     )
 }

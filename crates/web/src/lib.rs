@@ -8,6 +8,7 @@
 //! - `submit` — upload with the validation report, data entry forms from the dictionary.
 //! - `admin` — users, password resets, API tokens; the user's own account page.
 //! - `api` — `/api/v1`, problem+json errors, `/api/v1/openapi.json`.
+//! - `metrics` — `/metrics` (Prometheus): the audit log's head, for administrators.
 
 pub mod admin;
 pub mod api;
@@ -15,9 +16,10 @@ pub mod auth;
 pub mod dashboards;
 pub mod i18n;
 pub mod linkreview;
+pub mod metrics;
 pub mod pages;
 pub mod submit;
-pub mod totp;
+pub use tessera_store::totp;
 
 use std::sync::Arc;
 
@@ -301,6 +303,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::home))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics::metrics))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/login/code", get(auth::code_page).post(auth::code))
         .route("/logout", post(auth::logout))
@@ -362,7 +365,12 @@ async fn security_headers(mut resp: Response) -> Response {
 
 /// Serves until the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).await
+    // The peer address reaches the handlers, for sign-in back-off per address.
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
 }
 
 async fn css() -> impl IntoResponse {

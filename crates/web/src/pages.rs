@@ -124,17 +124,29 @@ pub async fn home(State(state): State<AppState>, v: Viewer) -> Result<Response, 
         .iter()
         .map(|e| t.get(&format!("entity-{e}")).cloned().unwrap_or_default())
         .collect();
-    // Partners get national totals only, with counts under the disclosure threshold hidden.
-    let shown_totals: Vec<String> = totals
-        .iter()
-        .map(|n| {
-            if partner && *n < crate::api::MIN_CELL {
-                format!("< {}", crate::api::MIN_CELL)
-            } else {
-                number(*n, lang)
-            }
-        })
-        .collect();
+    // Partners get the approved national totals only, with counts under the disclosure
+    // threshold hidden: the same figures as the API's statistics and the dashboards.
+    let shown_totals: Vec<String> = if partner {
+        let facts = state.facts.get(&state.store, &state.dict).await?;
+        let counts = tessera_analysis::record_counts(
+            &facts,
+            &crate::dashboards::scope_for(&v)?,
+            ENTITY_COLUMNS,
+            lang,
+        )?;
+        ENTITY_COLUMNS
+            .iter()
+            .map(|e| match counts.iter().find(|c| c.entity == *e) {
+                Some(c) => c
+                    .total
+                    .map(|n| number(n as i64, lang))
+                    .unwrap_or_else(|| "c".into()),
+                None => number(0, lang),
+            })
+            .collect()
+    } else {
+        totals.iter().map(|n| number(*n, lang)).collect()
+    };
     let intro = tr(
         lang,
         "providers-intro",
@@ -644,6 +656,12 @@ pub async fn audit(
             v.lang,
             "audit-broken",
             &[("seq", Arg::Num(seq)), ("reason", Arg::Str(reason))],
+        ),
+        // Truncated, rewritten, or a checkpoint that cannot be trusted: the CLI's sentence.
+        other => tr(
+            v.lang,
+            "audit-tampered",
+            &[("reason", Arg::Str(other.to_string()))],
         ),
     };
     state.render(

@@ -123,6 +123,10 @@ async fn every_route_every_role_own_and_other_provider() {
                 row([Allow, Deny, Deny, Deny, Deny, Deny, Deny]),
             ),
             (
+                "/metrics".into(),
+                row([Allow, Deny, Deny, Deny, Deny, Deny, Deny]),
+            ),
+            (
                 "/admin/users".into(),
                 row([Allow, Deny, Deny, Deny, Deny, Deny, Deny]),
             ),
@@ -155,7 +159,10 @@ async fn every_route_every_role_own_and_other_provider() {
                 row([Deny, Allow, Allow, Allow, Allow, Allow, Allow]),
             ),
             ("/api/v1/providers".into(), everyone),
-            ("/api/v1/statistics".into(), everyone),
+            (
+                "/api/v1/statistics".into(),
+                row([Deny, Allow, Allow, Allow, Deny, Deny, Deny]),
+            ),
             ("/api/v1/records?entity=victim".into(), national_readers),
             (
                 format!("/api/v1/records/{or}"),

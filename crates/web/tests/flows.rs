@@ -183,38 +183,86 @@ async fn data_entry_form_validates_like_an_upload() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_in_locks_after_five_failures_and_refuses_cross_site_posts() {
+async fn sign_in_backs_off_per_address_alike_for_unknown_users_and_refuses_cross_site_posts() {
     for app in apps().await {
-        for i in 0..5 {
+        // Five wrong passwords, for an account and for a name that is no account: the same
+        // answers, then the same wait, even for the right password.
+        for user in ["viewer", "nobody"] {
+            for i in 0..5 {
+                let r = app
+                    .post_form(
+                        "/login",
+                        None,
+                        &[("username", user), ("password", "wrong password!")],
+                    )
+                    .await;
+                assert_eq!(r.status, 401, "{user} attempt {i}");
+                assert!(r.body.contains("Wrong username or password"), "{user}");
+            }
             let r = app
                 .post_form(
                     "/login",
                     None,
-                    &[("username", "viewer"), ("password", "wrong password!")],
+                    &[("username", user), ("password", PASSWORD)],
                 )
                 .await;
-            assert_eq!(r.status, 401, "attempt {i}");
+            assert_eq!(r.status, 401, "{user}");
+            assert!(
+                r.body.contains("Too many failed attempts"),
+                "{user}: {}",
+                r.body
+            );
         }
-        // Locked: even the right password is refused for now.
+        // Nobody is locked out: from another address the owner signs in at once, so guessing
+        // someone's username cannot keep them out.
+        let req = Request::post("/login")
+            .header(header::HOST, "localhost")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [10, 0, 0, 2],
+                40000,
+            ))))
+            .body(Body::from(format!(
+                "username=viewer&password={}",
+                PASSWORD.replace(' ', "+")
+            )))
+            .unwrap();
+        assert_eq!(app.send(req).await.status, 303, "{}", app.engine);
+        // After signing in, only same-site relative paths are followed.
+        for (next, to) in [
+            ("/records", "/records"),
+            ("/\t/evil.example/", "/"),
+            ("//evil.example/", "/"),
+            ("/\\evil.example", "/"),
+            ("https://evil.example/", "/"),
+        ] {
+            let r = app
+                .post_form(
+                    "/login",
+                    None,
+                    &[
+                        ("username", "analyst"),
+                        ("password", PASSWORD),
+                        ("next", next),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, 303, "{next}");
+            assert_eq!(r.headers[header::LOCATION], to, "{next}");
+        }
         let r = app
             .post_form(
                 "/login",
                 None,
-                &[("username", "viewer"), ("password", PASSWORD)],
+                &[
+                    ("username", "analyst"),
+                    ("password", PASSWORD),
+                    ("next", "/a\nb"),
+                ],
             )
             .await;
-        assert_eq!(r.status, 401);
-        assert!(r.body.contains("locked"), "{}", r.body);
-        // Unknown users get the same answer as wrong passwords.
-        let r = app
-            .post_form(
-                "/login",
-                None,
-                &[("username", "nobody"), ("password", PASSWORD)],
-            )
-            .await;
-        assert_eq!(r.status, 401);
-        assert!(r.body.contains("Wrong username or password"));
+        assert_eq!(r.status, 303, "a newline in next is no server error");
+        assert_eq!(r.headers[header::LOCATION], "/");
         // A form posted from another site is refused even with a valid session.
         let fp = app.login("fp").await;
         let req = Request::post("/logout")
@@ -323,10 +371,62 @@ async fn second_factor_and_forced_password_change() {
         assert_eq!(app.get("/records", Some(&full)).await.status, 200);
         assert_eq!(app.get("/records", Some(&half)).await.status, 303);
 
-        // An admin resets the viewer's password: the viewer must choose a new one first.
+        // A code opens one sign-in only: replayed for a second sign-in, it is refused.
+        let r = app
+            .post_form(
+                "/login",
+                None,
+                &[("username", "analyst"), ("password", PASSWORD)],
+            )
+            .await;
+        let half2 = cookie_of(&r).unwrap();
+        let r = app
+            .post_form("/login/code", Some(&half2), &[("code", &code)])
+            .await;
+        assert_eq!(r.status, 401, "a used code is refused");
+        // Guessing: after five wrong codes even the next right code waits, and every wrong
+        // code is in the audit log.
+        let failed_before = app
+            .store
+            .audit_entries(Some("analyst"), Some("session.second_factor_failed"), 1000)
+            .await
+            .unwrap()
+            .len();
+        for _ in 0..4 {
+            let r = app
+                .post_form("/login/code", Some(&half2), &[("code", "123456")])
+                .await;
+            assert_eq!(r.status, 401);
+        }
+        let next_code = tessera_web::totp::code_at(&secret, now + 30).unwrap();
+        let r = app
+            .post_form("/login/code", Some(&half2), &[("code", &next_code)])
+            .await;
+        assert_eq!(r.status, 401, "throttled: no code is checked");
+        assert!(r.body.contains("Too many failed attempts"), "{}", r.body);
+        let failed_after = app
+            .store
+            .audit_entries(Some("analyst"), Some("session.second_factor_failed"), 1000)
+            .await
+            .unwrap()
+            .len();
+        assert_eq!(
+            failed_after - failed_before,
+            4,
+            "each wrong code is audited"
+        );
+
+        // An admin resets the viewer's password: the viewer must choose a new one first, and
+        // the viewer's API tokens stop working.
         let admin = app.login("admin").await;
         let acsrf = app.csrf(&admin).await;
         let viewer = app.store.user("viewer").await.unwrap().unwrap();
+        let token = app
+            .store
+            .create_api_token(viewer.id, "script")
+            .await
+            .unwrap();
+        assert!(app.store.api_token_user(&token).await.unwrap().is_some());
         let r = app
             .post_form(
                 &format!("/admin/users/{}/reset", viewer.id),
@@ -335,6 +435,10 @@ async fn second_factor_and_forced_password_change() {
             )
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
+        assert!(
+            app.store.api_token_user(&token).await.unwrap().is_none(),
+            "a reset revokes the user's tokens"
+        );
         let r = app
             .post_form(
                 "/login",
@@ -411,6 +515,16 @@ async fn api_token_submits_json_records_all_or_nothing() {
         assert_eq!(
             app.store.count_records(&own, Some("victim")).await.unwrap(),
             before + 2
+        );
+        // A police unit reports no smuggling incidents: refused, naming its templates.
+        let r = app
+            .send(post(serde_json::json!({"entity": "smuggling_incident", "period": "2025", "records": [{"provider_ref": "S-1"}]})))
+            .await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        assert!(
+            r.body.contains("POLICE") && r.body.contains("victim, suspect"),
+            "{}",
+            r.body
         );
         // Malformed JSON, unknown routes and bad tokens are problem documents too.
         let r = app.send(post(serde_json::json!({"entity": 3}))).await;
@@ -577,6 +691,172 @@ async fn dashboards_count_approved_records_and_hide_small_cells_from_partners() 
             .status,
         403
     );
+}
+
+/// The security review's disclosure findings, through the pages and the API: a partner cannot
+/// filter, a suppressed cell shows no category, national statistics are for national roles and
+/// count approved data only, and no figure a provider's users see moves with another provider's
+/// records.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_role_learns_case_level_facts_beyond_its_scope() {
+    for app in apps().await {
+        let partner = app.login("partner").await;
+        // Narrowing to one record, probing ages, differencing: refused.
+        for expr in [
+            "provider = \"minusca-ddh\" and date_identified = \"2021-01-11\"",
+            "not (provider = \"minusca-ddh\")",
+            "age <= 7",
+            "true",
+        ] {
+            let q = format!(
+                "/dashboard.csv?view=victims&table=victims_by_exploitation&expr={}",
+                common::enc(expr)
+            );
+            let r = app.get(&q, Some(&partner)).await;
+            assert_eq!(r.status, 400, "{expr}: {}", r.body);
+        }
+        for q in ["year_from=2021&year_to=2021", "sex=F", "provider_type=NGO"] {
+            let r = app
+                .get(&format!("/dashboard?view=victims&{q}"), Some(&partner))
+                .await;
+            assert_eq!(r.status, 400, "{q}");
+        }
+        let r = app
+            .get(
+                "/dashboard.csv?view=funnel&table=cj_durations&expr=judgment_date%20%3D%20%222021-08-27%22",
+                Some(&partner),
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        // The published tables: a hidden cell is not listed under its category.
+        let page = app.get("/dashboard?view=victims", Some(&partner)).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            !page.body.contains("name=\"expr\""),
+            "no condition box for partners"
+        );
+        for table in [
+            "victims_by_exploitation",
+            "victims_by_citizenship",
+            "victims_by_region",
+        ] {
+            let r = app
+                .get(
+                    &format!("/dashboard.csv?view=victims&table={table}"),
+                    Some(&partner),
+                )
+                .await;
+            assert_eq!(r.status, 200);
+            for line in r.body.lines().skip(1) {
+                assert!(
+                    !line.ends_with(",c"),
+                    "{table}: a hidden cell keeps its row: {line}"
+                );
+            }
+        }
+        let r = app
+            .get(
+                "/dashboard.csv?view=funnel&table=cj_durations",
+                Some(&partner),
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        assert!(
+            !r.body.lines().skip(1).any(|l| l.ends_with(",c")),
+            "{}",
+            r.body
+        );
+
+        // National statistics: not for a provider's users; approved data only.
+        let fp = app.login("fp").await;
+        assert_eq!(app.get("/api/v1/statistics", Some(&fp)).await.status, 403);
+        let coord = app.login("coord").await;
+        let stats = |cookie: String| {
+            let app = &app;
+            async move {
+                let r = app.get("/api/v1/statistics", Some(&cookie)).await;
+                assert_eq!(r.status, 200, "{}", r.body);
+                serde_json::from_str::<serde_json::Value>(&r.body).unwrap()
+            }
+        };
+        let national = stats(coord.clone()).await;
+        let published = stats(partner.clone()).await;
+        assert!(
+            published["counts"]["victim"]
+                .get("by_provider_type")
+                .is_none()
+        );
+        assert!(national["counts"]["victim"]["by_provider_type"].is_object());
+        let dash = app
+            .get(
+                "/dashboard.csv?view=victims&table=victims_by_sex",
+                Some(&coord),
+            )
+            .await;
+        let approved: f64 = dash
+            .body
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.rsplit(',').next()?.parse::<f64>().ok())
+            .sum();
+        assert_eq!(
+            national["counts"]["victim"]["total"], approved as i64,
+            "{}",
+            app.engine
+        );
+        // A draft moves neither the statistics nor the partner's home page.
+        let home_before = app.get("/", Some(&partner)).await.body;
+        let token = app
+            .store
+            .create_api_token(app.store.user("fp").await.unwrap().unwrap().id, "t")
+            .await
+            .unwrap();
+        let r = app
+            .send(
+                Request::post("/api/v1/records")
+                    .header(header::HOST, "localhost")
+                    .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(
+                        serde_json::json!({"entity": "victim", "period": "2025", "records": [{
+                            "provider_ref": "DRAFT-1", "identification_status": "IDENTIFIED",
+                            "date_identified": "2025-03-02", "sex": "F", "exploitation": ["SEX"],
+                        }]})
+                        .to_string(),
+                    ))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(
+            stats(coord.clone()).await,
+            national,
+            "a draft is not counted"
+        );
+        assert_eq!(app.get("/", Some(&partner)).await.body, home_before);
+
+        // A provider's users: no cross-provider share in their data quality, no person count.
+        let q = app
+            .get("/dashboard.csv?view=quality&table=quality_trend", Some(&fp))
+            .await;
+        assert_eq!(q.status, 200, "{}", q.body);
+        assert!(!q.body.contains("Linked to another provider"), "{}", q.body);
+        let q = app
+            .get(
+                "/dashboard.csv?view=quality&table=quality_trend",
+                Some(&coord),
+            )
+            .await;
+        assert!(q.body.contains("Linked to another provider"));
+        let r = app
+            .get("/dashboard?view=victims&unit=persons", Some(&fp))
+            .await;
+        assert_eq!(r.status, 200);
+        assert!(
+            !r.body.contains("name=\"unit\""),
+            "no person count for a provider's users"
+        );
+    }
 }
 
 /// The pair sections of the linkage review page, as (record a, record b).
@@ -800,4 +1080,31 @@ async fn the_wasm_encoder_is_served_gzipped_to_browsers_that_accept_it() {
         }
     }
     assert_eq!(&tessera_web::PSEUDONYM_WASM[..4], b"\0asm");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_report_the_audit_head_to_administrators() {
+    for app in apps().await {
+        let admin = app.login("admin").await;
+        let r = app.get("/metrics", Some(&admin)).await;
+        assert_eq!(r.status, 200, "{}", app.engine);
+        let (seq, hash) = app.store.audit_head().await.unwrap().unwrap();
+        assert!(
+            r.body
+                .contains(&format!("\ntessera_audit_head_seq {seq}\n")),
+            "{}: {}",
+            app.engine,
+            r.body
+        );
+        assert!(
+            r.body
+                .contains(&format!("tessera_audit_head_info{{hash=\"{hash}\"}} 1")),
+            "{}",
+            app.engine
+        );
+        // Anyone else is sent to sign in, or refused.
+        assert_eq!(app.get("/metrics", None).await.status, 303);
+        let coord = app.login("coord").await;
+        assert_eq!(app.get("/metrics", Some(&coord)).await.status, 403);
+    }
 }

@@ -27,6 +27,20 @@ impl Raw {
                 .map(|r| r.rows_affected()),
         }
     }
+
+    /// The same with SQL built at run time, e.g. hashes an intruder recomputed.
+    pub async fn exec_string(&self, sql: String) -> Result<u64, sqlx::Error> {
+        match self {
+            Raw::Sqlite(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+            Raw::Postgres(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+        }
+    }
 }
 
 pub struct Engine {

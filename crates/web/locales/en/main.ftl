@@ -21,10 +21,10 @@ username = Username
 password = Password
 display-name = Name
 login-failed = Wrong username or password.
-login-locked = Too many failed attempts: this account is locked for { $minutes ->
-    [one] one minute
-   *[other] { $minutes } minutes
-}. Ask an administrator if you forgot your password.
+login-throttled = Too many failed attempts from here: wait { $seconds ->
+    [one] one second
+   *[other] { $seconds } seconds
+} and try again.
 second-factor = Second factor
 second-factor-help = Enter the 6-digit code your authenticator app shows for Tessera.
 code = Code
@@ -132,6 +132,7 @@ save-record = Save record
 pseudonymised = pseudonymised
 audit-intact = The chain of { $count } entries is intact.
 audit-broken = The chain is broken at entry { $seq }: { $reason }
+audit-tampered = The audit log fails verification. { $reason }
 audit-at = When
 audit-actor = Who
 audit-action = Action

@@ -21,10 +21,10 @@ username = Identifiant
 password = Mot de passe
 display-name = Nom
 login-failed = Identifiant ou mot de passe incorrect.
-login-locked = Trop d’échecs : ce compte est bloqué pendant { $minutes ->
-    [one] une minute
-   *[other] { $minutes } minutes
-}. Adressez-vous à un administrateur si vous avez oublié votre mot de passe.
+login-throttled = Trop d’échecs depuis cet appareil : attendez { $seconds ->
+    [one] une seconde
+   *[other] { $seconds } secondes
+} puis réessayez.
 second-factor = Second facteur
 second-factor-help = Saisissez le code à 6 chiffres que votre application d’authentification affiche pour Tessera.
 code = Code
@@ -132,6 +132,7 @@ save-record = Enregistrer la fiche
 pseudonymised = pseudonymisé
 audit-intact = La chaîne de { $count } entrées est intacte.
 audit-broken = La chaîne est rompue à l’entrée { $seq } : { $reason }
+audit-tampered = Le journal d’audit échoue à la vérification. { $reason }
 audit-at = Quand
 audit-actor = Qui
 audit-action = Action

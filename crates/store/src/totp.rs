@@ -75,17 +75,21 @@ pub fn code_at(secret: &str, unix: u64) -> Option<String> {
 
 /// Whether `code` is right now, allowing one step of clock drift either way.
 pub fn verify(secret: &str, code: &str, unix: u64) -> bool {
+    matching_step(secret, code, unix).is_some()
+}
+
+/// The time step `code` belongs to, if it is right now (one step of drift either way): the
+/// store remembers the last step used so that a code opens one sign-in only.
+pub fn matching_step(secret: &str, code: &str, unix: u64) -> Option<u64> {
     let code = code.trim().replace(' ', "");
     if code.len() != DIGITS as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
+        return None;
     }
-    let Some(key) = unbase32(secret) else {
-        return false;
-    };
+    let key = unbase32(secret)?;
     let step = unix / STEP;
     [step.saturating_sub(1), step, step + 1]
-        .iter()
-        .any(|s| format!("{:06}", hotp(&key, *s)) == code)
+        .into_iter()
+        .find(|s| format!("{:06}", hotp(&key, *s)) == code)
 }
 
 /// The `otpauth://` URI an authenticator app can import.

@@ -1,0 +1,7 @@
+-- The audit log's hash scheme, per entry: 0 = unkeyed SHA-256 (every entry written before this
+-- migration, and by a store opened without the audit key), 1 = HMAC-SHA256 under the audit key
+-- derived from the deployment secret, which never enters the database. Old entries keep scheme 0
+-- and still verify, so upgrading a deployment does not break `tessera audit verify`.
+-- ALTER TABLE fires no row trigger: the append-only trigger of 0001 stays as it is.
+-- Keep in step with ../sqlite/0004_audit_keyed.sql.
+ALTER TABLE audit_log ADD COLUMN scheme BIGINT NOT NULL DEFAULT 0;
