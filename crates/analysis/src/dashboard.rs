@@ -314,14 +314,22 @@ pub fn victims(
             ),
             &["region_identified"],
         )?,
-        by_provider_type: c.table(
-            "victims_by_provider_type",
-            (
-                "Victims by type of provider",
-                "Victimes par type de fournisseur",
-            ),
-            &["provider_type"],
-        )?,
+        by_provider_type: {
+            let mut t = c.table(
+                "victims_by_provider_type",
+                (
+                    "Victims by type of provider",
+                    "Victimes par type de fournisseur",
+                ),
+                &["provider_type"],
+            )?;
+            // Several provider types have a single provider: for partners this table would
+            // be one provider's figures, so it is published to national staff only.
+            if matches!(scope, Scope::Partner { .. }) {
+                t.rows.clear();
+            }
+            t
+        },
         vulnerable_groups: c.table(
             "victims_vulnerable_groups",
             ("Vulnerable groups", "Groupes vulnérables"),

@@ -856,3 +856,157 @@ fn audit_verify_exits_non_zero_when_the_last_entry_is_removed() {
         assert!(text.contains("REWRITTEN: entry 3"), "{db}: {text}");
     }
 }
+
+/// Runs `tessera` with `args`, its output to `log`; returns its exit code and the peak resident
+/// size it reached, in bytes, as the kernel counted it for that one process.
+fn run_measured(args: &[&str], log: &std::path::Path) -> (i32, u64) {
+    let out = std::fs::File::create(log).unwrap();
+    // Reaped by wait4 below, which also gives the peak resident size `Child::wait` does not.
+    #[allow(clippy::zombie_processes)]
+    let child = tessera()
+        .args(args)
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: wait4 writes only the status and the struct it is given; the child is ours and
+    // is reaped here, not by `Child` (never waited on, its drop does nothing).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(rc, pid);
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    (code, usage.ru_maxrss as u64 * 1024)
+}
+
+/// Streams one part of an archive.
+type PartWriter<'a> = &'a mut dyn FnMut(&mut dyn Write);
+
+/// Writes `template` (an XLSX archive) to `path` with the parts named in `parts` replaced by
+/// what their writer streams, so no large file is ever held in this process's memory (a
+/// child's peak counts the pages it shared with this process when it was forked).
+fn write_xlsx(path: &std::path::Path, template: &[u8], parts: &mut [(&str, PartWriter<'_>)]) {
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(template)).unwrap();
+    let file = std::fs::File::create(path).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::BufWriter::new(file));
+    for i in 0..zin.len() {
+        let mut part = zin.by_index(i).unwrap();
+        let name = part.name().unwrap().to_string();
+        let mut old = Vec::new();
+        part.read_to_end(&mut old).unwrap();
+        out.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        match parts.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, write)) => write(&mut out),
+            None => out.write_all(&old).unwrap(),
+        }
+    }
+    out.finish().unwrap();
+}
+
+/// Writes a file line by line.
+fn write_lines(path: &std::path::Path, mut f: impl FnMut(&mut dyn Write)) -> usize {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    f(&mut w);
+    w.flush().unwrap();
+    drop(w);
+    std::fs::metadata(path).unwrap().len() as usize
+}
+
+/// The security review's finding: a 1.6 KB workbook took the server to 23.9 GB, one CSV line of
+/// 10 million columns to 4.5 GB. Each hostile file here is at most the web's 50 MB upload limit;
+/// `tessera check` reads it as an upload is read, and no run may pass 1 GB resident.
+#[test]
+fn hostile_uploads_stay_under_one_gigabyte() {
+    const LIMIT: usize = 50 * 1024 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name);
+    let size = |name: &str| std::fs::metadata(at(name)).unwrap().len() as usize;
+    // Two cells at opposite corners of the sheet.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "provider_ref").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    std::fs::write(at("corners.xlsx"), wb.save_to_buffer().unwrap()).unwrap();
+    // A sheet filling two columns of a million rows from a table of millions of strings.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "provider_ref").unwrap();
+    let small = wb.save_to_buffer().unwrap();
+    const NS: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    write_xlsx(
+        &at("strings.xlsx"),
+        &small,
+        &mut [
+            ("xl/sharedStrings.xml", &mut |w: &mut dyn Write| {
+                write!(w, "<?xml version=\"1.0\"?><sst xmlns=\"{NS}\">").unwrap();
+                for i in 0..4_000_000u32 {
+                    write!(w, "<si><t>{i:x}q</t></si>").unwrap();
+                }
+                write!(w, "</sst>").unwrap();
+            }),
+            ("xl/worksheets/sheet1.xml", &mut |w: &mut dyn Write| {
+                write!(
+                    w,
+                    "<?xml version=\"1.0\"?><worksheet xmlns=\"{NS}\"><sheetData>"
+                )
+                .unwrap();
+                for r in 1..=1_000_000u32 {
+                    write!(
+                        w,
+                        "<row r=\"{r}\"><c r=\"A{r}\" t=\"s\"><v>{}</v></c><c r=\"B{r}\" t=\"s\"><v>{}</v></c></row>",
+                        r % 4_000_000,
+                        (r * 7) % 4_000_000
+                    )
+                    .unwrap();
+                }
+                write!(w, "</sheetData></worksheet>").unwrap();
+            }),
+        ],
+    );
+    assert!(
+        size("strings.xlsx") <= LIMIT,
+        "{} bytes",
+        size("strings.xlsx")
+    );
+    // One line of millions of columns, the size of the upload limit.
+    write_lines(&at("wide.csv"), |w| {
+        for _ in 0..LIMIT / 2 - 1 {
+            w.write_all(b"x,").unwrap();
+        }
+        w.write_all(b"\n").unwrap();
+    });
+    // Every cell of a file at the limit in error.
+    write_lines(&at("bad.csv"), |w| {
+        let row = b"R,NOPE,2024-99-99,Q,ZZZ,-1\n";
+        w.write_all(b"provider_ref,identification_status,date_identified,sex,exploitation,age\n")
+            .unwrap();
+        for _ in 0..(LIMIT - 100) / row.len() {
+            w.write_all(row).unwrap();
+        }
+    });
+    let names: Vec<(&str, usize)> = ["corners.xlsx", "strings.xlsx", "wide.csv", "bad.csv"]
+        .into_iter()
+        .map(|n| (n, size(n)))
+        .collect();
+    for (name, size) in names {
+        let path = dir.path().join(name);
+        let log = dir.path().join(format!("{name}.log"));
+        let (code, peak) = run_measured(
+            &["check", "--entity", "victim", path.to_str().unwrap()],
+            &log,
+        );
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(
+            code > 0,
+            "{name}: refused, not killed (exit {code}): {text}"
+        );
+        eprintln!("{name}: {size} bytes, peak {} MB", peak >> 20);
+        assert!(peak < 1 << 30, "{name}: {} MB resident", peak >> 20);
+    }
+}

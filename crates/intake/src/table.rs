@@ -20,6 +20,9 @@ pub struct Limits {
     pub max_columns: u32,
     /// Most filled cells read from one XLSX sheet.
     pub max_cells: usize,
+    /// Longest line of a text file, in bytes: a row of 2,048 long cells fits in a small part
+    /// of it, and a longer line would make the CSV parser hold millions of field offsets.
+    pub max_line_bytes: u64,
 }
 
 impl Default for Limits {
@@ -29,6 +32,7 @@ impl Default for Limits {
             max_unzipped_bytes: 400 * 1024 * 1024,
             max_columns: 2048,
             max_cells: 10_000_000,
+            max_line_bytes: 4 * 1024 * 1024,
         }
     }
 }
@@ -151,6 +155,44 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
+/// A reader that fails once a line (bytes between two `\n`) grows past `max` bytes.
+struct LineCapped<R> {
+    inner: R,
+    run: u64,
+    max: u64,
+}
+
+impl<R: Read> Read for LineCapped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let chunk = &buf[..n];
+        self.run = match chunk.iter().rposition(|&b| b == b'\n') {
+            Some(last) => {
+                let first = chunk.iter().position(|&b| b == b'\n').unwrap_or(last);
+                if self.run + first as u64 > self.max {
+                    return Err(line_too_long(self.max));
+                }
+                (n - last - 1) as u64
+            }
+            None => self.run + n as u64,
+        };
+        if self.run > self.max {
+            return Err(line_too_long(self.max));
+        }
+        Ok(n)
+    }
+}
+
+fn line_too_long(max: u64) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "a line of the file is longer than {} MB; is it a data file with one record per line?",
+            max / 1024 / 1024
+        ),
+    )
+}
+
 /// Picks the delimiter of a header line: the most frequent of `,`, `;` and tab outside quotes
 /// (French-language Excel writes `;`).
 fn sniff_delimiter(line: &str) -> u8 {
@@ -183,10 +225,14 @@ fn csv_table<'a>(
     };
     let mut reader = BufReader::with_capacity(
         1 << 16,
-        Capped {
-            inner: input,
-            left: limits.max_bytes,
-            limit: limits.max_bytes,
+        LineCapped {
+            inner: Capped {
+                inner: input,
+                left: limits.max_bytes,
+                limit: limits.max_bytes,
+            },
+            run: 0,
+            max: limits.max_line_bytes,
         },
     );
     let start = reader.fill_buf().map_err(|e| {
@@ -291,6 +337,9 @@ fn csv_table<'a>(
                 let text = match e.kind() {
                     csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::FileTooLarge => {
                         limits_msg.clone()
+                    }
+                    csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+                        io.to_string()
                     }
                     _ => e.to_string(),
                 };

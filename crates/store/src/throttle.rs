@@ -4,7 +4,8 @@
 //! out, and telling apart the accounts that lock from the usernames that do not tells an
 //! attacker which accounts exist. Instead, failures are counted per key — the pair (address,
 //! username as typed) and the address alone — and past a free allowance each further attempt
-//! must wait twice as long as the one before, up to [`MAX_WAIT_SECONDS`]. The same keys and
+//! must wait twice as long as the one before, from [`FIRST_WAIT_SECONDS`] up to
+//! [`MAX_WAIT_SECONDS`]. The same keys and
 //! waits apply to unknown usernames, so the answers cannot tell them apart; someone guessing
 //! from another address does not slow the owner down. Second-factor codes are throttled the same
 //! way, per user.
@@ -17,6 +18,8 @@ use std::sync::Mutex;
 
 /// Longest wait imposed, in seconds.
 pub const MAX_WAIT_SECONDS: i64 = 15 * 60;
+/// First wait once the allowance is spent, in seconds; each further failure doubles it.
+pub const FIRST_WAIT_SECONDS: i64 = 30;
 /// A key forgotten after this long without a failure.
 const FORGET_SECONDS: i64 = 60 * 60;
 /// Most keys remembered; past that, the oldest are dropped.
@@ -61,7 +64,7 @@ fn wait_after(failures: u32, free: u32) -> i64 {
         return 0;
     }
     let doublings = (failures - free).min(20);
-    (1i64 << doublings).min(MAX_WAIT_SECONDS)
+    (FIRST_WAIT_SECONDS << doublings).min(MAX_WAIT_SECONDS)
 }
 
 impl Throttle {
@@ -120,17 +123,18 @@ mod tests {
     #[test]
     fn waits_double_past_the_allowance_and_stop_at_the_cap() {
         assert_eq!(wait_after(4, 5), 0);
-        assert_eq!(wait_after(5, 5), 1);
-        assert_eq!(wait_after(6, 5), 2);
-        assert_eq!(wait_after(9, 5), 16);
+        assert_eq!(wait_after(5, 5), 30);
+        assert_eq!(wait_after(6, 5), 60);
+        assert_eq!(wait_after(9, 5), 480);
         assert_eq!(wait_after(40, 5), MAX_WAIT_SECONDS);
         let t = Throttle::default();
         for _ in 0..5 {
             assert_eq!(t.wait(Limit::Account, "k", 100), 0);
             t.fail(Limit::Account, "k", 100);
         }
-        assert_eq!(t.wait(Limit::Account, "k", 100), 1);
-        assert_eq!(t.wait(Limit::Account, "k", 101), 0);
+        assert_eq!(t.wait(Limit::Account, "k", 100), 30);
+        assert_eq!(t.wait(Limit::Account, "k", 129), 1);
+        assert_eq!(t.wait(Limit::Account, "k", 130), 0);
         assert_eq!(t.wait(Limit::Account, "other", 100), 0, "keys are apart");
         t.clear(Limit::Account, "k");
         assert_eq!(t.wait(Limit::Account, "k", 100), 0);

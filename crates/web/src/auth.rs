@@ -208,6 +208,9 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// Longest username kept from a sign-in form.
+const MAX_USERNAME_CHARS: usize = 128;
+
 /// The address a request came from ("local" when the server was not told, as in tests):
 /// sign-in back-off is counted per address.
 pub struct ClientAddr(pub String);
@@ -284,7 +287,10 @@ pub async fn login(
     Form(f): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let lang = i18n::negotiate(f.lang.as_deref(), &headers);
-    let username = f.username.trim();
+    // What is typed as a username goes into the back-off table and the audit log: no more
+    // than a username's length of it.
+    let username: String = f.username.trim().chars().take(MAX_USERNAME_CHARS).collect();
+    let username = username.as_str();
     let outcome = state.store.sign_in(username, &f.password, &addr).await?;
     let next = safe_next(f.next.as_deref());
     let error = match outcome {

@@ -191,6 +191,10 @@ async fn panels(
                 &d.by_identification_status,
                 Some(svg::bar(&d.by_identification_status, lang)),
             ));
+            // A table the partner's scope withholds (by provider type) is not shown empty.
+            if matches!(scope, Scope::Partner { .. }) {
+                p.retain(|panel| !panel.table.rows.is_empty());
+            }
             (
                 p,
                 std::iter::once(headline("dash-victim-records", records))

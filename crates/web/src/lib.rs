@@ -341,8 +341,30 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/pseudonym.wasm", get(pseudonym_wasm))
         .layer(DefaultBodyLimit::max(max))
         .layer(axum::middleware::from_fn(auth::same_origin_only))
+        .layer(axum::middleware::from_fn(time_limit))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// Longest a request may take, upload included: past it the client gets a 503 and the
+/// handler's future is dropped, so no request holds a worker indefinitely. Work already handed
+/// to the blocking pool (a file being validated) finishes on its own and its result is dropped.
+pub const REQUEST_SECONDS: u64 = 300;
+
+async fn time_limit(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    match tokio::time::timeout(
+        std::time::Duration::from_secs(REQUEST_SECONDS),
+        next.run(req),
+    )
+    .await
+    {
+        Ok(resp) => resp,
+        Err(_) => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "The request took too long and was stopped; try again, or with a smaller file.",
+        ),
+    }
 }
 
 async fn security_headers(mut resp: Response) -> Response {

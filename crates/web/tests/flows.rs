@@ -735,6 +735,10 @@ async fn no_role_learns_case_level_facts_beyond_its_scope() {
             !page.body.contains("name=\"expr\""),
             "no condition box for partners"
         );
+        assert!(
+            !page.body.contains("id=\"victims_by_provider_type\""),
+            "several provider types have a single provider: no per-type table for partners"
+        );
         for table in [
             "victims_by_exploitation",
             "victims_by_citizenship",
