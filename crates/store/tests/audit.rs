@@ -346,18 +346,7 @@ async fn an_old_unkeyed_log_keeps_verifying_once_keyed_and_cannot_be_appended_wi
 #[tokio::test]
 async fn concurrent_keyed_appends_leave_the_checkpoint_at_the_head() {
     for (e, _dir) in keyed().await {
-        let mut tasks = Vec::new();
-        for i in 0..8 {
-            let s = e.store.clone();
-            tasks.push(tokio::spawn(async move {
-                for j in 0..5 {
-                    s.audit("t", "x", &format!("{i}/{j}"), "").await.unwrap();
-                }
-            }));
-        }
-        for t in tasks {
-            t.await.unwrap();
-        }
+        common::append_concurrently(&e.store, 8, 5).await;
         assert_eq!(
             e.store.verify_audit().await.unwrap(),
             AuditVerdict::Intact { entries: 40 },

@@ -539,18 +539,7 @@ async fn the_audit_log_is_append_only_and_tampering_is_detected() {
 #[tokio::test]
 async fn concurrent_audit_appends_keep_one_chain() {
     for e in engines().await {
-        let mut tasks = Vec::new();
-        for i in 0..8 {
-            let s = e.store.clone();
-            tasks.push(tokio::spawn(async move {
-                for j in 0..5 {
-                    s.audit("t", "x", &format!("{i}/{j}"), "").await.unwrap();
-                }
-            }));
-        }
-        for t in tasks {
-            t.await.unwrap();
-        }
+        common::append_concurrently(&e.store, 8, 5).await;
         assert_eq!(
             e.store.verify_audit().await.unwrap(),
             AuditVerdict::Intact { entries: 40 },

@@ -643,12 +643,7 @@ async fn dashboards_count_approved_records_and_hide_small_cells_from_partners() 
             .copied()
             .unwrap_or(0);
     }
-    let total: f64 = r
-        .body
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.rsplit(',').next()?.parse::<f64>().ok())
-        .sum();
+    let total = last_column_total(&r.body);
     assert_eq!(total as i64, approved, "{}", r.body);
     // A focal point's dashboard counts only its own provider's records.
     let fp = app.login("fp").await;
@@ -658,12 +653,7 @@ async fn dashboards_count_approved_records_and_hide_small_cells_from_partners() 
             Some(&fp),
         )
         .await;
-    let own_total: f64 = r
-        .body
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.rsplit(',').next()?.parse::<f64>().ok())
-        .sum();
+    let own_total = last_column_total(&r.body);
     assert!(own_total > 0.0 && own_total < total);
     // Partners get the same tables with small cells suppressed; every chart has its table.
     let partner = app.login("partner").await;
@@ -797,12 +787,7 @@ async fn no_role_learns_case_level_facts_beyond_its_scope() {
                 Some(&coord),
             )
             .await;
-        let approved: f64 = dash
-            .body
-            .lines()
-            .skip(1)
-            .filter_map(|l| l.rsplit(',').next()?.parse::<f64>().ok())
-            .sum();
+        let approved = last_column_total(&dash.body);
         assert_eq!(
             national["counts"]["victim"]["total"], approved as i64,
             "{}",
@@ -861,6 +846,14 @@ async fn no_role_learns_case_level_facts_beyond_its_scope() {
             "no person count for a provider's users"
         );
     }
+}
+
+/// The sum of the last column of a dashboard CSV (its count), header skipped.
+fn last_column_total(csv: &str) -> f64 {
+    csv.lines()
+        .skip(1)
+        .filter_map(|l| l.rsplit(',').next()?.parse::<f64>().ok())
+        .sum()
 }
 
 /// The pair sections of the linkage review page, as (record a, record b).

@@ -104,3 +104,19 @@ fn rand_suffix() -> String {
         .as_nanos() as u64;
     format!("{:x}{}", t & 0xffff_ffff, N.fetch_add(1, Ordering::Relaxed))
 }
+
+/// `writers` tasks appending `each` audit entries at the same time.
+pub async fn append_concurrently(store: &Store, writers: usize, each: usize) {
+    let mut tasks = Vec::new();
+    for i in 0..writers {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for j in 0..each {
+                s.audit("t", "x", &format!("{i}/{j}"), "").await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
