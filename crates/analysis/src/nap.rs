@@ -1,6 +1,7 @@
 //! National Action Plan monitoring: indicators under the 4 Ps (prevention, protection,
 //! prosecution, partnership) defined in configuration — baseline, yearly targets and a formula
-//! over the data — computed as progress against target.
+//! over the data — computed as progress against target, with a status per year and per
+//! indicator: achieved, on track, off track (see [`assess`]).
 //!
 //! ```toml
 //! [plan]
@@ -219,26 +220,134 @@ fn fields(e: &Expr) -> Vec<String> {
     }
 }
 
-/// How an indicator stands in a year.
+/// How an indicator stands in a year (see [`assess`] for the rules).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// The target is met.
+    /// The target is met in the direction of improvement.
     Achieved,
-    /// At least three quarters of the way from baseline to target.
+    /// Not met yet, but moving the right way at least at the pace the target needs: the share
+    /// of the way covered since the baseline is at least the share of the time elapsed.
     OnTrack,
+    /// Moving the wrong way, or too slowly; or a target whose year has come is missed.
     OffTrack,
+    /// No target this year nor a later one to head for (the baseline year, a plan without
+    /// targets).
     NoTarget,
+    /// No value for the year.
     NoData,
+}
+
+impl Status {
+    /// The stable code (`achieved`, `on_track`…), as serialised and written in the CSV.
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Achieved => "achieved",
+            Status::OnTrack => "on_track",
+            Status::OffTrack => "off_track",
+            Status::NoTarget => "no_target",
+            Status::NoData => "no_data",
+        }
+    }
+
+    pub fn label(self, lang: &str) -> &'static str {
+        let fr = lang == "fr";
+        match self {
+            Status::Achieved if fr => "Atteint",
+            Status::Achieved => "Achieved",
+            Status::OnTrack if fr => "En bonne voie",
+            Status::OnTrack => "On track",
+            Status::OffTrack if fr => "Hors trajectoire",
+            Status::OffTrack => "Off track",
+            Status::NoTarget if fr => "Pas de cible",
+            Status::NoTarget => "No target",
+            Status::NoData if fr => "Pas de données",
+            Status::NoData => "No data",
+        }
+    }
+}
+
+/// How a cell without a value is shown (no target that year, no data, no baseline): a dash.
+/// Never `c`, which marks a small count suppressed by disclosure control.
+pub const NO_VALUE: &str = "—";
+
+/// Figures are compared as shown (rounded to 0.1), so this only absorbs floating-point noise.
+const EPS: f64 = 1e-9;
+
+/// Where `value` in `year` stands against `target`, set for `target_year`, starting from
+/// `baseline` (its year and value, when known). Returns the progress in % and the status.
+///
+/// With s = +1 for an `increase` indicator and −1 for a `decrease` one, the gap to cover is
+/// s·(target − baseline) and the way covered s·(value − baseline):
+/// - the target is met when s·(value − target) ≥ 0: status [`Status::Achieved`], progress 100
+///   (capped: how far past the target the value is shows in the value and target columns);
+/// - otherwise, when the gap is positive, progress = 100 × covered / gap, negative when the
+///   value moved the wrong way and bounded below at −100 (a value further from the target
+///   than the baseline was by more than the whole gap, which a small gap makes a wild figure);
+/// - when the gap is zero or negative (the baseline already met the target) the ratio means
+///   nothing; its limit is taken: 100 while the value still meets the target (achieved), −100
+///   once it no longer does (off track);
+/// - a missed target is [`Status::OnTrack`] when the value moved the right way and the share
+///   of the way covered is at least the share of the time elapsed, (year − baseline year) /
+///   (target year − baseline year), so a target due this year is achieved or off track; with
+///   no years to compare (the target set for the baseline year), moving the right way is
+///   enough; anything else is [`Status::OffTrack`];
+/// - without a baseline there is no progress: achieved or off track.
+pub fn assess(
+    direction: Direction,
+    baseline: Option<(i32, f64)>,
+    year: i32,
+    value: f64,
+    target_year: i32,
+    target: f64,
+) -> (Option<f64>, Status) {
+    let s = match direction {
+        Direction::Increase => 1.0,
+        Direction::Decrease => -1.0,
+    };
+    let met = s * (value - target) >= -EPS;
+    let Some((base_year, base)) = baseline else {
+        let status = if met {
+            Status::Achieved
+        } else {
+            Status::OffTrack
+        };
+        return (None, status);
+    };
+    if met {
+        return (Some(100.0), Status::Achieved);
+    }
+    let gap = s * (target - base);
+    if gap <= EPS {
+        return (Some(-100.0), Status::OffTrack);
+    }
+    let covered = s * (value - base);
+    // Below 100: the target is not met.
+    let progress = (100.0 * covered / gap).max(-100.0);
+    let on_pace = if target_year > base_year {
+        let elapsed = f64::from(year - base_year) / f64::from(target_year - base_year);
+        progress >= 100.0 * elapsed - EPS
+    } else {
+        true
+    };
+    let status = if covered > EPS && on_pace {
+        Status::OnTrack
+    } else {
+        Status::OffTrack
+    };
+    (Some(round1(progress)), status)
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct YearValue {
     pub year: i32,
     pub value: Option<f64>,
+    /// The target set for this year.
     pub target: Option<f64>,
-    /// (value − baseline) / (target − baseline), in %.
+    /// Share of the way from the baseline to this year's target, in %, within [−100, 100]
+    /// (see [`assess`]); `None` without a target this year, a value or a baseline.
     pub progress: Option<f64>,
+    /// Against this year's target or, in a year without one, against the next target.
     pub status: Status,
 }
 
@@ -251,6 +360,8 @@ pub struct IndicatorResult {
     pub direction: Direction,
     pub baseline_year: i32,
     pub baseline: Option<f64>,
+    /// The status of the latest year with a value ([`Status::NoData`] when there is none).
+    pub status: Status,
     pub years: Vec<YearValue>,
 }
 
@@ -266,8 +377,32 @@ pub struct NapReport {
     pub plan_id: String,
     pub title: String,
     pub pillars: Vec<PillarResult>,
-    /// Indicator × year: value, target, progress %.
+    /// Indicator × year × status: value, target, progress %. An empty cell has no value (no
+    /// target that year, no data); nothing here is suppressed.
     pub table: Table,
+}
+
+impl NapReport {
+    /// The progress table as the dashboard shows it, one line of text per row of `table`: the
+    /// labels of its keys, then its values written by `number`, and [`NO_VALUE`] (a dash) for
+    /// a cell without a value.
+    pub fn cells(&self, number: impl Fn(f64) -> String) -> Vec<Vec<String>> {
+        self.table
+            .rows
+            .iter()
+            .map(|r| {
+                r.keys
+                    .iter()
+                    .map(|k| k.label.clone())
+                    .chain(
+                        r.values
+                            .iter()
+                            .map(|v| v.map_or_else(|| NO_VALUE.to_string(), &number)),
+                    )
+                    .collect()
+            })
+            .collect()
+    }
 }
 
 /// Every indicator of `plan` for every year from its baseline to its last target.
@@ -297,41 +432,57 @@ pub fn nap_progress(
             Some(v) => Some(v),
             None => value_in(def.baseline.year)?,
         };
+        // Compared as shown: the value and the baseline rounded to 0.1.
+        let baseline = baseline.map(round1);
         let mut years = Vec::new();
         for year in def.baseline.year..=last.max(def.baseline.year) {
-            let value = value_in(year)?;
+            let value = value_in(year)?.map(round1);
             let target = targets.get(&year).copied();
-            let progress = match (value, target, baseline) {
-                (Some(v), Some(t), Some(b)) if t != b => Some(round1(100.0 * (v - b) / (t - b))),
-                _ => None,
+            // In a year without a target, the value heads for the next one.
+            let reference = match target {
+                Some(t) => Some((year, t)),
+                None => targets
+                    .range(year + 1..)
+                    .next()
+                    .map(|(y, t)| (*y, *t))
+                    .filter(|_| year > def.baseline.year),
             };
-            let met = |v: f64, t: f64| match def.direction {
-                Direction::Increase => v >= t,
-                Direction::Decrease => v <= t,
+            let (progress, status) = match (value, reference) {
+                (None, _) => (None, Status::NoData),
+                (Some(_), None) => (None, Status::NoTarget),
+                (Some(v), Some((target_year, t))) => assess(
+                    def.direction,
+                    baseline.map(|b| (def.baseline.year, b)),
+                    year,
+                    v,
+                    target_year,
+                    t,
+                ),
             };
-            let status = match (value, target) {
-                (None, _) => Status::NoData,
-                (Some(_), None) => Status::NoTarget,
-                (Some(v), Some(t)) if met(v, t) => Status::Achieved,
-                _ if progress.is_some_and(|p| p >= 75.0) => Status::OnTrack,
-                _ => Status::OffTrack,
-            };
+            // The progress column is towards this year's target: none in a year without one.
+            let progress = progress.filter(|_| target.is_some());
             let title = def.title.get(lang).to_string();
             rows.push(TableRow {
                 keys: vec![
                     Key::new(&def.id, &title),
                     Key::new(&year.to_string(), &year.to_string()),
+                    Key::new(status.code(), status.label(lang)),
                 ],
-                values: vec![value.map(round1), target, progress],
+                values: vec![value, target, progress],
             });
             years.push(YearValue {
                 year,
-                value: value.map(round1),
+                value,
                 target,
                 progress,
                 status,
             });
         }
+        let status = years
+            .iter()
+            .rev()
+            .find(|y| y.value.is_some())
+            .map_or(Status::NoData, |y| y.status);
         let result = IndicatorResult {
             id: def.id.clone(),
             pillar: def.pillar.clone(),
@@ -343,7 +494,8 @@ pub fn nap_progress(
             }),
             direction: def.direction,
             baseline_year: def.baseline.year,
-            baseline: baseline.map(round1),
+            baseline,
+            status,
             years,
         };
         if let Some(p) = pillars.iter_mut().find(|p| p.pillar == def.pillar) {
@@ -359,7 +511,11 @@ pub fn nap_progress(
         table: Table {
             id: "nap_progress".into(),
             title: plan.head.title.get(lang).to_string(),
-            key_headers: vec![t("Indicator", "Indicateur"), t("Year", "Année")],
+            key_headers: vec![
+                t("Indicator", "Indicateur"),
+                t("Year", "Année"),
+                t("Status", "Statut"),
+            ],
             value_headers: vec![
                 t("Value", "Valeur"),
                 t("Target", "Cible"),
@@ -451,4 +607,89 @@ pub fn indicator_value(
         }
         MeasureKind::OnTimeShare | MeasureKind::ProvidersReporting => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Direction, Status, assess};
+
+    #[test]
+    fn a_value_exactly_on_target_is_achieved_in_both_directions() {
+        let b = Some((2021, 40.0));
+        assert_eq!(
+            assess(Direction::Increase, b, 2022, 50.0, 2022, 50.0),
+            (Some(100.0), Status::Achieved)
+        );
+        assert_eq!(
+            assess(
+                Direction::Decrease,
+                Some((2021, 40.0)),
+                2022,
+                32.0,
+                2022,
+                32.0
+            ),
+            (Some(100.0), Status::Achieved)
+        );
+    }
+
+    #[test]
+    fn on_track_needs_the_way_covered_to_keep_up_with_the_time_elapsed() {
+        // Baseline 2020, target 2024: in 2022 half the time has passed.
+        let b = Some((2020, 0.0));
+        let at = |v| assess(Direction::Increase, b, 2022, v, 2024, 100.0).1;
+        assert_eq!(at(50.0), Status::OnTrack, "exactly on pace");
+        assert_eq!(at(49.9), Status::OffTrack, "a little slow");
+        assert_eq!(at(0.0), Status::OffTrack, "not moving");
+        // A target due this year leaves no time: met or missed.
+        assert_eq!(
+            assess(Direction::Increase, b, 2024, 99.9, 2024, 100.0),
+            (Some(99.9), Status::OffTrack)
+        );
+    }
+
+    #[test]
+    fn without_years_to_compare_moving_the_right_way_is_on_track() {
+        // A target set for the baseline year itself.
+        let b = Some((2021, 40.0));
+        assert_eq!(
+            assess(Direction::Decrease, b, 2021, 38.0, 2021, 30.0),
+            (Some(20.0), Status::OnTrack)
+        );
+        assert_eq!(
+            assess(Direction::Decrease, b, 2021, 41.0, 2021, 30.0),
+            (Some(-10.0), Status::OffTrack)
+        );
+    }
+
+    #[test]
+    fn without_a_baseline_there_is_no_progress_only_met_or_missed() {
+        assert_eq!(
+            assess(Direction::Increase, None, 2022, 61.0, 2022, 60.0),
+            (None, Status::Achieved)
+        );
+        assert_eq!(
+            assess(Direction::Decrease, None, 2022, 61.0, 2023, 60.0),
+            (None, Status::OffTrack)
+        );
+    }
+
+    #[test]
+    fn progress_stays_within_minus_100_and_100() {
+        for (dir, base, value, target) in [
+            (Direction::Increase, 40.0, 10.0, 41.0),
+            (Direction::Increase, 40.0, 90.0, 41.0),
+            (Direction::Decrease, 31.8, 34.1, 31.7),
+            (Direction::Decrease, 31.8, 2.0, 31.7),
+            (Direction::Decrease, 31.8, 34.1, 32.0),
+            (Direction::Increase, 70.0, 60.0, 65.0),
+        ] {
+            let (p, _) = assess(dir, Some((2021, base)), 2022, value, 2022, target);
+            let p = p.unwrap();
+            assert!(
+                (-100.0..=100.0).contains(&p),
+                "{base} → {value} for {target}: {p}"
+            );
+        }
+    }
 }

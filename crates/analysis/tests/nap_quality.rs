@@ -147,7 +147,7 @@ fn nap_indicators_compute_progress_against_targets() {
     assert_eq!(p1.baseline, Some(40.0), "computed from 2021");
     let y = &p1.years[1];
     assert_eq!((y.year, y.value, y.target), (2022, Some(80.0), Some(60.0)));
-    assert_eq!(y.progress, Some(200.0));
+    assert_eq!(y.progress, Some(100.0), "met: capped at 100");
     assert_eq!(y.status, Status::Achieved);
     assert_eq!(p1.years[0].status, Status::NoTarget);
     let p2 = all.iter().find(|i| i.id == "PROT-2").unwrap();
@@ -166,11 +166,9 @@ fn nap_indicators_compute_progress_against_targets() {
     );
     assert_eq!(r.pillars[0].label, "Prévention");
     assert_eq!(r.table.rows.len(), 6);
-    assert!(
-        r.table
-            .to_csv()
-            .starts_with("Indicateur (code),Indicateur,Année (code),Année,Valeur")
-    );
+    assert!(r.table.to_csv().starts_with(
+        "Indicateur (code),Indicateur,Année (code),Année,Statut (code),Statut,Valeur"
+    ));
 }
 
 #[test]

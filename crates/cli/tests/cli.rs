@@ -1010,3 +1010,343 @@ fn hostile_uploads_stay_under_one_gigabyte() {
         assert!(peak < 1 << 30, "{name}: {} MB resident", peak >> 20);
     }
 }
+
+/// The deployments a set-up test runs on: an SQLite file, and (unless TESSERA_SKIP_PG=1, never
+/// in CI) a PostgreSQL schema of its own with its secret file beside it.
+fn set_up_databases(dir: &std::path::Path, tag: &str) -> Vec<(String, Option<std::path::PathBuf>)> {
+    let mut dbs = vec![(dir.join("t.db").display().to_string(), None)];
+    if std::env::var("TESSERA_SKIP_PG").as_deref() != Ok("1") {
+        let url = std::env::var("TESSERA_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let schema = format!("cli_{tag}_{}", std::process::id());
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+            )))
+            .execute(&pool)
+            .await
+            .unwrap();
+        });
+        let sep = if url.contains('?') { '&' } else { '?' };
+        dbs.push((
+            format!("{url}{sep}options%5Bsearch_path%5D={schema}"),
+            Some(dir.join(format!("{tag}.key"))),
+        ));
+    }
+    dbs
+}
+
+/// Issue 13: from `tessera init` on an empty database to an approved submission and the
+/// dashboard figure, with CLI verbs only — providers registered one by one and from a list,
+/// an agreement each, a period, a focal point — on SQLite and PostgreSQL. Refusals on the way
+/// are one plain sentence naming their cause, never a raw database error.
+#[test]
+fn a_country_is_set_up_from_an_empty_database_with_cli_verbs_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let ext = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../dictionary/extensions/cf.toml"
+    );
+    for (n, (db, secret)) in set_up_databases(dir.path(), "setup")
+        .into_iter()
+        .enumerate()
+    {
+        let run = |args: &[&str]| {
+            let mut c = tessera();
+            c.args(args).args(["--db", &db]);
+            if let Some(s) = &secret {
+                c.arg("--secret-file").arg(s);
+            }
+            let out = c
+                .env("TESSERA_PASSWORD", "a long enough password")
+                .output()
+                .unwrap();
+            (
+                out.status.success(),
+                String::from_utf8_lossy(&out.stdout).to_string()
+                    + &String::from_utf8_lossy(&out.stderr),
+            )
+        };
+        let ok = |args: &[&str]| {
+            let (success, text) = run(args);
+            assert!(success, "{db}: tessera {args:?}: {text}");
+            text
+        };
+        let refused = |args: &[&str], cause: &str| {
+            let (success, text) = run(args);
+            assert!(!success, "{db}: tessera {args:?} should be refused: {text}");
+            assert!(text.contains(cause), "{db}: tessera {args:?}: {text}");
+            assert!(
+                !text.contains("database error") && !text.contains("FOREIGN KEY"),
+                "{db}: a raw database error: {text}"
+            );
+            assert_eq!(text.trim().lines().count(), 1, "{db}: one sentence: {text}");
+        };
+        ok(&[
+            "init",
+            "--password",
+            "a long enough password",
+            "--extension",
+            ext,
+        ]);
+        // Before any provider: clear refusals.
+        refused(
+            &[
+                "user",
+                "add",
+                "--username",
+                "fp",
+                "--name",
+                "FP",
+                "--role",
+                "focal_point",
+                "--provider",
+                "police-bangui",
+            ],
+            "provider \"police-bangui\"",
+        );
+        refused(
+            &[
+                "provider",
+                "add",
+                "--id",
+                "police-bangui",
+                "--name",
+                "Police",
+                "--type",
+                "POLCE",
+            ],
+            "did you mean POLICE",
+        );
+        refused(
+            &[
+                "provider",
+                "add",
+                "--id",
+                "police-bangui",
+                "--name",
+                "Police",
+                "--type",
+                "POLICE",
+                "--region",
+                "Bangi",
+            ],
+            "did you mean CF-BGF",
+        );
+        ok(&[
+            "provider",
+            "add",
+            "--id",
+            "police-bangui",
+            "--name",
+            "Bangui Police",
+            "--name-in",
+            "fr=Police de Bangui",
+            "--type",
+            "POLICE",
+            "--region",
+            "CF-BGF",
+        ]);
+        let list = dir.path().join(format!("providers-{n}.csv"));
+        std::fs::write(
+            &list,
+            "id,name,name_fr,type,region,ngo\nngo-espoir,Espoir,Espoir,NGO,CF-BGF,yes\ncourt-bangui,Court of Bangui,Tribunal de Bangui,COURT,CF-BGF,no\n",
+        )
+        .unwrap();
+        ok(&["provider", "import", list.to_str().unwrap()]);
+        let listed = ok(&["provider", "list"]);
+        for id in ["police-bangui", "ngo-espoir", "court-bangui"] {
+            assert!(listed.contains(id), "{db}: {listed}");
+        }
+        // A list repeating a registered id registers nothing.
+        let again = dir.path().join(format!("again-{n}.csv"));
+        std::fs::write(
+            &again,
+            "id,name,type\nlabour-bangui,Labour,LABOUR\nngo-espoir,Espoir,NGO\n",
+        )
+        .unwrap();
+        let (success, _) = run(&["provider", "import", again.to_str().unwrap()]);
+        assert!(!success);
+        assert!(!ok(&["provider", "list"]).contains("labour-bangui"), "{db}");
+
+        for (id, entities) in [
+            ("police-bangui", "victim,suspect"),
+            ("ngo-espoir", "victim,assistance"),
+            ("court-bangui", "suspect,cj_case"),
+        ] {
+            ok(&[
+                "agreement",
+                "add",
+                "--provider",
+                id,
+                "--entities",
+                entities,
+                "--level",
+                "case",
+                "--from",
+                "2024-01-01",
+            ]);
+        }
+        refused(
+            &[
+                "agreement",
+                "add",
+                "--provider",
+                "ngo-espoir",
+                "--entities",
+                "victims",
+                "--from",
+                "2024-01-01",
+            ],
+            "did you mean victim",
+        );
+        assert!(ok(&["agreement", "list"]).contains("in force"));
+        ok(&[
+            "period",
+            "add",
+            "--id",
+            "2025",
+            "--start",
+            "2025-01-01",
+            "--end",
+            "2025-12-31",
+            "--due",
+            "2026-01-31",
+        ]);
+        ok(&[
+            "user",
+            "add",
+            "--username",
+            "fp-police",
+            "--name",
+            "Focal point",
+            "--role",
+            "focal_point",
+            "--provider",
+            "police-bangui",
+        ]);
+        ok(&[
+            "user",
+            "add",
+            "--username",
+            "coord",
+            "--name",
+            "Coordinator",
+            "--role",
+            "coordinator",
+        ]);
+
+        // The police's file: three victims. Suspects from the NGO are refused by its agreement
+        // and its templates.
+        let file = dir.path().join(format!("victims-{n}.csv"));
+        std::fs::write(
+            &file,
+            "provider_ref,identification_status,date_identified,sex,exploitation\nV-1,IDENTIFIED,2025-01-02,F,SEX\nV-2,PRESUMED,2025-02-03,M,LAB\nV-3,IDENTIFIED,2025-03-04,F,DOM\n",
+        )
+        .unwrap();
+        let suspects = dir.path().join(format!("suspects-{n}.csv"));
+        std::fs::write(
+            &suspects,
+            "provider_ref,date_recorded,offence,sex\nS-1,2025-02-03,02041,M\n",
+        )
+        .unwrap();
+        refused(
+            &[
+                "import",
+                "--provider",
+                "ngo-espoir",
+                "--entity",
+                "suspect",
+                "--period",
+                "2025",
+                suspects.to_str().unwrap(),
+            ],
+            "do not report suspect",
+        );
+        refused(
+            &[
+                "import",
+                "--provider",
+                "police-bangi",
+                "--entity",
+                "victim",
+                "--period",
+                "2025",
+                file.to_str().unwrap(),
+            ],
+            "did you mean police-bangui",
+        );
+        let imported = ok(&[
+            "import",
+            "--provider",
+            "police-bangui",
+            "--entity",
+            "victim",
+            "--period",
+            "2025",
+            file.to_str().unwrap(),
+        ]);
+        let sub: String = imported
+            .split("into submission ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{db}: {imported}"))
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        ok(&["submission", "submit", &sub]);
+        ok(&["submission", "approve", &sub]);
+
+        // The dashboard counts the three approved victims.
+        let port = 21000 + (std::process::id() % 20000) as u16 + n as u16;
+        let addr = format!("127.0.0.1:{port}");
+        let mut serve = tessera();
+        serve.args(["serve", "--db", &db, "--listen", &addr]);
+        if let Some(s) = &secret {
+            serve.arg("--secret-file").arg(s);
+        }
+        let mut server = serve.stderr(Stdio::null()).spawn().unwrap();
+        let start = Instant::now();
+        while TcpStream::connect(&addr).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let cookie = sign_in(&addr, "coord", "a long enough password");
+        let csv = get(
+            &addr,
+            "/dashboard.csv?view=victims&table=victims_by_sex",
+            &cookie,
+        );
+        server.kill().unwrap();
+        let _ = server.wait();
+        let total: f64 = csv
+            .split("\r\n\r\n")
+            .nth(1)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.rsplit(',').next()?.trim().parse::<f64>().ok())
+            .sum();
+        assert_eq!(total, 3.0, "{db}: {csv}");
+        // Retiring keeps the records; the provider sends nothing new.
+        ok(&["provider", "retire", "--id", "police-bangui"]);
+        refused(
+            &[
+                "import",
+                "--provider",
+                "police-bangui",
+                "--entity",
+                "victim",
+                "--period",
+                "2025",
+                file.to_str().unwrap(),
+            ],
+            "retired",
+        );
+        ok(&["period", "close", "--id", "2025"]);
+        assert!(ok(&["period", "list"]).contains("closed"), "{db}");
+    }
+}

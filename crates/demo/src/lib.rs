@@ -150,6 +150,8 @@ pub async fn register(
                 starts_on: d(Month::January, 1, year)?,
                 ends_on: d(Month::December, 31, year)?,
                 due_on: d(Month::January, 31, year + 1)?,
+                provider_types: Vec::new(),
+                closed_on: None,
             })
             .await?;
     }
@@ -163,13 +165,15 @@ pub async fn register(
                 name: name.to_string(),
                 provider_type,
                 region: Some(region.to_string()),
+                profile: tessera_store::ProviderProfile {
+                    ngo: *ptype == "NGO",
+                    ..Default::default()
+                },
             })
             .await?;
-        let level = if *ptype == "MINUSCA" {
-            "aggregate"
-        } else {
-            "case"
-        };
+        // Every demo provider sends case records (the generator writes them for all), so every
+        // agreement is at case level: an aggregate-only agreement refuses case records.
+        let level = "case";
         let from = Date::from_calendar_date(2020, Month::July, 1)
             .map_err(|e| DemoError::Dictionary(e.to_string()))?;
         store
@@ -180,6 +184,10 @@ pub async fn register(
                 valid_from: from,
                 valid_to: None,
                 signed_on: Some(from),
+                id: 0,
+                signatories: None,
+                document_sha256: None,
+                ended_on: None,
             })
             .await?;
         for year in YEARS {

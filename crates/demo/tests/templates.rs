@@ -127,6 +127,22 @@ async fn every_provider_types_template_round_trips_demo_rows() {
             name: "Santé".into(),
             provider_type: ProviderType::parse(&dict, "HEALTH").unwrap(),
             region: None,
+            profile: Default::default(),
+        })
+        .await
+        .unwrap();
+    store
+        .add_agreement(&tessera_store::Agreement {
+            id: 0,
+            provider_id: ProviderId::parse("sante-test").unwrap(),
+            entities: dict.templates["HEALTH"].clone(),
+            level: "case".into(),
+            valid_from: time::macros::date!(2020 - 01 - 01),
+            valid_to: None,
+            signed_on: None,
+            signatories: None,
+            document_sha256: None,
+            ended_on: None,
         })
         .await
         .unwrap();

@@ -19,6 +19,6 @@ mod types;
 pub use error::{DictionaryError, Problem};
 pub use model::{
     Code, CodeList, Dictionary, Entity, EntityKind, ExtensionInfo, IdentifierKind, Labels, Rule,
-    VarType, Variable,
+    VarType, Variable, levenshtein,
 };
 pub use types::{AgeBand, CountryCode, Lang, ProviderId, ProviderType, Role, TypeError, Year};

@@ -56,6 +56,26 @@ impl CodeList {
         self.by_code.contains_key(code)
     }
 
+    /// The code whose label (in any language) is closest to a mistyped `input`, within a couple
+    /// of edits: what a refusal suggests instead. `None` for very short or long input, or when
+    /// nothing is near.
+    pub fn closest(&self, input: &str) -> Option<&Code> {
+        let needle = input.trim().to_lowercase();
+        if needle.len() < 3 || needle.len() > 80 {
+            return None;
+        }
+        let mut best: Option<(usize, &Code)> = None;
+        for code in &self.codes {
+            for label in code.label.0.values() {
+                let d = levenshtein(&needle, &label.to_lowercase());
+                if d <= 2.max(needle.len() / 5) && best.is_none_or(|(bd, _)| d < bd) {
+                    best = Some((d, code));
+                }
+            }
+        }
+        best.map(|(_, c)| c)
+    }
+
     /// Resolves what a person typed: the code itself (any case) or a label in any language
     /// (case, accents and spacing ignored). Returns the canonical code.
     pub fn resolve(&self, input: &str) -> Option<&str> {
@@ -312,4 +332,20 @@ impl Dictionary {
             None => self.version.clone(),
         }
     }
+}
+
+/// Edit distance, for suggestions on mistyped codes and identifiers.
+pub fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }

@@ -24,8 +24,8 @@ pub enum TypeError {
     Year(String),
     #[error("\"{0}\" is not a supported language")]
     Lang(String),
-    #[error("\"{0}\" is not a type of provider in the dictionary")]
-    ProviderType(String),
+    #[error("\"{0}\" is not a type of provider in the dictionary; {1}")]
+    ProviderType(String, String),
     #[error(
         "\"{0}\" is not a role (expected admin, coordinator, analyst, focal_point, viewer or partner)"
     )]
@@ -256,10 +256,26 @@ pub struct ProviderType(String);
 
 impl ProviderType {
     pub fn parse(dict: &Dictionary, s: &str) -> Result<ProviderType, TypeError> {
-        dict.codelist("provider_type")
-            .and_then(|l| l.resolve(s))
+        let list = dict.codelist("provider_type");
+        list.and_then(|l| l.resolve(s))
             .map(|c| ProviderType(c.to_string()))
-            .ok_or_else(|| TypeError::ProviderType(s.to_string()))
+            .ok_or_else(|| {
+                let hint = match list.and_then(|l| l.closest(s)) {
+                    Some(c) => format!("did you mean {}?", c.code),
+                    None => format!(
+                        "the types are {}",
+                        list.map(|l| {
+                            l.codes
+                                .iter()
+                                .map(|c| c.code.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        })
+                        .unwrap_or_default()
+                    ),
+                };
+                TypeError::ProviderType(s.to_string(), hint)
+            })
     }
 
     /// A value read back from the store, where it was written after [`ProviderType::parse`].

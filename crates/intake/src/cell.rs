@@ -49,37 +49,9 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// Edit distance, for suggestions on mistyped codes.
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 fn suggest(list: &CodeList, input: &str, lang: &str) -> Option<String> {
-    let needle = input.trim().to_lowercase();
-    if needle.len() < 3 || needle.len() > 80 {
-        return None;
-    }
-    let mut best: Option<(usize, String)> = None;
-    for code in &list.codes {
-        for label in code.label.0.values() {
-            let d = levenshtein(&needle, &label.to_lowercase());
-            if d <= 2.max(needle.len() / 5) && best.as_ref().is_none_or(|(bd, _)| d < *bd) {
-                best = Some((d, format!("{} ({})", code.code, code.label.get(lang))));
-            }
-        }
-    }
-    best.map(|(_, s)| s)
+    list.closest(input)
+        .map(|code| format!("{} ({})", code.code, code.label.get(lang)))
 }
 
 impl<'d> Validator<'d> {

@@ -12,6 +12,7 @@
 mod cell;
 mod import;
 mod messages;
+mod providers;
 mod pseudonymise;
 mod report;
 mod table;
@@ -21,6 +22,7 @@ mod xlsx;
 pub use cell::{EncodedRecord, Validator, parse_date};
 pub use import::{ImportOptions, ImportSummary, import_table, import_table_encoded};
 pub use messages::{MESSAGE_LANGUAGES, msg};
+pub use providers::{ProviderEntry, read_provider_list};
 pub use pseudonymise::{PSEUDONYMS_COLUMN, PseudonymiseSummary, pseudonymise};
 pub use report::{CellError, IntakeError, Report};
 pub use table::{FileKind, Limits, Table, TableRow, TemplateMeta, open_table, sniff};

@@ -127,6 +127,11 @@ impl Store {
                 "a username has 1 to 64 characters".into(),
             ));
         }
+        if let Some(p) = provider
+            && self.provider(p).await?.is_none()
+        {
+            return Err(self.unknown_provider_error(p.as_str()).await);
+        }
         let hash = hash_password(password)?;
         let now = OffsetDateTime::now_utc();
         let res = on_pool!(self, |pool| {

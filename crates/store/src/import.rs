@@ -45,9 +45,10 @@ pub enum ImportResult {
 }
 
 impl Store {
-    /// Refuses records of an entity the provider's type does not report (the `[templates]`
-    /// table of the dictionary): a police unit sends no smuggling incidents, an NGO no
-    /// criminal-justice cases, whichever path — CLI, upload, form or API — the records take.
+    /// Refuses records from a retired provider, or of an entity the provider's type does not
+    /// report (the `[templates]` table of the dictionary): a police unit sends no smuggling
+    /// incidents, an NGO no criminal-justice cases, whichever path — CLI, upload, form or API —
+    /// the records take.
     pub async fn check_reports(
         &self,
         dict: &Dictionary,
@@ -58,6 +59,14 @@ impl Store {
             .provider(provider)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("provider \"{provider}\"")))?;
+        let today = time::OffsetDateTime::now_utc().date();
+        if let Some(retired) = p.profile.retired_on
+            && retired <= today
+        {
+            return Err(StoreError::Forbidden(format!(
+                "provider \"{provider}\" was retired on {retired}: it sends nothing new"
+            )));
+        }
         let ptype = p.provider_type.as_str();
         match dict.templates.get(ptype) {
             Some(entities) if entities.iter().any(|e| e == entity) => Ok(()),
@@ -82,6 +91,12 @@ impl Store {
     ) -> Result<ImportResult, StoreError> {
         self.check_reports(&dict, &req.provider, &req.entity)
             .await?;
+        self.check_agreement(
+            &req.provider,
+            &req.entity,
+            time::OffsetDateTime::now_utc().date(),
+        )
+        .await?;
         if let ImportSource::Path(p) = &source
             && let Ok(meta) = std::fs::metadata(p)
             && meta.len() > req.limits.max_bytes

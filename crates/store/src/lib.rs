@@ -38,8 +38,8 @@ pub use records::{
     Access, InsertOutcome, PreparedRecord, PseudonymRow, RecordWriter, StoredRecord,
 };
 pub use registry::{
-    Agreement, Period, Provider, ProviderSummary, Submission, SubmissionEvent, SubmissionStatus,
-    Timeliness,
+    Agreement, Period, Provider, ProviderProfile, ProviderSummary, Submission, SubmissionEvent,
+    SubmissionStatus, Timeliness,
 };
 pub use sessions::{
     ABSOLUTE_SECONDS, IDLE_SECONDS, SecondFactor, Session, SessionStage, SignIn, new_token,

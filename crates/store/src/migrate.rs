@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_totp_step.sql"),
         postgres: include_str!("../migrations/postgres/0005_totp_step.sql"),
     },
+    Migration {
+        version: 6,
+        name: "registry",
+        sqlite: include_str!("../migrations/sqlite/0006_registry.sql"),
+        postgres: include_str!("../migrations/postgres/0006_registry.sql"),
+    },
 ];
 
 impl Store {

@@ -14,11 +14,54 @@ pub struct Provider {
     pub name: String,
     pub provider_type: ProviderType,
     pub region: Option<String>,
+    pub profile: ProviderProfile,
+}
+
+/// What the registry keeps about a provider beyond who it is.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ProviderProfile {
+    /// Its name in other interface languages (language → name); `name` is the default.
+    pub names: BTreeMap<String, String>,
+    /// A non-governmental organisation rather than a public institution.
+    pub ngo: bool,
+    /// How to reach its focal point.
+    pub contact: Option<String>,
+    /// Retired providers keep their records and history but send nothing new.
+    pub retired_on: Option<Date>,
+}
+
+impl From<tessera_intake::ProviderEntry> for Provider {
+    fn from(e: tessera_intake::ProviderEntry) -> Provider {
+        Provider {
+            id: e.id,
+            name: e.name,
+            provider_type: e.provider_type,
+            region: e.region,
+            profile: ProviderProfile {
+                names: e.names,
+                ngo: e.ngo,
+                contact: e.contact,
+                retired_on: None,
+            },
+        }
+    }
+}
+
+impl Provider {
+    /// Its name in `lang`, or the default name.
+    pub fn name_in(&self, lang: &str) -> &str {
+        self.profile
+            .names
+            .get(lang)
+            .map_or(self.name.as_str(), String::as_str)
+    }
 }
 
 /// Terms of a provider's data-sharing agreement.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Agreement {
+    /// Its number in the registry (0 before it is recorded).
+    pub id: i64,
     pub provider_id: ProviderId,
     /// Entities the provider shares.
     pub entities: Vec<String>,
@@ -27,6 +70,21 @@ pub struct Agreement {
     pub valid_from: Date,
     pub valid_to: Option<Date>,
     pub signed_on: Option<Date>,
+    /// Who signed it, as written on the document.
+    pub signatories: Option<String>,
+    /// SHA-256 of the signed document kept with it, if one was attached.
+    pub document_sha256: Option<String>,
+    /// The day it was ended before its term, if it was.
+    pub ended_on: Option<Date>,
+}
+
+impl Agreement {
+    /// Whether it is in force on `day`.
+    pub fn in_force(&self, day: Date) -> bool {
+        self.valid_from <= day
+            && self.valid_to.is_none_or(|to| day <= to)
+            && self.ended_on.is_none_or(|end| day < end)
+    }
 }
 
 /// A reporting period, e.g. `2024` or `2024-Q1`.
@@ -36,6 +94,10 @@ pub struct Period {
     pub starts_on: Date,
     pub ends_on: Date,
     pub due_on: Date,
+    /// Provider types that report in this period (all when empty).
+    pub provider_types: Vec<String>,
+    /// Closed periods take no new submissions.
+    pub closed_on: Option<Date>,
 }
 
 /// Where a submission is in the workflow.
@@ -128,7 +190,46 @@ type EventRow = (
     Option<String>,
     OffsetDateTime,
 );
-type AgreementRow = (String, String, Date, Option<Date>, Option<Date>);
+type AgreementRow = (
+    i64,
+    String,
+    String,
+    Date,
+    Option<Date>,
+    Option<Date>,
+    Option<String>,
+    Option<String>,
+    Option<Date>,
+);
+type ProviderRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    bool,
+    Option<String>,
+    Option<Date>,
+);
+/// A SELECT of every provider column, followed by `$tail`.
+macro_rules! select_providers {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, name, provider_type, region, names, ngo, contact, retired_on FROM providers ",
+            $tail
+        )
+    };
+}
+
+/// Writing a provider: insert the columns, then what to do when the id exists.
+macro_rules! insert_provider {
+    ($tail:literal) => {
+        concat!(
+            "INSERT INTO providers (id, name, provider_type, region, names, ngo, contact, retired_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ",
+            $tail
+        )
+    };
+}
 type SubmissionRow = (
     i64,
     String,
@@ -139,12 +240,8 @@ type SubmissionRow = (
     Option<OffsetDateTime>,
 );
 
-fn provider_from_row(
-    id: String,
-    name: String,
-    ptype: String,
-    region: Option<String>,
-) -> Result<Provider, StoreError> {
+fn provider_from_row(row: ProviderRow) -> Result<Provider, StoreError> {
+    let (id, name, ptype, region, names, ngo, contact, retired_on) = row;
     // Rows were written through the domain types; a bad value means the database was edited by hand.
     let id = ProviderId::parse(&id).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let provider_type = ProviderType::from_stored(ptype);
@@ -153,95 +250,330 @@ fn provider_from_row(
         name,
         provider_type,
         region,
+        profile: ProviderProfile {
+            names: serde_json::from_str(&names).unwrap_or_default(),
+            ngo,
+            contact,
+            retired_on,
+        },
     })
 }
 
+/// How a provider is written.
+#[derive(Clone, Copy)]
+enum Write {
+    Upsert,
+    Insert,
+    Update,
+}
+
+fn already_registered(id: &ProviderId) -> StoreError {
+    StoreError::Conflict(format!(
+        "provider \"{id}\" is already registered; change it with tessera provider edit"
+    ))
+}
+
+fn unknown_provider(id: &ProviderId) -> StoreError {
+    StoreError::NotFound(format!("provider \"{id}\""))
+}
+
 impl Store {
+    /// "no provider X" in words, with the registered identifier closest to it, if one is near.
+    pub async fn unknown_provider_error(&self, id: &str) -> StoreError {
+        let near = self.providers().await.ok().and_then(|all| {
+            all.into_iter()
+                .map(|p| (tessera_dictionary::levenshtein(id, p.id.as_str()), p.id))
+                .filter(|(d, _)| *d <= 3.max(id.len() / 4))
+                .min_by_key(|(d, _)| *d)
+        });
+        StoreError::NotFound(match near {
+            Some((_, p)) => format!("provider \"{id}\" (did you mean {p}?)"),
+            None => format!(
+                "provider \"{id}\" (register it first: tessera provider add, or see tessera provider list)"
+            ),
+        })
+    }
+}
+
+impl Store {
+    /// Records a provider, or replaces what the registry holds about it (the demo's set-up).
     pub async fn upsert_provider(&self, p: &Provider) -> Result<(), StoreError> {
+        self.write_provider(p, Write::Upsert).await
+    }
+
+    /// Registers a new provider; an identifier already in the registry is refused.
+    pub async fn register_provider(&self, p: &Provider) -> Result<(), StoreError> {
+        self.write_provider(p, Write::Insert).await
+    }
+
+    /// Changes what the registry holds about a registered provider.
+    pub async fn edit_provider(&self, p: &Provider) -> Result<(), StoreError> {
+        self.write_provider(p, Write::Update).await
+    }
+
+    /// Registers every provider of a list in one transaction: all or none.
+    pub async fn register_providers(&self, list: &[Provider]) -> Result<(), StoreError> {
         let now = OffsetDateTime::now_utc();
         on_pool!(self, |pool| {
-            sqlx::query(
-            "INSERT INTO providers (id, name, provider_type, region, created_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, provider_type = excluded.provider_type, region = excluded.region"
-        )
-        .bind(p.id.as_str())
-        .bind(&p.name)
-        .bind(p.provider_type.as_str())
-        .bind(&p.region)
-        .bind(now)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
+            async {
+                let mut tx = pool.begin_write().await?;
+                for p in list {
+                    let names = serde_json::to_string(&p.profile.names)
+                        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                    let done = sqlx::query(insert_provider!("ON CONFLICT (id) DO NOTHING"))
+                        .bind(p.id.as_str())
+                        .bind(&p.name)
+                        .bind(p.provider_type.as_str())
+                        .bind(&p.region)
+                        .bind(&names)
+                        .bind(p.profile.ngo)
+                        .bind(&p.profile.contact)
+                        .bind(p.profile.retired_on)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    if done.rows_affected() == 0 {
+                        return Err(already_registered(&p.id));
+                    }
+                }
+                tx.commit().await?;
+                Ok::<(), StoreError>(())
+            }
+            .await
+        })
+    }
+
+    async fn write_provider(&self, p: &Provider, how: Write) -> Result<(), StoreError> {
+        let now = OffsetDateTime::now_utc();
+        let names = serde_json::to_string(&p.profile.names)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let sql = match how {
+            Write::Upsert => insert_provider!(
+                "ON CONFLICT (id) DO UPDATE SET name = excluded.name, provider_type = excluded.provider_type, region = excluded.region, names = excluded.names, ngo = excluded.ngo, contact = excluded.contact, retired_on = excluded.retired_on"
+            ),
+            Write::Insert => insert_provider!("ON CONFLICT (id) DO NOTHING"),
+            Write::Update => {
+                "UPDATE providers SET name = $2, provider_type = $3, region = $4, names = $5, ngo = $6, contact = $7, retired_on = $8 WHERE id = $1"
+            }
+        };
+        let n = on_pool!(self, |pool| {
+            let q = sqlx::query(sql)
+                .bind(p.id.as_str())
+                .bind(&p.name)
+                .bind(p.provider_type.as_str())
+                .bind(&p.region)
+                .bind(&names)
+                .bind(p.profile.ngo)
+                .bind(&p.profile.contact)
+                .bind(p.profile.retired_on);
+            match how {
+                Write::Update => q,
+                _ => q.bind(now),
+            }
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
         })?;
-        Ok(())
+        match (how, n) {
+            (Write::Insert, 0) => Err(already_registered(&p.id)),
+            (Write::Update, 0) => Err(unknown_provider(&p.id)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Retires a provider from `on`: its records and history stay, it sends nothing new.
+    pub async fn retire_provider(&self, id: &ProviderId, on: Date) -> Result<(), StoreError> {
+        let mut p = self
+            .provider(id)
+            .await?
+            .ok_or_else(|| unknown_provider(id))?;
+        p.profile.retired_on = Some(on);
+        self.edit_provider(&p).await
     }
 
     pub async fn provider(&self, id: &ProviderId) -> Result<Option<Provider>, StoreError> {
-        let row: Option<(String, String, String, Option<String>)> =
-            on_pool!(self, |pool| sqlx::query_as(
-                "SELECT id, name, provider_type, region FROM providers WHERE id = $1"
-            )
-            .bind(id.as_str())
-            .fetch_optional(pool)
-            .await)?;
-        row.map(|(a, b, c, d)| provider_from_row(a, b, c, d))
-            .transpose()
+        let row: Option<ProviderRow> = on_pool!(self, |pool| sqlx::query_as(select_providers!(
+            "WHERE id = $1"
+        ))
+        .bind(id.as_str())
+        .fetch_optional(pool)
+        .await)?;
+        row.map(provider_from_row).transpose()
     }
 
     pub async fn providers(&self) -> Result<Vec<Provider>, StoreError> {
-        let rows: Vec<(String, String, String, Option<String>)> =
-            on_pool!(self, |pool| sqlx::query_as(
-                "SELECT id, name, provider_type, region FROM providers ORDER BY name"
-            )
-            .fetch_all(pool)
-            .await)?;
-        rows.into_iter()
-            .map(|(a, b, c, d)| provider_from_row(a, b, c, d))
-            .collect()
+        let rows: Vec<ProviderRow> = on_pool!(self, |pool| sqlx::query_as(select_providers!(
+            "ORDER BY name"
+        ))
+        .fetch_all(pool)
+        .await)?;
+        rows.into_iter().map(provider_from_row).collect()
     }
 
-    pub async fn add_agreement(&self, a: &Agreement) -> Result<(), StoreError> {
+    /// Records an agreement (and the signed document, kept with its SHA-256); returns its number.
+    pub async fn add_agreement(&self, a: &Agreement) -> Result<i64, StoreError> {
+        self.add_agreement_with_document(a, None).await
+    }
+
+    /// [`Store::add_agreement`] with the signed document's bytes.
+    pub async fn add_agreement_with_document(
+        &self,
+        a: &Agreement,
+        document: Option<&[u8]>,
+    ) -> Result<i64, StoreError> {
         if !matches!(a.level.as_str(), "case" | "aggregate") {
             return Err(StoreError::Invalid(format!(
                 "agreement level must be case or aggregate, not \"{}\"",
                 a.level
             )));
         }
+        if let Some(to) = a.valid_to
+            && to < a.valid_from
+        {
+            return Err(StoreError::Invalid(format!(
+                "the agreement would end ({to}) before it starts ({})",
+                a.valid_from
+            )));
+        }
+        if self.provider(&a.provider_id).await?.is_none() {
+            return Err(self.unknown_provider_error(a.provider_id.as_str()).await);
+        }
         let entities = a.entities.join(",");
-        on_pool!(self, |pool| {
-            sqlx::query("INSERT INTO agreements (provider_id, entities, level, valid_from, valid_to, signed_on) VALUES ($1, $2, $3, $4, $5, $6)")
+        let sha = document.map(|d| {
+            use sha2::Digest;
+            sha2::Sha256::digest(d)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        });
+        let (id,): (i64,) = on_pool!(self, |pool| {
+            sqlx::query_as("INSERT INTO agreements (provider_id, entities, level, valid_from, valid_to, signed_on, signatories, document_sha256, document) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
             .bind(a.provider_id.as_str())
             .bind(&entities)
             .bind(&a.level)
             .bind(a.valid_from)
             .bind(a.valid_to)
             .bind(a.signed_on)
-            .execute(pool)
+            .bind(&a.signatories)
+            .bind(&sha)
+            .bind(document)
+            .fetch_one(pool)
             .await
-            .map(|r| r.rows_affected())
         })?;
+        Ok(id)
+    }
+
+    /// Ends an agreement on `on`: from that day the provider sends nothing it covered.
+    pub async fn end_agreement(&self, id: i64, on: Date) -> Result<(), StoreError> {
+        let n = on_pool!(self, |pool| sqlx::query(
+            "UPDATE agreements SET ended_on = $1 WHERE id = $2"
+        )
+        .bind(on)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("agreement {id}")));
+        }
         Ok(())
+    }
+
+    /// The signed document of an agreement, if one was attached.
+    pub async fn agreement_document(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        let row: Option<(Option<Vec<u8>>,)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT document FROM agreements WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+        Ok(row.and_then(|r| r.0))
     }
 
     pub async fn agreements(&self, provider: &ProviderId) -> Result<Vec<Agreement>, StoreError> {
         let rows: Vec<AgreementRow> = on_pool!(self, |pool| {
-            sqlx::query_as("SELECT entities, level, valid_from, valid_to, signed_on FROM agreements WHERE provider_id = $1 ORDER BY valid_from").bind(provider.as_str()).fetch_all(pool).await
+            sqlx::query_as("SELECT id, entities, level, valid_from, valid_to, signed_on, signatories, document_sha256, ended_on FROM agreements WHERE provider_id = $1 ORDER BY valid_from, id").bind(provider.as_str()).fetch_all(pool).await
         })?;
         Ok(rows
             .into_iter()
-            .map(|(e, level, valid_from, valid_to, signed_on)| Agreement {
-                provider_id: provider.clone(),
-                entities: e
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                level,
-                valid_from,
-                valid_to,
-                signed_on,
-            })
+            .map(
+                |(
+                    id,
+                    e,
+                    level,
+                    valid_from,
+                    valid_to,
+                    signed_on,
+                    signatories,
+                    document_sha256,
+                    ended_on,
+                )| Agreement {
+                    id,
+                    provider_id: provider.clone(),
+                    entities: e
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                    level,
+                    valid_from,
+                    valid_to,
+                    signed_on,
+                    signatories,
+                    document_sha256,
+                    ended_on,
+                },
+            )
             .collect())
+    }
+
+    /// Refuses what a provider may not send on `day` under its data-sharing agreements: nothing
+    /// without an agreement in force, no entity the agreement does not cover, no case records
+    /// from a provider that shares aggregates only. Each refusal names the agreement.
+    pub async fn check_agreement(
+        &self,
+        provider: &ProviderId,
+        entity: &str,
+        day: Date,
+    ) -> Result<(), StoreError> {
+        let all = self.agreements(provider).await?;
+        let describe = |a: &Agreement| {
+            format!(
+                "agreement {} of {provider} (from {}{}, covering {})",
+                a.id,
+                a.valid_from,
+                a.valid_to.map(|t| format!(" to {t}")).unwrap_or_default(),
+                a.entities.join(", ")
+            )
+        };
+        let covering: Vec<&Agreement> = all
+            .iter()
+            .filter(|a| a.entities.iter().any(|e| e == entity))
+            .collect();
+        if let Some(a) = covering.iter().find(|a| a.in_force(day)) {
+            return if a.level == "aggregate" {
+                Err(StoreError::Forbidden(format!(
+                    "{} shares aggregates only: case records cannot be sent",
+                    describe(a)
+                )))
+            } else {
+                Ok(())
+            };
+        }
+        Err(StoreError::Forbidden(match (covering.last(), all.last()) {
+            (Some(a), _) if a.valid_from > day => {
+                format!("{} is not in force before {}", describe(a), a.valid_from)
+            }
+            (Some(a), _) => format!(
+                "{} ended on {}; record a new agreement before sending {entity}",
+                describe(a),
+                a.ended_on.or(a.valid_to).unwrap_or(a.valid_from)
+            ),
+            (None, Some(a)) => format!("{} does not cover {entity}", describe(a)),
+            (None, None) => format!(
+                "{provider} has no data-sharing agreement; record one (tessera agreement add) before it sends data"
+            ),
+        }))
     }
 
     pub async fn upsert_period(&self, p: &Period) -> Result<(), StoreError> {
@@ -251,27 +583,54 @@ impl Store {
                 p.id
             )));
         }
+        let types = p.provider_types.join(",");
         on_pool!(self, |pool| {
-            sqlx::query("INSERT INTO reporting_periods (id, starts_on, ends_on, due_on) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET starts_on = excluded.starts_on, ends_on = excluded.ends_on, due_on = excluded.due_on")
-            .bind(&p.id).bind(p.starts_on).bind(p.ends_on).bind(p.due_on).execute(pool).await.map(|r| r.rows_affected())
+            sqlx::query("INSERT INTO reporting_periods (id, starts_on, ends_on, due_on, provider_types, closed_on) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET starts_on = excluded.starts_on, ends_on = excluded.ends_on, due_on = excluded.due_on, provider_types = excluded.provider_types, closed_on = excluded.closed_on")
+            .bind(&p.id).bind(p.starts_on).bind(p.ends_on).bind(p.due_on).bind(&types).bind(p.closed_on).execute(pool).await.map(|r| r.rows_affected())
         })?;
         Ok(())
     }
 
+    /// Closes a period on `on`: it takes no new submissions.
+    pub async fn close_period(&self, id: &str, on: Date) -> Result<(), StoreError> {
+        let n = on_pool!(self, |pool| sqlx::query(
+            "UPDATE reporting_periods SET closed_on = $1 WHERE id = $2"
+        )
+        .bind(on)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("reporting period {id}")));
+        }
+        Ok(())
+    }
+
     pub async fn periods(&self) -> Result<Vec<Period>, StoreError> {
-        let rows: Vec<(String, Date, Date, Date)> = on_pool!(self, |pool| sqlx::query_as(
-            "SELECT id, starts_on, ends_on, due_on FROM reporting_periods ORDER BY starts_on"
+        let rows: Vec<(String, Date, Date, Date, String, Option<Date>)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT id, starts_on, ends_on, due_on, provider_types, closed_on FROM reporting_periods ORDER BY starts_on, id"
         )
         .fetch_all(pool)
-        .await)?;
+        .await
+        })?;
         Ok(rows
             .into_iter()
-            .map(|(id, starts_on, ends_on, due_on)| Period {
-                id,
-                starts_on,
-                ends_on,
-                due_on,
-            })
+            .map(
+                |(id, starts_on, ends_on, due_on, types, closed_on)| Period {
+                    id,
+                    starts_on,
+                    ends_on,
+                    due_on,
+                    provider_types: types
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                    closed_on,
+                },
+            )
             .collect())
     }
 
@@ -412,13 +771,19 @@ impl Store {
                 tx.commit().await?;
                 return Ok::<i64, StoreError>(*id);
             }
-            let known: Option<(String,)> =
-                sqlx::query_as("SELECT id FROM reporting_periods WHERE id = $1")
+            let known: Option<(String, Option<Date>)> =
+                sqlx::query_as("SELECT id, closed_on FROM reporting_periods WHERE id = $1")
                     .bind(period)
                     .fetch_optional(&mut *tx)
                     .await?;
-            if known.is_none() {
-                return Err(StoreError::NotFound(format!("reporting period {period}")));
+            match known {
+                None => return Err(StoreError::NotFound(format!("reporting period {period}"))),
+                Some((_, Some(closed))) => {
+                    return Err(StoreError::Forbidden(format!(
+                        "reporting period {period} was closed on {closed}: it takes no new submissions"
+                    )));
+                }
+                Some(_) => {}
             }
             let next = latest.map_or(1, |(_, v, _)| v + 1);
             let (id,): (i64,) = sqlx::query_as("INSERT INTO submissions (provider_id, period_id, version, status, dictionary_version, created_at) VALUES ($1, $2, $3, 'draft', $4, $5) RETURNING id")

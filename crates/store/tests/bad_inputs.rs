@@ -224,9 +224,11 @@ async fn every_bad_file_is_refused_with_a_reason_and_changes_nothing() {
             name: "Police".into(),
             provider_type: ProviderType::parse(&d, "POLICE").unwrap(),
             region: None,
+            profile: Default::default(),
         })
         .await
         .unwrap();
+        common::agree(s, "police-bangui", &["victim", "suspect"]).await;
         // Some data already there, which a bad file must not touch.
         let good = format!(
             "{HEADER}\nV-1,IDENTIFIED,2024-01-02,F,17,SEX,CF\nM-5,PRESUMED,2024-02-02,M,30,LAB,TD\n"
@@ -301,9 +303,11 @@ async fn utf16_and_semicolon_files_from_excel_are_accepted_and_hostile_text_is_k
             name: "Police".into(),
             provider_type: ProviderType::parse(&d, "POLICE").unwrap(),
             region: None,
+            profile: Default::default(),
         })
         .await
         .unwrap();
+        common::agree(s, "police-bangui", &["victim", "suspect"]).await;
         // Excel's "Unicode text": UTF-16LE with a BOM, tab-separated.
         let text = format!(
             "{}\nU-1\tIDENTIFIED\t02/01/2024\tFéminin\t17\tExploitation sexuelle\tCameroun\n",
@@ -369,9 +373,11 @@ async fn a_postgres_dump_holds_no_clear_identifier() {
             name: "Police".into(),
             provider_type: ProviderType::parse(&d, "POLICE").unwrap(),
             region: None,
+            profile: Default::default(),
         })
         .await
         .unwrap();
+        common::agree(s, "police-bangui", &["victim", "suspect"]).await;
         let csv = "provider_ref,identification_status,date_identified,sex,exploitation,given_name,family_name,birth_date,id_number,phone\nZ-1,IDENTIFIED,2025-01-02,F,SEX,Zéphyrine,Kpangbalanga,2003-07-19,CF77665544,+236 72 99 88 77\n";
         assert!(matches!(
             import(

@@ -37,6 +37,7 @@ async fn facts_carry_period_and_approval_and_honour_access_on_both_engines() {
                 name: id.into(),
                 provider_type: ProviderType::parse(&d, ty).unwrap(),
                 region: None,
+                profile: Default::default(),
             })
             .await
             .unwrap();
@@ -46,6 +47,8 @@ async fn facts_carry_period_and_approval_and_honour_access_on_both_engines() {
             starts_on: date!(2024 - 01 - 01),
             ends_on: date!(2024 - 12 - 31),
             due_on: date!(2025 - 01 - 31),
+            provider_types: Vec::new(),
+            closed_on: None,
         })
         .await
         .unwrap();

@@ -23,6 +23,7 @@ async fn seed_providers(store: &Store) {
                 name: id.to_uppercase(),
                 provider_type: ProviderType::parse(&d, ty).unwrap(),
                 region: Some("CF-BGF".into()),
+                profile: Default::default(),
             })
             .await
             .unwrap();
@@ -68,6 +69,10 @@ async fn registry_round_trips_on_both_engines() {
             valid_from: date!(2023 - 01 - 01),
             valid_to: Some(date!(2026 - 12 - 31)),
             signed_on: None,
+            id: 0,
+            signatories: None,
+            document_sha256: None,
+            ended_on: None,
         })
         .await
         .unwrap();
@@ -87,6 +92,8 @@ async fn registry_round_trips_on_both_engines() {
             starts_on: date!(2024 - 01 - 01),
             ends_on: date!(2024 - 12 - 31),
             due_on: date!(2025 - 01 - 31),
+            provider_types: Vec::new(),
+            closed_on: None,
         })
         .await
         .unwrap();
@@ -95,7 +102,9 @@ async fn registry_round_trips_on_both_engines() {
                 id: "bad".into(),
                 starts_on: date!(2024 - 12 - 31),
                 ends_on: date!(2024 - 01 - 01),
-                due_on: date!(2025 - 01 - 31)
+                due_on: date!(2025 - 01 - 31),
+                provider_types: Vec::new(),
+                closed_on: None,
             })
             .await
             .is_err()
@@ -408,6 +417,8 @@ async fn submissions_follow_the_workflow() {
             starts_on: date!(2024 - 01 - 01),
             ends_on: date!(2024 - 12 - 31),
             due_on: date!(2025 - 01 - 31),
+            provider_types: Vec::new(),
+            closed_on: None,
         })
         .await
         .unwrap();
@@ -559,6 +570,8 @@ async fn focal_points_opening_a_period_at_once_share_one_new_version() {
             starts_on: date!(2024 - 01 - 01),
             ends_on: date!(2024 - 12 - 31),
             due_on: date!(2025 - 01 - 31),
+            provider_types: Vec::new(),
+            closed_on: None,
         })
         .await
         .unwrap();

@@ -78,6 +78,9 @@ struct Panel {
     title: String,
     svg: Option<String>,
     table: Table,
+    /// The table's rows as text when the view writes them itself (the NAP: a dash, not `c`,
+    /// where there is no value); otherwise key labels and values written by `fmt`.
+    cells: Option<Vec<Vec<String>>>,
 }
 
 fn panel(table: &Table, chart: Option<tessera_analysis::Chart>) -> Panel {
@@ -86,6 +89,7 @@ fn panel(table: &Table, chart: Option<tessera_analysis::Chart>) -> Panel {
         title: table.title.clone(),
         svg: chart.map(|c| c.svg),
         table: table.clone(),
+        cells: None,
     }
 }
 
@@ -273,7 +277,14 @@ async fn panels(
             let plan = NapPlan::from_toml(&text, &state.dict)?;
             let timeliness = state.store.timeliness().await?;
             let r = nap_progress(&facts, &plan, &access, &timeliness, lang)?;
-            (vec![panel(&r.table, None)], vec![])
+            let cells = r.cells(|x| fmt(Some(x), lang));
+            (
+                vec![Panel {
+                    cells: Some(cells),
+                    ..panel(&r.table, None)
+                }],
+                vec![],
+            )
         }
         "estimate" => {
             // National staff only: the estimate needs every provider's lists.
@@ -494,18 +505,19 @@ pub async fn dashboard(
                 .chain(&p.table.value_headers)
                 .cloned()
                 .collect();
-            let rows: Vec<Vec<String>> = p
-                .table
-                .rows
-                .iter()
-                .map(|r| {
-                    r.keys
-                        .iter()
-                        .map(|k| k.label.clone())
-                        .chain(r.values.iter().map(|x| fmt(*x, lang)))
-                        .collect()
-                })
-                .collect();
+            let rows: Vec<Vec<String>> = p.cells.clone().unwrap_or_else(|| {
+                p.table
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        r.keys
+                            .iter()
+                            .map(|k| k.label.clone())
+                            .chain(r.values.iter().map(|x| fmt(*x, lang)))
+                            .collect()
+                    })
+                    .collect()
+            });
             minijinja::context! {
                 id => &p.id, title => &p.title,
                 svg => p.svg.clone().map(minijinja::Value::from_safe_string),

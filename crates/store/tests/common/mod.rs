@@ -120,3 +120,23 @@ pub async fn append_concurrently(store: &Store, writers: usize, each: usize) {
         t.await.unwrap();
     }
 }
+
+/// A data-sharing agreement in force since 2020 covering `entities` at case level: the set-up
+/// without which a provider may send nothing.
+pub async fn agree(store: &Store, provider: &str, entities: &[&str]) {
+    store
+        .add_agreement(&tessera_store::Agreement {
+            id: 0,
+            provider_id: tessera_dictionary::ProviderId::parse(provider).unwrap(),
+            entities: entities.iter().map(|e| e.to_string()).collect(),
+            level: "case".into(),
+            valid_from: time::macros::date!(2020 - 01 - 01),
+            valid_to: None,
+            signed_on: None,
+            signatories: None,
+            document_sha256: None,
+            ended_on: None,
+        })
+        .await
+        .unwrap();
+}
