@@ -18,6 +18,32 @@ use crate::table::Table;
 /// Cells below this are hidden unless configured otherwise.
 pub const DEFAULT_THRESHOLD: f64 = 5.0;
 
+/// The deployment setting that overrides [`DEFAULT_THRESHOLD`]: a whole number of at least 2.
+pub const THRESHOLD_SETTING: &str = "disclosure_threshold";
+
+/// The deployment's threshold: the `disclosure_threshold` setting, else [`DEFAULT_THRESHOLD`].
+/// A setting that is not a whole number from 2 to 1000 is refused rather than ignored, so a
+/// mistyped value never publishes smaller cells than intended.
+pub async fn deployment_threshold(
+    store: &tessera_store::Store,
+) -> Result<f64, crate::AnalysisError> {
+    match store.setting(THRESHOLD_SETTING).await? {
+        None => Ok(DEFAULT_THRESHOLD),
+        Some(text) => parse_threshold(&text),
+    }
+}
+
+/// A threshold as the setting writes it (see [`deployment_threshold`]).
+pub fn parse_threshold(text: &str) -> Result<f64, crate::AnalysisError> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if (2..=1000).contains(&n) => Ok(f64::from(n)),
+        _ => Err(crate::AnalysisError::Config(format!(
+            "the setting {THRESHOLD_SETTING} is \"{}\"; it must be a whole number from 2 to 1000 (the smallest count published)",
+            text.trim()
+        ))),
+    }
+}
+
 /// A copy of `table` with small cells and their complements hidden (`None`), marked suppressed.
 pub fn suppress(table: &Table, threshold: f64) -> Table {
     let mut t = table.clone();
@@ -185,6 +211,14 @@ mod tests {
             },
             5.0
         ));
+    }
+
+    #[test]
+    fn the_threshold_setting_is_a_whole_number_of_at_least_two() {
+        assert_eq!(parse_threshold(" 10 ").unwrap(), 10.0);
+        for bad in ["1", "0", "-3", "4.5", "five", ""] {
+            assert!(parse_threshold(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -151,6 +151,11 @@ pub struct EntityFacts {
     pub present: Vec<u64>,
     /// Bit `i`: the `i`-th column's value is not valid under the current dictionary.
     pub invalid: Vec<u64>,
+    /// For `cj_case` only (empty otherwise): per case, its suspect's row in the `suspect` entity
+    /// at the same provider — by the case's `suspect_ref`, else by a `person_case_link` of role
+    /// `SUSPECT` — or `None` when no suspect record is found. The suspect's sex, age and
+    /// citizenship are those of the case's person.
+    pub suspect_row: Vec<Option<u32>>,
     pub columns: Vec<Column>,
     col_index: FxHashMap<String, usize>,
 }
@@ -270,6 +275,13 @@ pub struct FactsBuilder<'d> {
     victim_refs: FxHashMap<(u16, String), u32>,
     /// Assistance seen: (provider, victim reference, start day).
     pending: Vec<(u16, String, i32)>,
+    /// (provider, suspect reference) → suspect row, to attach criminal-justice cases to their
+    /// suspect.
+    suspect_refs: FxHashMap<(u16, String), u32>,
+    /// Cases seen: (row, provider, the case's own reference, its `suspect_ref` if any).
+    cases: Vec<(u32, u16, String, Option<String>)>,
+    /// (provider, case reference) → person reference, from person–case links of role SUSPECT.
+    case_suspects: FxHashMap<(u16, String), String>,
 }
 
 impl<'d> FactsBuilder<'d> {
@@ -317,6 +329,9 @@ impl<'d> FactsBuilder<'d> {
             today: day_number(OffsetDateTime::now_utc().date()),
             victim_refs: FxHashMap::default(),
             pending: Vec::new(),
+            suspect_refs: FxHashMap::default(),
+            cases: Vec::new(),
+            case_suspects: FxHashMap::default(),
         }
     }
 
@@ -477,6 +492,29 @@ impl<'d> FactsBuilder<'d> {
             // Resolved once the victims are in (`finish`).
             self.pending.push((provider, person.to_string(), start));
         }
+        let text = |var: &str| match e.col_index.get(var).map(|&c| &vals[c]) {
+            Some(Val::Str(s)) if !s.is_empty() => Some(s.to_string()),
+            _ => None,
+        };
+        match e.entity.as_str() {
+            "suspect" => {
+                self.suspect_refs
+                    .insert((provider, row.provider_ref.clone()), row_ix);
+            }
+            // Resolved once the suspects are in (`finish`).
+            "cj_case" => self.cases.push((
+                row_ix,
+                provider,
+                row.provider_ref.clone(),
+                text("suspect_ref"),
+            )),
+            "person_case_link" if text("role").as_deref() == Some("SUSPECT") => {
+                if let (Some(case), Some(person)) = (text("case_ref"), text("person_ref")) {
+                    self.case_suspects.insert((provider, case), person);
+                }
+            }
+            _ => {}
+        }
     }
 
     pub fn finish(mut self) -> Facts {
@@ -518,6 +556,17 @@ impl<'d> FactsBuilder<'d> {
                 None,
                 ColumnData::Int(days),
             );
+        }
+        // Each criminal-justice case's suspect: by its suspect reference, else by a link.
+        if let Some(c) = entities.get_mut("cj_case") {
+            let mut rows = vec![None; c.len()];
+            for (row, provider, case_ref, suspect_ref) in std::mem::take(&mut self.cases) {
+                let person =
+                    suspect_ref.or_else(|| self.case_suspects.get(&(provider, case_ref)).cloned());
+                rows[row as usize] =
+                    person.and_then(|p| self.suspect_refs.get(&(provider, p)).copied());
+            }
+            c.suspect_row = rows;
         }
         let mut entity_labels = BTreeMap::new();
         for (id, e) in &self.dict.entities {

@@ -56,7 +56,7 @@ pub use dashboard::{
     Filters, FlowDashboard, FlowLink, FunnelDashboard, RecordCount, Scope, SmugglingDashboard,
     VictimDashboard, drill, flows, funnel, record_counts, smuggling, victims,
 };
-pub use disclosure::{DEFAULT_THRESHOLD, is_protected, suppress};
+pub use disclosure::{DEFAULT_THRESHOLD, deployment_threshold, is_protected, suppress};
 pub use expr::Expr;
 pub use facts::{Facts, FactsBuilder};
 pub use nap::{NapPlan, NapReport, nap_progress};

@@ -13,7 +13,7 @@
 //! pillar = "protection"
 //! title = { en = "Victims assisted within 30 days", fr = "Victimes assistées sous 30 jours" }
 //! entity = "victim"
-//! measure = "share"                      # count | share | sum | median | on_time_share | providers_reporting
+//! measure = "share"                      # count | share | sum | median | on_time_share | providers_reporting | entered
 //! where = "days_to_assistance <= 30"     # the filter language of `expr`
 //! of = "provider_type in [\"NGO\", \"SOCIAL\", \"INTL\"]"   # denominator of a share
 //! direction = "increase"
@@ -85,6 +85,9 @@ pub enum MeasureKind {
     OnTimeShare,
     /// Providers with an approved submission for the year.
     ProvidersReporting,
+    /// A figure entered by hand from activity records (trainings held, awareness sessions, MoUs
+    /// signed, budget spent): the prevention and partnership pillars rarely live in case data.
+    Entered,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
@@ -133,6 +136,8 @@ pub struct IndicatorDef {
 pub struct NapPlan {
     pub head: PlanHead,
     pub indicators: Vec<(IndicatorDef, Expr, Expr, BTreeMap<i32, f64>)>,
+    /// Figures entered by hand, per indicator and year (for `measure = "entered"`).
+    pub entered: BTreeMap<String, BTreeMap<i32, f64>>,
 }
 
 impl NapPlan {
@@ -163,7 +168,7 @@ impl NapPlan {
             let (filter, of) = (parse(&def.filter)?, parse(&def.of)?);
             let needs_entity = !matches!(
                 def.measure,
-                MeasureKind::OnTimeShare | MeasureKind::ProvidersReporting
+                MeasureKind::OnTimeShare | MeasureKind::ProvidersReporting | MeasureKind::Entered
             );
             if needs_entity {
                 let entity = def
@@ -205,7 +210,35 @@ impl NapPlan {
         Ok(NapPlan {
             head: file.plan,
             indicators,
+            entered: BTreeMap::new(),
         })
+    }
+
+    /// The plan with the figures entered by hand (indicator, year, value), as the store keeps
+    /// them. A figure for an indicator the plan does not have, or whose values come from the
+    /// data, is refused.
+    pub fn with_entered(
+        mut self,
+        values: impl IntoIterator<Item = (String, i32, f64)>,
+    ) -> Result<NapPlan, AnalysisError> {
+        for (id, year, value) in values {
+            self.check_entered(&id)?;
+            self.entered.entry(id).or_default().insert(year, value);
+        }
+        Ok(self)
+    }
+
+    /// Refuses a hand-entered figure for an indicator that is not of `measure = "entered"`.
+    pub fn check_entered(&self, id: &str) -> Result<(), AnalysisError> {
+        match self.indicators.iter().find(|(d, ..)| d.id == id) {
+            Some((d, ..)) if d.measure == MeasureKind::Entered => Ok(()),
+            Some(_) => Err(AnalysisError::Config(format!(
+                "indicator {id} is computed from the data; only indicators with measure = \"entered\" take figures by hand"
+            ))),
+            None => Err(AnalysisError::Config(format!(
+                "the action plan has no indicator {id}"
+            ))),
+        }
     }
 }
 
@@ -425,6 +458,13 @@ pub fn nap_progress(
     for (def, filter, of, targets) in &plan.indicators {
         let last = targets.keys().last().copied().unwrap_or(def.baseline.year);
         let value_in = |year: i32| -> Result<Option<f64>, AnalysisError> {
+            if def.measure == MeasureKind::Entered {
+                return Ok(plan
+                    .entered
+                    .get(&def.id)
+                    .and_then(|m| m.get(&year))
+                    .copied());
+            }
             indicator_value(facts, def, filter, of, access, timeliness, year)
                 .map_err(|e| AnalysisError::Config(format!("indicator {}: {e}", def.id)))
         };
@@ -561,6 +601,8 @@ pub fn indicator_value(
                 .count();
             return Ok((!rows.is_empty()).then_some(n as f64));
         }
+        // Entered by hand: the plan holds them (`NapPlan::with_entered`), not the data.
+        MeasureKind::Entered => return Ok(None),
         _ => {}
     }
     let entity = def.entity.as_deref().unwrap_or("victim");
@@ -605,7 +647,7 @@ pub fn indicator_value(
                 median(&mut vals.clone())
             }
         }
-        MeasureKind::OnTimeShare | MeasureKind::ProvidersReporting => None,
+        MeasureKind::OnTimeShare | MeasureKind::ProvidersReporting | MeasureKind::Entered => None,
     })
 }
 

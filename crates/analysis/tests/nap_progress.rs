@@ -258,3 +258,56 @@ fn years_without_a_target_or_data_show_a_dash_not_c() {
         );
     }
 }
+
+/// Prevention and partnership figures entered by hand (trainings held, MoUs signed) go through
+/// the same progress and status as computed ones; a figure for a computed indicator, or for an
+/// indicator the plan lacks, is refused.
+#[test]
+fn figures_entered_by_hand_are_assessed_like_computed_ones() {
+    let dict = Dictionary::base().unwrap();
+    let plan = r#"[plan]
+id = "t"
+title = { en = "Plan", fr = "Plan" }
+
+[[indicator]]
+id = "TRAIN"
+pillar = "prevention"
+title = { en = "Officers trained", fr = "Agents formés" }
+measure = "entered"
+direction = "increase"
+baseline = { year = 2021, value = 40.0 }
+targets = { 2023 = 150.0 }
+"#;
+    let computed = indicator(
+        "REF",
+        "increase",
+        "{ year = 2021, value = 20.0 }",
+        "{ 2023 = 30.0 }",
+    );
+    let plan = NapPlan::from_toml(&format!("{plan}{computed}"), &dict).unwrap();
+    assert!(
+        plan.clone()
+            .with_entered([("REF".to_string(), 2022, 5.0)])
+            .is_err(),
+        "a computed indicator takes no figure by hand"
+    );
+    assert!(plan.check_entered("NOPE").is_err());
+    let plan = plan
+        .with_entered([
+            ("TRAIN".to_string(), 2022, 100.0),
+            ("TRAIN".to_string(), 2023, 160.0),
+        ])
+        .unwrap();
+    let facts = FactsBuilder::new(&dict, Vec::new(), Vec::new()).finish();
+    let r = nap_progress(&facts, &plan, &Access::National, &[], "en").unwrap();
+    let i = find(&r, "TRAIN");
+    let y2022 = year(i, 2022);
+    // 60 of the 110 to go (55 %) with half the time gone: on track.
+    assert_eq!((y2022.value, y2022.status), (Some(100.0), Status::OnTrack));
+    let y2023 = year(i, 2023);
+    assert_eq!(
+        (y2023.value, y2023.status, y2023.progress),
+        (Some(160.0), Status::Achieved, Some(100.0))
+    );
+    assert_eq!(i.status, Status::Achieved);
+}

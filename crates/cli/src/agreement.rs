@@ -4,10 +4,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Subcommand;
 use tessera_dictionary::{Dictionary, ProviderId};
-use tessera_store::Agreement;
+use tessera_store::{Agreement, actions};
 
 use crate::common::{DbArgs, dictionary_of, open_store, parse_day, today};
 
@@ -61,24 +61,9 @@ pub enum AgreementCommand {
     },
 }
 
+/// An entity of the dictionary, or a refusal naming the closest (the web's check too).
 fn entity_of(dict: &Dictionary, e: &str) -> Result<String> {
-    let e = e.trim();
-    if dict.entity(e).is_some() {
-        return Ok(e.to_string());
-    }
-    let known: Vec<&str> = dict.entities.keys().map(String::as_str).collect();
-    let near = known
-        .iter()
-        .map(|k| (tessera_dictionary::levenshtein(e, k), *k))
-        .filter(|(d, _)| *d <= 3)
-        .min_by_key(|(d, _)| *d);
-    match near {
-        Some((_, k)) => bail!("\"{e}\" is not an entity of the dictionary; did you mean {k}?"),
-        None => bail!(
-            "\"{e}\" is not an entity of the dictionary; the entities are {}",
-            known.join(", ")
-        ),
-    }
+    Ok(dict.entity_id(e)?.to_string())
 }
 
 pub async fn run(what: AgreementCommand) -> Result<()> {
@@ -121,7 +106,7 @@ pub async fn run(what: AgreementCommand) -> Result<()> {
             store
                 .audit(
                     "cli",
-                    "agreement.add",
+                    actions::AGREEMENT_ADD,
                     &provider,
                     &format!("{{\"agreement\":{id}}}"),
                 )
@@ -170,7 +155,7 @@ pub async fn run(what: AgreementCommand) -> Result<()> {
                 .unwrap_or_else(today);
             store.end_agreement(id, on).await?;
             store
-                .audit("cli", "agreement.end", &id.to_string(), "{}")
+                .audit("cli", actions::AGREEMENT_END, &id.to_string(), "{}")
                 .await?;
             eprintln!("Agreement {id} ends on {on}.");
         }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use tessera_dictionary::ProviderId;
 use tessera_intake::neutralise_formula;
-use tessera_store::Access;
+use tessera_store::{Access, actions};
 
 use crate::common::{DbArgs, bar, dictionary_of, open_store};
 
@@ -88,7 +88,7 @@ pub async fn run(args: ExportArgs) -> Result<()> {
     store
         .audit(
             "cli",
-            "records.export",
+            actions::RECORDS_EXPORT,
             &entity,
             &format!("{{\"records\":{total}}}"),
         )

@@ -11,7 +11,7 @@ use indicatif::ProgressBar;
 use tessera_dictionary::ProviderId;
 use tessera_intake::{ImportOptions, IntakeError, Limits, template, validate_stream};
 use tessera_pseudonym::{KeyedEncoder, Secret};
-use tessera_store::{ImportRequest, ImportResult, ImportSource};
+use tessera_store::{ImportRequest, ImportResult, ImportSource, actions};
 
 use crate::common::{DbArgs, base_with, dictionary_of, load_or_create_secret, open_store};
 
@@ -161,7 +161,7 @@ pub async fn import(args: ImportArgs) -> Result<()> {
             store
                 .audit(
                     "cli",
-                    "records.import",
+                    actions::RECORDS_IMPORT,
                     &format!("{provider}/{entity}"),
                     &detail.to_string(),
                 )

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use indicatif::ProgressBar;
 use tessera_pseudonym::{KeyedEncoder, Secret};
-use tessera_store::Access;
+use tessera_store::{Access, actions};
 
 use crate::common::{DbArgs, open_store};
 
@@ -192,7 +192,7 @@ async fn link_store(
     store
         .audit(
             "cli",
-            "linkage.run",
+            actions::LINKAGE_RUN,
             entity,
             &serde_json::json!({ "records": rows.len(), "persons": result.stats.persons })
                 .to_string(),

@@ -16,6 +16,7 @@ mod link;
 mod nap;
 mod period;
 mod provider;
+mod report;
 mod serve;
 mod submission;
 mod user;
@@ -106,6 +107,12 @@ enum Command {
         #[command(subcommand)]
         what: nap::NapCommand,
     },
+    /// International returns from approved data: UNODC GLOTIP and Eurostat tables (CSV, XLSX),
+    /// SDMX-CSV, DHIS2 dataValueSets; small cells suppressed.
+    Report {
+        #[command(subcommand)]
+        what: report::ReportCommand,
+    },
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -128,6 +135,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Agreement { what } => agreement::run(what).await,
         Command::Period { what } => period::run(what).await,
         Command::Nap { what } => nap::run(what).await,
+        Command::Report { what } => report::run(what).await,
     }
 }
 

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
+use tessera_store::actions;
 
 use crate::common::{DbArgs, dictionary_of, open_store};
 
@@ -15,6 +16,23 @@ pub enum NapCommand {
         #[command(flatten)]
         db: DbArgs,
         file: PathBuf,
+    },
+    /// Enter (or with --clear remove) a figure of an indicator measured from activity records
+    /// (measure = "entered": trainings held, awareness sessions, MoUs signed, budget spent).
+    Value {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        indicator: String,
+        #[arg(long)]
+        year: i32,
+        #[arg(long, required_unless_present = "clear")]
+        value: Option<f64>,
+        /// Where the figure comes from (a report, a register).
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        clear: bool,
     },
 }
 
@@ -29,13 +47,45 @@ pub async fn run(what: NapCommand) -> Result<()> {
                 .with_context(|| format!("{} is not a valid action plan", file.display()))?;
             store.set_setting("nap_plan", &text).await?;
             store
-                .audit("cli", "nap.load", &file.display().to_string(), "{}")
+                .audit("cli", actions::NAP_LOAD, &file.display().to_string(), "{}")
                 .await?;
             eprintln!(
                 "Loaded the National Action Plan from {} ({} indicators).",
                 file.display(),
                 plan.indicators.len()
             );
+        }
+        NapCommand::Value {
+            db,
+            indicator,
+            year,
+            value,
+            note,
+            clear,
+        } => {
+            let store = open_store(&db).await?;
+            let dict = dictionary_of(&store).await?;
+            let Some(text) = store.setting("nap_plan").await? else {
+                anyhow::bail!("no National Action Plan is loaded; load one with tessera nap load");
+            };
+            tessera_analysis::NapPlan::from_toml(&text, &dict)?.check_entered(&indicator)?;
+            let value = if clear { None } else { value };
+            store
+                .set_nap_value(&indicator, year, value, note.as_deref(), "cli")
+                .await?;
+            let detail = serde_json::json!({ "year": year, "value": value });
+            store
+                .audit(
+                    "cli",
+                    actions::NAP_SET_VALUE,
+                    &indicator,
+                    &detail.to_string(),
+                )
+                .await?;
+            match value {
+                Some(v) => eprintln!("{indicator} {year}: {v}."),
+                None => eprintln!("{indicator} {year}: removed."),
+            }
         }
     }
     Ok(())

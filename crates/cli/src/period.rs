@@ -4,7 +4,7 @@
 use anyhow::Result;
 use clap::Subcommand;
 use tessera_dictionary::ProviderType;
-use tessera_store::Period;
+use tessera_store::{Period, actions};
 
 use crate::common::{DbArgs, dictionary_of, open_store, parse_day, today};
 
@@ -74,7 +74,7 @@ pub async fn run(what: PeriodCommand) -> Result<()> {
                 anyhow::bail!("--due {due} is before the period ends ({end})");
             }
             store.upsert_period(&p).await?;
-            store.audit("cli", "period.open", &id, "{}").await?;
+            store.audit("cli", actions::PERIOD_OPEN, &id, "{}").await?;
             eprintln!("Period {id} open: {start} to {end}, due {due}.");
         }
         PeriodCommand::List { db } => {
@@ -105,7 +105,7 @@ pub async fn run(what: PeriodCommand) -> Result<()> {
                 .transpose()?
                 .unwrap_or_else(today);
             store.close_period(&id, on).await?;
-            store.audit("cli", "period.close", &id, "{}").await?;
+            store.audit("cli", actions::PERIOD_CLOSE, &id, "{}").await?;
             eprintln!("Period {id} closed on {on}.");
         }
     }

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use tessera_dictionary::{Dictionary, ProviderId, ProviderType};
 use tessera_intake::{IntakeError, Limits, read_provider_list};
-use tessera_store::{Provider, ProviderProfile, Store};
+use tessera_store::{Provider, ProviderProfile, actions};
 
 use crate::common::{DbArgs, dictionary_of, open_store, parse_day, today};
 
@@ -99,27 +99,9 @@ fn names_of(pairs: &[String]) -> Result<BTreeMap<String, String>> {
         .collect()
 }
 
-/// A region as the dictionary codes it, or a refusal naming the closest.
+/// A region as the dictionary codes it, or a refusal naming the closest (the web's check too).
 fn region_of(dict: &Dictionary, region: &str) -> Result<String> {
-    let list = dict.codelist("region");
-    if let Some(code) = list.and_then(|l| l.resolve(region)) {
-        return Ok(code.to_string());
-    }
-    match list.and_then(|l| l.closest(region)) {
-        Some(c) => bail!(
-            "\"{region}\" is not a region of the dictionary; did you mean {}?",
-            c.code
-        ),
-        None if list.is_none_or(|l| l.codes.is_empty()) => bail!(
-            "\"{region}\" is not a region: the dictionary has none; load the country's extension (tessera init --extension)"
-        ),
-        None => bail!("\"{region}\" is not a region of the dictionary (see tessera dictionary)"),
-    }
-}
-
-async fn audit(store: &Store, action: &str, id: &str) -> Result<()> {
-    store.audit("cli", action, id, "{}").await?;
-    Ok(())
+    Ok(dict.region_code(region)?.to_string())
 }
 
 pub async fn run(what: ProviderCommand) -> Result<()> {
@@ -149,7 +131,9 @@ pub async fn run(what: ProviderCommand) -> Result<()> {
                 },
             };
             store.register_provider(&p).await?;
-            audit(&store, "provider.register", &id).await?;
+            store
+                .audit("cli", actions::PROVIDER_REGISTER, &id, "{}")
+                .await?;
             eprintln!("Registered {id} ({}).", p.provider_type.as_str());
         }
         ProviderCommand::Edit {
@@ -185,7 +169,9 @@ pub async fn run(what: ProviderCommand) -> Result<()> {
                 p.profile.contact = Some(c);
             }
             store.edit_provider(&p).await?;
-            audit(&store, "provider.edit", &id).await?;
+            store
+                .audit("cli", actions::PROVIDER_EDIT, &id, "{}")
+                .await?;
             eprintln!("Changed {id}.");
         }
         ProviderCommand::List { db, json } => {
@@ -222,7 +208,9 @@ pub async fn run(what: ProviderCommand) -> Result<()> {
                 .transpose()?
                 .unwrap_or_else(today);
             store.retire_provider(&pid, on).await?;
-            audit(&store, "provider.retire", &id).await?;
+            store
+                .audit("cli", actions::PROVIDER_RETIRE, &id, "{}")
+                .await?;
             eprintln!("Retired {id} from {on}; its records stay.");
         }
         ProviderCommand::Import { db, file } => {
@@ -246,7 +234,7 @@ pub async fn run(what: ProviderCommand) -> Result<()> {
             store
                 .audit(
                     "cli",
-                    "provider.import",
+                    actions::PROVIDER_IMPORT,
                     &name,
                     &format!("{{\"providers\":{}}}", providers.len()),
                 )

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use tessera_dictionary::{Dictionary, Role};
 use tessera_pseudonym::KeyedEncoder;
+use tessera_store::actions;
 
 use crate::common::{DbArgs, bar, dictionary_of, load_or_create_secret, open_store};
 
@@ -100,7 +101,7 @@ pub async fn init(args: InitArgs) -> Result<()> {
         .create_user(&admin, "Administrator", &password, Role::Admin, None, "en")
         .await?;
     store
-        .audit("cli", "user.create", &admin, "{\"role\":\"admin\"}")
+        .audit("cli", actions::USER_CREATE, &admin, "{\"role\":\"admin\"}")
         .await?;
     eprintln!("Created {} with administrator \"{admin}\".", db.db);
     Ok(())
@@ -212,7 +213,7 @@ async fn run_demo(
     store
         .audit(
             "cli",
-            "demo.create",
+            actions::DEMO_CREATE,
             &db.db,
             &format!("{{\"records\":{records},\"seed\":{seed}}}"),
         )

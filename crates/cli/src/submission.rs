@@ -1,9 +1,16 @@
 //! `tessera submission`: reporting periods and submissions, with timeliness, and the review
 //! workflow (submit, approve, return).
+//!
+//! The CLI is run by the system operator on the server. For the workflow it acts as
+//! [`Actor::Operator`], named in the history and the audit log by `--actor` (default `cli`): it
+//! submits in place of the provider's focal point and approves or returns in place of the
+//! coordinator, under the store's rule for everything else (`tessera_store::workflow`): only a
+//! draft or returned submission is submitted, only a submitted one approved or returned, a return
+//! needs a comment, an approved submission is locked. The refusals are the web's sentences.
 
 use anyhow::Result;
 use clap::Subcommand;
-use tessera_store::SubmissionStatus;
+use tessera_store::{Actor, SubmissionAction as Decision};
 
 use crate::common::{DbArgs, open_store};
 
@@ -19,23 +26,28 @@ pub struct SubmissionArgs {
 pub enum SubmissionAction {
     /// Every provider and period: status of the latest submission and days late.
     List,
-    /// Send a draft or returned submission for review.
+    /// Send a draft or returned submission for review (in place of the provider's focal point).
     Submit {
         id: i64,
+        /// Name written in the submission's history and the audit log.
         #[arg(long, default_value = "cli")]
         actor: String,
     },
-    /// Approve a submitted submission (it is then locked).
+    /// Approve a submitted submission, which is then locked (in place of the coordinator).
     Approve {
         id: i64,
+        /// Name written in the submission's history and the audit log.
         #[arg(long, default_value = "cli")]
         actor: String,
     },
-    /// Return a submitted submission to its provider with a comment.
+    /// Return a submitted submission to its provider, saying what to fix (in place of the
+    /// coordinator).
     Return {
         id: i64,
+        /// What the focal point has to fix (required, not blank).
         #[arg(long)]
         comment: String,
+        /// Name written in the submission's history and the audit log.
         #[arg(long, default_value = "cli")]
         actor: String,
     },
@@ -44,7 +56,7 @@ pub enum SubmissionAction {
 pub async fn run(args: SubmissionArgs) -> Result<()> {
     let SubmissionArgs { db, action } = args;
     let store = open_store(&db).await?;
-    let (id, next, actor, comment) = match action {
+    let (id, action, actor) = match action {
         SubmissionAction::List => {
             println!(
                 "{:<24} {:<8} {:<10} {:<11} {:>9}",
@@ -62,24 +74,17 @@ pub async fn run(args: SubmissionArgs) -> Result<()> {
             }
             return Ok(());
         }
-        SubmissionAction::Submit { id, actor } => (id, SubmissionStatus::Submitted, actor, None),
-        SubmissionAction::Approve { id, actor } => (id, SubmissionStatus::Approved, actor, None),
+        SubmissionAction::Submit { id, actor } => (id, Decision::Submit, actor),
+        SubmissionAction::Approve { id, actor } => (id, Decision::Approve, actor),
         SubmissionAction::Return { id, comment, actor } => {
-            (id, SubmissionStatus::Returned, actor, Some(comment))
+            (id, Decision::Return { comment }, actor)
         }
     };
-    store
-        .set_submission_status(id, next, &actor, comment.as_deref())
+    // The operator stands in for the focal point (submit) and the coordinator (approve, return);
+    // the store's rule decides the rest, as for the web.
+    let s = store
+        .decide_submission(&Actor::Operator(&actor), id, &action)
         .await?;
-    let detail = serde_json::json!({ "comment": comment });
-    store
-        .audit(
-            &actor,
-            &format!("submission.{}", next.as_str()),
-            &format!("submission/{id}"),
-            &detail.to_string(),
-        )
-        .await?;
-    eprintln!("Submission {id} is now {}.", next.as_str());
+    eprintln!("Submission {id} is now {}.", s.status.as_str());
     Ok(())
 }

@@ -3,6 +3,7 @@
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use tessera_dictionary::{ProviderId, Role};
+use tessera_store::actions;
 
 use crate::common::{DbArgs, open_store};
 
@@ -71,7 +72,7 @@ pub async fn run(what: UserCommand) -> Result<()> {
             store
                 .audit(
                     "cli",
-                    "user.create",
+                    actions::USER_CREATE,
                     &u.username,
                     &format!("{{\"role\":\"{}\"}}", role.as_str()),
                 )
@@ -104,7 +105,7 @@ pub async fn run(what: UserCommand) -> Result<()> {
             store
                 .audit(
                     "cli",
-                    "user.token",
+                    actions::USER_ISSUE_TOKEN,
                     &u.username,
                     &format!("{{\"label\":\"{label}\"}}"),
                 )

@@ -1214,6 +1214,31 @@ fn a_country_is_set_up_from_an_empty_database_with_cli_verbs_only() {
             "--due",
             "2026-01-31",
         ]);
+        let nap = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/nap/cf-demo.toml");
+        ok(&["nap", "load", nap]);
+        ok(&[
+            "nap",
+            "value",
+            "--indicator",
+            "PART-3",
+            "--year",
+            "2025",
+            "--value",
+            "3",
+        ]);
+        refused(
+            &[
+                "nap",
+                "value",
+                "--indicator",
+                "PROT-1",
+                "--year",
+                "2025",
+                "--value",
+                "3",
+            ],
+            "computed from the data",
+        );
         ok(&[
             "user",
             "add",
@@ -1349,4 +1374,141 @@ fn a_country_is_set_up_from_an_empty_database_with_cli_verbs_only() {
         ok(&["period", "close", "--id", "2025"]);
         assert!(ok(&["period", "list"]).contains("closed"), "{db}");
     }
+}
+
+#[test]
+fn report_writes_the_glotip_return_and_sdmx_from_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let db = db.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = tessera().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    run(&[
+        "demo",
+        "--records",
+        "300",
+        "--db",
+        db,
+        "--truth",
+        dir.path().join("truth.csv").to_str().unwrap(),
+    ]);
+
+    // GLOTIP as CSV: one header, every line the same columns, the protection stated.
+    let f = dir.path().join("f.csv");
+    let said = run(&[
+        "report",
+        "glotip",
+        "--db",
+        db,
+        "--year",
+        "2024",
+        "--out",
+        f.to_str().unwrap(),
+    ]);
+    assert!(said.contains("threshold 5"), "{said}");
+    let text = std::fs::read_to_string(&f).unwrap();
+    let mut rd = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header[..3], ["kind", "table", "title"]);
+    let value = header.iter().position(|h| h == "value").unwrap();
+    let recs: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert!(recs.iter().all(|r| r.len() == header.len()));
+    assert!(recs.iter().any(|r| &r[0] == "about"
+        && &r[2] == "protection"
+        && r[header.len() - 1].contains("complementary")));
+    let total = recs
+        .iter()
+        .find(|r| &r[0] == "total" && &r[1] == "victims_sex_age")
+        .unwrap();
+    assert_eq!(&total[4], "CAF");
+    for r in recs.iter().filter(|r| &r[0] == "cell") {
+        if let Ok(v) = r[value].parse::<f64>() {
+            assert!(v == 0.0 || v >= 5.0, "{r:?}");
+        } else {
+            assert_eq!(&r[value + 1], "c", "{r:?}");
+        }
+    }
+    for t in [
+        "victims_sex_age",
+        "victims_exploitation",
+        "justice_sex_age",
+        "justice_citizenship",
+    ] {
+        assert!(recs.iter().any(|r| &r[1] == t), "{t}");
+    }
+
+    // SDMX-CSV 1.0 and 2.0: the first columns, each line parses.
+    for (version, first) in [("1.0", "DATAFLOW"), ("2.0", "STRUCTURE")] {
+        let s = dir.path().join(format!("s{version}.csv"));
+        run(&[
+            "report",
+            "sdmx",
+            "--db",
+            db,
+            "--year",
+            "2024",
+            "--sdmx-version",
+            version,
+            "--out",
+            s.to_str().unwrap(),
+        ]);
+        let text = std::fs::read_to_string(&s).unwrap();
+        let mut rd = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        let header = rd.headers().unwrap().clone();
+        assert_eq!(&header[0], first);
+        let mut n = 0;
+        for rec in rd.records() {
+            let rec = rec.unwrap();
+            assert_eq!(rec.len(), header.len());
+            assert!(
+                rec[1].contains("TESSERA:EUROSTAT_THB(1.0)")
+                    || &rec[0] == "TESSERA:EUROSTAT_THB(1.0)"
+            );
+            n += 1;
+        }
+        assert!(n > 20, "{version}: {n} observations");
+    }
+
+    // DHIS2 with the default ids, written out for the deployment to edit.
+    let j = dir.path().join("values.json");
+    let m = dir.path().join("dhis2.toml");
+    run(&[
+        "report",
+        "dhis2",
+        "--db",
+        db,
+        "--year",
+        "2024",
+        "--out",
+        j.to_str().unwrap(),
+        "--write-mapping",
+        m.to_str().unwrap(),
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&j).unwrap()).unwrap();
+    assert_eq!(json["period"], "2024");
+    assert!(!json["dataValues"].as_array().unwrap().is_empty());
+    assert!(
+        std::fs::read_to_string(&m)
+            .unwrap()
+            .contains("id_scheme = \"CODE\"")
+    );
+
+    // The annual report is refused in one sentence.
+    let out = tessera()
+        .args([
+            "report", "annual", "--db", db, "--year", "2025", "--lang", "fr", "--format", "pdf",
+            "--out", "x.pdf",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not available yet"));
 }

@@ -30,6 +30,10 @@ pub enum TypeError {
         "\"{0}\" is not a role (expected admin, coordinator, analyst, focal_point, viewer or partner)"
     )]
     Role(String),
+    #[error("\"{0}\" is not a region of the dictionary; {1}")]
+    Region(String, String),
+    #[error("\"{0}\" is not an entity of the dictionary; {1}")]
+    Entity(String, String),
 }
 
 /// Identifier of a data provider, e.g. `police-bangui` — lowercase, URL- and file-name-safe.
@@ -286,6 +290,53 @@ impl ProviderType {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl Dictionary {
+    /// A region of the deployment's extension (the `region` code list), from its code or its
+    /// label in any language; refused with the closest region, or with the reason there is none.
+    /// The CLI, the web pages and the API all check regions here.
+    pub fn region_code(&self, s: &str) -> Result<&str, TypeError> {
+        let list = self.codelist("region");
+        if let Some(code) = list.and_then(|l| l.resolve(s)) {
+            return Ok(code);
+        }
+        let hint = match list.and_then(|l| l.closest(s)) {
+            Some(c) => format!("did you mean {}?", c.code),
+            None if list.is_none_or(|l| l.codes.is_empty()) => {
+                "the dictionary has none: load the country's extension (tessera init --extension)"
+                    .to_string()
+            }
+            None => "tessera dictionary lists the regions".to_string(),
+        };
+        Err(TypeError::Region(s.trim().to_string(), hint))
+    }
+
+    /// An entity of the dictionary (`victim`, `suspect`, …), refused with the closest one.
+    pub fn entity_id(&self, s: &str) -> Result<&str, TypeError> {
+        let e = s.trim();
+        if let Some((id, _)) = self.entities.get_key_value(e) {
+            return Ok(id);
+        }
+        let near = self
+            .entities
+            .keys()
+            .map(|k| (crate::model::levenshtein(e, k), k))
+            .filter(|(d, _)| *d <= 3)
+            .min_by_key(|(d, _)| *d);
+        let hint = match near {
+            Some((_, k)) => format!("did you mean {k}?"),
+            None => format!(
+                "the entities are {}",
+                self.entities
+                    .keys()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        Err(TypeError::Entity(e.to_string(), hint))
     }
 }
 

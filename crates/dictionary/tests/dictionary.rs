@@ -390,3 +390,36 @@ mod props {
         }
     }
 }
+
+/// Regions and entities typed by a person (CLI flags, web forms, API bodies) are checked in one
+/// place, with the closest valid value, or the reason there is none.
+#[test]
+fn regions_and_entities_are_resolved_or_refused_with_the_closest() {
+    let cf = Dictionary::base()
+        .unwrap()
+        .with_extension(&repo().join("dictionary/extensions/cf.toml"))
+        .unwrap();
+    assert_eq!(cf.region_code("CF-BGF").unwrap(), "CF-BGF");
+    assert_eq!(cf.region_code(" Bangui ").unwrap(), "CF-BGF");
+    let e = cf.region_code("Bangi").unwrap_err().to_string();
+    assert!(
+        e.contains("\"Bangi\"") && e.contains("did you mean CF-BGF?"),
+        "{e}"
+    );
+    let e = cf.region_code("Atlantis").unwrap_err().to_string();
+    assert!(e.contains("tessera dictionary lists the regions"), "{e}");
+    // Without a country extension there is no region at all: the refusal says why.
+    let base = Dictionary::base().unwrap();
+    if base.codelist("region").is_none_or(|l| l.codes.is_empty()) {
+        let e = base.region_code("Bangui").unwrap_err().to_string();
+        assert!(e.contains("load the country's extension"), "{e}");
+    }
+    assert_eq!(cf.entity_id(" victim ").unwrap(), "victim");
+    let e = cf.entity_id("victims").unwrap_err().to_string();
+    assert!(e.contains("did you mean victim?"), "{e}");
+    let e = cf.entity_id("zzzzzzzzzz").unwrap_err().to_string();
+    assert!(
+        e.contains("the entities are") && e.contains("cj_case"),
+        "{e}"
+    );
+}

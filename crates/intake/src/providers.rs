@@ -141,7 +141,7 @@ pub fn read_provider_list(
                     } else {
                         "the dictionary has no regions: load the country's extension first".into()
                     };
-                    bad("region", r, "code", format!("\"{r}\": {known}"), hint);
+                    bad("region", r, "code", known, hint);
                     None
                 }
             },

@@ -392,6 +392,8 @@ impl Store {
     /// Appends an entry. Concurrent writers cannot fork the chain: `seq` is the primary key, so
     /// the loser of a race retries on top of the winner. With a key, the new head is then signed
     /// into the checkpoint file and logged.
+    ///
+    /// `action` is a name of the vocabulary, [`actions`].
     pub async fn audit(
         &self,
         actor: &str,
@@ -624,5 +626,117 @@ impl Store {
             Some(row) if row.7 != cp.hash => AuditVerdict::Rewritten { seq: cp.seq },
             Some(_) => AuditVerdict::Intact { entries },
         })
+    }
+}
+
+/// The names of audited actions: one vocabulary for the web, the CLI and the store, so that a
+/// filter on the audit page or a query on the log finds every writer's entries.
+///
+/// The form is `object.verb`: the object acted on (`session`, `user`, `provider`, `agreement`,
+/// `period`, `nap`, `submission`, `record` for one or a page of case-level records read,
+/// `records` for a whole file imported or exported, `pseudonym`, `linkage`, `link`, `demo`) and a
+/// present-tense verb, with its own object when the first is not enough (`user.issue_token`).
+/// An attempt that failed is the attempt's name with `_failed` (`session.sign_in_failed`).
+///
+/// Every writer names its action with one of these constants; a test
+/// (`crates/store/tests/audit_vocabulary.rs`) reads the sources of every crate and refuses an
+/// action name that is not here. A new kind of entry is a new line here (and in `docs/` where
+/// actions are listed).
+/// Entries written before the vocabulary keep their names: see [`RENAMED`].
+pub mod actions {
+    macro_rules! vocabulary {
+        ($($(#[$doc:meta])* $name:ident = $value:literal,)*) => {
+            $($(#[$doc])* pub const $name: &str = $value;)*
+            /// Every action name above, in order.
+            pub const ALL: &[&str] = &[$($name),*];
+        };
+    }
+
+    vocabulary! {
+        /// A user signed in with the right password (the second factor, if any, is still due).
+        SESSION_SIGN_IN = "session.sign_in",
+        /// A wrong username or password.
+        SESSION_SIGN_IN_FAILED = "session.sign_in_failed",
+        /// The second factor's code was right: the session is open.
+        SESSION_VERIFY_CODE = "session.verify_code",
+        /// A wrong or reused second-factor code.
+        SESSION_VERIFY_CODE_FAILED = "session.verify_code_failed",
+        SESSION_SIGN_OUT = "session.sign_out",
+        /// An account created (web, `tessera user add`, `tessera init`'s administrator).
+        USER_CREATE = "user.create",
+        /// An administrator set a temporary password.
+        USER_RESET = "user.reset",
+        USER_DISABLE = "user.disable",
+        USER_ENABLE = "user.enable",
+        /// An API token issued for a user.
+        USER_ISSUE_TOKEN = "user.issue_token",
+        /// A user's API tokens of a label revoked.
+        USER_REVOKE_TOKENS = "user.revoke_tokens",
+        /// A user changed their own password.
+        USER_CHANGE_PASSWORD = "user.change_password",
+        USER_ENROL_TOTP = "user.enrol_totp",
+        USER_REMOVE_TOTP = "user.remove_totp",
+        PROVIDER_REGISTER = "provider.register",
+        PROVIDER_EDIT = "provider.edit",
+        PROVIDER_RETIRE = "provider.retire",
+        /// Providers registered from a list (CSV or XLSX).
+        PROVIDER_IMPORT = "provider.import",
+        AGREEMENT_ADD = "agreement.add",
+        AGREEMENT_END = "agreement.end",
+        PERIOD_OPEN = "period.open",
+        PERIOD_CLOSE = "period.close",
+        /// A National Action Plan loaded from its TOML file.
+        NAP_LOAD = "nap.load",
+        /// A figure of an indicator entered by hand (or removed), from activity records.
+        NAP_SET_VALUE = "nap.set_value",
+        /// A file or a form's row stored into a submission from the web.
+        SUBMISSION_UPLOAD = "submission.upload",
+        SUBMISSION_SUBMIT = "submission.submit",
+        SUBMISSION_APPROVE = "submission.approve",
+        SUBMISSION_RETURN = "submission.return",
+        /// A page of case-level records listed (web page or API).
+        RECORD_LIST = "record.list",
+        /// One case-level record and its history read.
+        RECORD_READ = "record.read",
+        /// The records behind a dashboard row listed.
+        RECORD_DRILL = "record.drill",
+        /// A file of records imported by the CLI.
+        RECORDS_IMPORT = "records.import",
+        /// Records exported by the CLI.
+        RECORDS_EXPORT = "records.export",
+        /// The deployment secret handed to a browser for pseudonymisation.
+        PSEUDONYM_ISSUE_KEY = "pseudonym.issue_key",
+        /// Record linkage run over stored pseudonyms.
+        LINKAGE_RUN = "linkage.run",
+        /// A reviewer's verdict: the two records are the same person.
+        LINK_MARK_SAME = "link.mark_same",
+        /// A reviewer's verdict: the two records are different persons.
+        LINK_MARK_DIFFERENT = "link.mark_different",
+        /// A demonstration deployment generated.
+        DEMO_CREATE = "demo.create",
+    }
+
+    /// Names written before the vocabulary was fixed, with the name that replaced each. Entries
+    /// already in a log keep their old name (the log is append-only); a search of an older log
+    /// looks for both.
+    pub const RENAMED: &[(&str, &str)] = &[
+        ("session.second_factor", SESSION_VERIFY_CODE),
+        ("session.second_factor_failed", SESSION_VERIFY_CODE_FAILED),
+        ("user.token", USER_ISSUE_TOKEN),
+        ("user.revoke", USER_REVOKE_TOKENS),
+        ("user.password", USER_CHANGE_PASSWORD),
+        ("user.totp_enrol", USER_ENROL_TOTP),
+        ("user.totp_remove", USER_REMOVE_TOTP),
+        ("submission.submitted", SUBMISSION_SUBMIT),
+        ("submission.approved", SUBMISSION_APPROVE),
+        ("submission.returned", SUBMISSION_RETURN),
+        ("pseudonym.key_issued", PSEUDONYM_ISSUE_KEY),
+        ("link.same", LINK_MARK_SAME),
+        ("link.different", LINK_MARK_DIFFERENT),
+    ];
+
+    /// Whether `action` is a name of the vocabulary.
+    pub fn is_known(action: &str) -> bool {
+        ALL.contains(&action)
     }
 }

@@ -21,6 +21,7 @@ mod sessions;
 mod stats;
 pub mod throttle;
 pub mod totp;
+pub mod workflow;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -30,7 +31,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use accounts::{User, hash_password, verify_password};
-pub use audit::{AuditEntry, AuditKey, AuditVerdict};
+pub use audit::{AuditEntry, AuditKey, AuditVerdict, actions};
 pub use error::StoreError;
 pub use import::{ImportRequest, ImportResult, ImportSource};
 pub use linkreview::LinkDecision;
@@ -45,6 +46,7 @@ pub use sessions::{
     ABSOLUTE_SECONDS, IDLE_SECONDS, SecondFactor, Session, SessionStage, SignIn, new_token,
 };
 pub use stats::{ApprovedFingerprint, FactRow};
+pub use workflow::{Actor, SubmissionAction};
 
 /// The engine behind a [`Store`].
 #[derive(Clone)]
@@ -201,6 +203,54 @@ impl Store {
             sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(key).bind(value).execute(pool).await.map(|r| r.rows_affected())
         })?;
         Ok(())
+    }
+
+    /// Records (or, with `None`, removes) a National Action Plan figure entered by hand.
+    pub async fn set_nap_value(
+        &self,
+        indicator: &str,
+        year: i32,
+        value: Option<f64>,
+        note: Option<&str>,
+        entered_by: &str,
+    ) -> Result<(), StoreError> {
+        if value.is_some_and(|v| !v.is_finite()) {
+            return Err(StoreError::Invalid(format!(
+                "the figure for {indicator} in {year} is not a number"
+            )));
+        }
+        on_pool!(self, |pool| {
+            match value {
+            Some(v) => sqlx::query(
+                "INSERT INTO nap_values (indicator, year, value, note, entered_by) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (indicator, year) DO UPDATE SET value = excluded.value, note = excluded.note, entered_by = excluded.entered_by"
+            )
+            .bind(indicator)
+            .bind(year)
+            .bind(v)
+            .bind(note)
+            .bind(entered_by)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()),
+            None => sqlx::query("DELETE FROM nap_values WHERE indicator = $1 AND year = $2")
+                .bind(indicator)
+                .bind(year)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()),
+        }
+        })?;
+        Ok(())
+    }
+
+    /// Every figure entered by hand: (indicator, year, value).
+    pub async fn nap_values(&self) -> Result<Vec<(String, i32, f64)>, StoreError> {
+        Ok(on_pool!(self, |pool| sqlx::query_as(
+            "SELECT indicator, year, value FROM nap_values ORDER BY indicator, year"
+        )
+        .fetch_all(pool)
+        .await)?)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use crate::{Access, BeginWrite, Store, StoreError, on_pool};
+use crate::{Access, BeginWrite, Store, StoreError, actions, on_pool};
 
 /// A reviewer's verdict on two records (`record_a < record_b`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -68,7 +68,11 @@ impl Store {
         })?;
         self.audit(
             actor,
-            if same { "link.same" } else { "link.different" },
+            if same {
+                actions::LINK_MARK_SAME
+            } else {
+                actions::LINK_MARK_DIFFERENT
+            },
             &format!("records {a} {b}"),
             &ra.entity,
         )

@@ -47,6 +47,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_registry.sql"),
         postgres: include_str!("../migrations/postgres/0006_registry.sql"),
     },
+    Migration {
+        version: 7,
+        name: "nap_values",
+        sqlite: include_str!("../migrations/sqlite/0007_nap_values.sql"),
+        postgres: include_str!("../migrations/postgres/0007_nap_values.sql"),
+    },
 ];
 
 impl Store {

@@ -171,6 +171,9 @@ pub struct Timeliness {
     pub submitted_at: Option<OffsetDateTime>,
     /// Days after the due date it was submitted (negative: early); `None` if not submitted.
     pub days_late: Option<i64>,
+    /// Days past the due date with nothing submitted yet (the reminder's figure); `None` when
+    /// submitted or not yet due.
+    pub days_overdue: Option<i64>,
 }
 
 /// What the public front page shows of a provider: who it is and how many records it holds.
@@ -677,7 +680,9 @@ impl Store {
         .transpose()
     }
 
-    /// Moves a submission along the workflow, recording who did it and why.
+    /// Moves a submission along the workflow, recording who did it and why. Checks the status
+    /// change only, and writes no audit entry: live decisions go through
+    /// [`Store::decide_submission`], which applies the whole rule (`workflow.rs`).
     pub async fn set_submission_status(
         &self,
         id: i64,
@@ -835,19 +840,34 @@ impl Store {
     }
 
     /// For every provider and period: the latest submission's status and how late it came.
+    /// For each period, each provider it expects: the status of its latest submission, and
+    /// how late it was sent or how long it has been overdue.
     pub async fn timeliness(&self) -> Result<Vec<Timeliness>, StoreError> {
         let providers = self.providers().await?;
         let periods = self.periods().await?;
         let subs = self.submissions(None).await?;
+        let today = OffsetDateTime::now_utc().date();
         let mut out = Vec::new();
         for period in &periods {
-            for p in &providers {
+            // Only the providers the period expects: of a type that reports in it, and not
+            // retired before it began.
+            let expected = providers.iter().filter(|p| {
+                (period.provider_types.is_empty()
+                    || period
+                        .provider_types
+                        .iter()
+                        .any(|t| t == p.provider_type.as_str()))
+                    && p.profile.retired_on.is_none_or(|r| r > period.starts_on)
+            });
+            for p in expected {
                 let latest = subs
                     .iter()
                     .filter(|s| s.provider_id == p.id.as_str() && s.period_id == period.id)
                     .max_by_key(|s| s.version);
                 let submitted_at = latest.and_then(|s| s.submitted_at);
                 let days_late = submitted_at.map(|at| (at.date() - period.due_on).whole_days());
+                let days_overdue = (submitted_at.is_none() && today > period.due_on)
+                    .then(|| (today - period.due_on).whole_days());
                 out.push(Timeliness {
                     provider_id: p.id.to_string(),
                     period_id: period.id.clone(),
@@ -855,6 +875,7 @@ impl Store {
                     status: latest.map(|s| s.status),
                     submitted_at,
                     days_late,
+                    days_overdue,
                 });
             }
         }

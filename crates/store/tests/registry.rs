@@ -364,3 +364,43 @@ async fn a_provider_list_is_registered_whole_or_not_at_all() {
         );
     }
 }
+
+#[tokio::test]
+async fn timeliness_counts_only_the_providers_a_period_expects_and_how_overdue_they_are() {
+    let d = dict();
+    for e in engines().await {
+        let s = &e.store;
+        for (id, ty) in [
+            ("police-bangui", "POLICE"),
+            ("ngo-espoir", "NGO"),
+            ("police-old", "POLICE"),
+        ] {
+            s.register_provider(&provider(&d, id, ty)).await.unwrap();
+        }
+        s.retire_provider(&pid("police-old"), date!(2023 - 06 - 30))
+            .await
+            .unwrap();
+        s.upsert_period(&Period {
+            id: "2024-Q1".into(),
+            starts_on: date!(2024 - 01 - 01),
+            ends_on: date!(2024 - 03 - 31),
+            due_on: date!(2024 - 04 - 30),
+            provider_types: vec!["POLICE".into()],
+            closed_on: None,
+        })
+        .await
+        .unwrap();
+        let t = s.timeliness().await.unwrap();
+        let ids: Vec<&str> = t.iter().map(|t| t.provider_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            vec!["police-bangui"],
+            "{}: only active police units report",
+            e.name
+        );
+        let expected =
+            (time::OffsetDateTime::now_utc().date() - date!(2024 - 04 - 30)).whole_days();
+        assert_eq!(t[0].days_overdue, Some(expected), "{}", e.name);
+        assert_eq!(t[0].days_late, None);
+    }
+}

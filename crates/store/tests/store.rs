@@ -673,7 +673,15 @@ async fn link_decisions_are_remembered_replaced_and_audited() {
             .filter(|x| x.action.starts_with("link."))
             .map(|x| x.action.as_str())
             .collect();
-        assert_eq!(actions, ["link.same", "link.different"], "{}", e.name);
+        assert_eq!(
+            actions,
+            [
+                tessera_store::actions::LINK_MARK_SAME,
+                tessera_store::actions::LINK_MARK_DIFFERENT
+            ],
+            "{}",
+            e.name
+        );
         assert!(matches!(
             s.verify_audit().await.unwrap(),
             AuditVerdict::Intact { .. }

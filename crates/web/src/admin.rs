@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tessera_dictionary::{ProviderId, Role};
+use tessera_store::actions;
 
 use crate::i18n::{self, tr};
 use crate::{AppState, Viewer, WebError};
@@ -107,7 +108,7 @@ pub async fn create_user(
                 .store
                 .audit(
                     &v.user.username,
-                    "user.create",
+                    actions::USER_CREATE,
                     &u.username,
                     &serde_json::json!({ "role": role.as_str(), "provider": provider.as_ref().map(|p| p.as_str()) }).to_string(),
                 )
@@ -153,17 +154,18 @@ pub async fn user_action(
         .chars()
         .take(64)
         .collect::<String>();
-    let notice = match action.as_str() {
+    let (audited, notice) = match action.as_str() {
         "reset" => {
             let pw = f.password.unwrap_or_default();
             if let Err(e) = state.store.set_password(id, &pw, true).await {
                 return users_render(&state, &v, None, Some(e.to_string())).await;
             }
-            tr(
+            let notice = tr(
                 v.lang,
                 "user-reset",
                 &[("username", target.username.clone().into())],
-            )
+            );
+            (actions::USER_RESET, notice)
         }
         "disable" | "enable" => {
             if id == v.user.id {
@@ -173,26 +175,34 @@ pub async fn user_action(
                 .store
                 .set_user_disabled(id, action == "disable")
                 .await?;
-            tr(
+            let notice = tr(
                 v.lang,
                 &format!("user-{action}d"),
                 &[("username", target.username.clone().into())],
-            )
+            );
+            let audited = if action == "disable" {
+                actions::USER_DISABLE
+            } else {
+                actions::USER_ENABLE
+            };
+            (audited, notice)
         }
         "token" => {
             let token = state.store.create_api_token(id, &label).await?;
-            tr(
+            let notice = tr(
                 v.lang,
                 "token-created",
                 &[
                     ("username", target.username.clone().into()),
                     ("token", token.into()),
                 ],
-            )
+            );
+            (actions::USER_ISSUE_TOKEN, notice)
         }
         "revoke" => {
             let n = state.store.revoke_api_tokens(id, &label).await?;
-            tr(v.lang, "token-revoked", &[("count", (n as i64).into())])
+            let notice = tr(v.lang, "token-revoked", &[("count", (n as i64).into())]);
+            (actions::USER_REVOKE_TOKENS, notice)
         }
         _ => return Err(WebError::NotFound),
     };
@@ -200,7 +210,7 @@ pub async fn user_action(
         .store
         .audit(
             &v.user.username,
-            &format!("user.{action}"),
+            audited,
             &target.username,
             &serde_json::json!({ "label": label }).to_string(),
         )
@@ -283,7 +293,12 @@ pub async fn change_password(
     }
     state
         .store
-        .audit(&v.user.username, "user.password", &v.user.username, "{}")
+        .audit(
+            &v.user.username,
+            actions::USER_CHANGE_PASSWORD,
+            &v.user.username,
+            "{}",
+        )
         .await?;
     // Changing the password ended every session: sign in again with the new one.
     Ok(Redirect::to("/login").into_response())
@@ -344,7 +359,12 @@ pub async fn totp(
                 .await?;
             state
                 .store
-                .audit(&v.user.username, "user.totp_enrol", &v.user.username, "{}")
+                .audit(
+                    &v.user.username,
+                    actions::USER_ENROL_TOTP,
+                    &v.user.username,
+                    "{}",
+                )
                 .await?;
             let mut v2 = v.clone();
             v2.user.totp_enabled = true;
@@ -369,7 +389,12 @@ pub async fn totp(
             state.store.set_totp_secret(v.user.id, None).await?;
             state
                 .store
-                .audit(&v.user.username, "user.totp_remove", &v.user.username, "{}")
+                .audit(
+                    &v.user.username,
+                    actions::USER_REMOVE_TOTP,
+                    &v.user.username,
+                    "{}",
+                )
                 .await?;
             let mut v2 = v.clone();
             v2.user.totp_enabled = false;

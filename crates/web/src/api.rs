@@ -1,5 +1,5 @@
-//! The JSON API (`/api/v1`): providers, submissions, records and statistics, for other systems
-//! and for scripts. Authentication by API token (`Authorization: Bearer tsr_…`) or session;
+//! The JSON API (`/api/v1`): providers, agreements, reporting periods, submissions, records and
+//! statistics, for other systems and for scripts. Authentication by API token (`Authorization: Bearer tsr_…`) or session;
 //! the same roles and the same store-enforced access as the pages. Errors are RFC 9457 problem
 //! documents. The OpenAPI document is `openapi.json`, kept beside this file and served as is.
 
@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use tessera_dictionary::Role;
 
 use crate::pages::submission_access;
+use crate::registry;
 use crate::submit::{Outcome, store_file};
 use crate::{AppState, Viewer, WebError, problem, problem_with};
 
@@ -51,7 +52,9 @@ type ApiResult = Result<Response, ApiError>;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
-        .route("/providers", get(providers))
+        .route("/providers", get(providers).post(post_provider))
+        .route("/agreements", post(post_agreement))
+        .route("/periods", post(post_period))
         .route("/submissions", get(submissions))
         .route("/submissions/{id}", get(submission))
         .route("/submissions/{id}/{action}", post(submission_action))
@@ -93,6 +96,87 @@ async fn providers(State(state): State<AppState>, v: Viewer) -> ApiResult {
         })
         .collect();
     Ok(Json(list).into_response())
+}
+
+/// A JSON body as `T`, or 400 naming what is wrong with it.
+fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, WebError> {
+    serde_json::from_slice(body)
+        .map_err(|e| WebError::BadRequest(format!("the body is not the expected JSON: {e}")))
+}
+
+fn provider_json(p: &tessera_store::Provider) -> Value {
+    json!({
+        "id": p.id.as_str(),
+        "name": p.name,
+        "names": p.profile.names,
+        "provider_type": p.provider_type.as_str(),
+        "region": p.region,
+        "ngo": p.profile.ngo,
+        "contact": p.profile.contact,
+        "retired_on": p.profile.retired_on.map(|d| d.to_string()),
+    })
+}
+
+/// Registers a provider (administrators and coordinators), as `tessera provider add`.
+async fn post_provider(State(state): State<AppState>, v: Viewer, body: Bytes) -> ApiResult {
+    v.require(registry::REGISTRARS)?;
+    let input: registry::ProviderInput = json_body(&body)?;
+    let p = registry::register_provider(&state, &v, &input).await?;
+    Ok((StatusCode::CREATED, Json(provider_json(&p))).into_response())
+}
+
+/// Records a provider's data-sharing agreement (administrators and coordinators), as
+/// `tessera agreement add`; the signed document is attached on the provider's page or by the CLI.
+async fn post_agreement(State(state): State<AppState>, v: Viewer, body: Bytes) -> ApiResult {
+    v.require(registry::REGISTRARS)?;
+    let input: registry::AgreementInput = json_body(&body)?;
+    let n = registry::add_agreement(&state, &v, &input, None).await?;
+    let pid = tessera_dictionary::ProviderId::parse(input.provider.trim())
+        .map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let a = state
+        .store
+        .agreements(&pid)
+        .await?
+        .into_iter()
+        .find(|a| a.id == n)
+        .ok_or(WebError::NotFound)?;
+    let today = time::OffsetDateTime::now_utc().date();
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": a.id,
+            "provider_id": a.provider_id.as_str(),
+            "entities": a.entities,
+            "level": a.level,
+            "valid_from": a.valid_from.to_string(),
+            "valid_to": a.valid_to.map(|d| d.to_string()),
+            "signed_on": a.signed_on.map(|d| d.to_string()),
+            "signatories": a.signatories,
+            "document_sha256": a.document_sha256,
+            "in_force": a.in_force(today),
+        })),
+    )
+        .into_response())
+}
+
+/// Opens (or changes) a reporting period (administrators and coordinators), as
+/// `tessera period add`.
+async fn post_period(State(state): State<AppState>, v: Viewer, body: Bytes) -> ApiResult {
+    v.require(registry::REGISTRARS)?;
+    let input: registry::PeriodInput = json_body(&body)?;
+    let p = registry::open_period(&state, &v, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": p.id,
+            "start": p.starts_on.to_string(),
+            "end": p.ends_on.to_string(),
+            "due": p.due_on.to_string(),
+            "provider_types": p.provider_types,
+            "closed_on": p.closed_on.map(|d| d.to_string()),
+        })),
+    )
+        .into_response())
 }
 
 fn submission_json(s: &tessera_store::Submission) -> Value {
@@ -181,7 +265,7 @@ async fn records(
         .store
         .audit(
             &v.user.username,
-            "record.list",
+            tessera_store::actions::RECORD_LIST,
             &format!("records/{entity}"),
             &format!("{{\"after\":{after},\"rows\":{},\"api\":true}}", rows.len()),
         )

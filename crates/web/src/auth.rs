@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, extract::Query};
 use serde::Deserialize;
 use tessera_dictionary::Role;
-use tessera_store::{Access, SecondFactor, SessionStage, SignIn, User};
+use tessera_store::{Access, SecondFactor, SessionStage, SignIn, User, actions};
 
 use crate::i18n::{self, Arg, tr};
 use crate::{AppState, WebError, problem};
@@ -303,7 +303,12 @@ pub async fn login(
             let token = state.store.create_session(user.id, stage).await?;
             state
                 .store
-                .audit(&user.username, "session.sign_in", &user.username, "{}")
+                .audit(
+                    &user.username,
+                    actions::SESSION_SIGN_IN,
+                    &user.username,
+                    "{}",
+                )
                 .await?;
             let to = if user.totp_enabled {
                 format!("/login/code?next={}", urlencode(&next))
@@ -322,7 +327,7 @@ pub async fn login(
         SignIn::Rejected => {
             state
                 .store
-                .audit(username, "session.sign_in_failed", username, "{}")
+                .audit(username, actions::SESSION_SIGN_IN_FAILED, username, "{}")
                 .await?;
             tr(lang, "login-failed", &[])
         }
@@ -393,7 +398,7 @@ pub async fn code(
             .store
             .audit(
                 &session.user.username,
-                "session.second_factor",
+                actions::SESSION_VERIFY_CODE,
                 &session.user.username,
                 "{}",
             )
@@ -412,7 +417,7 @@ pub async fn code(
             .store
             .audit(
                 &session.user.username,
-                "session.second_factor_failed",
+                actions::SESSION_VERIFY_CODE_FAILED,
                 &session.user.username,
                 "{}",
             )
@@ -450,7 +455,7 @@ pub async fn logout(
         .store
         .audit(
             &viewer.user.username,
-            "session.sign_out",
+            actions::SESSION_SIGN_OUT,
             &viewer.user.username,
             "{}",
         )

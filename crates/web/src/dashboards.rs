@@ -14,7 +14,7 @@ use tessera_analysis::{
     nap_progress, overlap_table, quality, smuggling, svg, victims,
 };
 use tessera_dictionary::Role;
-use tessera_store::Access;
+use tessera_store::{Access, actions};
 
 use crate::i18n::{messages, number};
 use crate::{AppState, Viewer, WebError};
@@ -274,7 +274,8 @@ async fn panels(
             let Some(text) = state.store.setting("nap_plan").await? else {
                 return Ok((vec![], vec![]));
             };
-            let plan = NapPlan::from_toml(&text, &state.dict)?;
+            let plan = NapPlan::from_toml(&text, &state.dict)?
+                .with_entered(state.store.nap_values().await?)?;
             let timeliness = state.store.timeliness().await?;
             let r = nap_progress(&facts, &plan, &access, &timeliness, lang)?;
             let cells = r.cells(|x| fmt(Some(x), lang));
@@ -642,7 +643,7 @@ pub async fn dashboard_records(
         .store
         .audit(
             &v.user.username,
-            "record.drill",
+            actions::RECORD_DRILL,
             &format!("records/{entity}"),
             &format!(
                 "{{\"filter\":{},\"rows\":{}}}",

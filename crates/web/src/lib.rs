@@ -4,7 +4,9 @@
 //! a user may touch is decided by the store's queries (`Access`), not by what a page shows.
 //!
 //! - `auth` — sessions, API tokens, sign-in with lockout and second factor, CSRF.
-//! - `pages` — registry, records, submissions, review queue, timeliness, audit, home.
+//! - `pages` — records, submissions, review queue, timeliness, audit, home.
+//! - `registry` — providers (register, change, retire, a whole list), agreements and their
+//!   documents, the reporting calendar, the first-run steps.
 //! - `submit` — upload with the validation report, data entry forms from the dictionary.
 //! - `admin` — users, password resets, API tokens; the user's own account page.
 //! - `api` — `/api/v1`, problem+json errors, `/api/v1/openapi.json`.
@@ -18,6 +20,7 @@ pub mod i18n;
 pub mod linkreview;
 pub mod metrics;
 pub mod pages;
+pub mod registry;
 pub mod submit;
 pub use tessera_store::totp;
 
@@ -86,6 +89,9 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/providers.html"),
     ),
     ("provider.html", include_str!("../templates/provider.html")),
+    ("periods.html", include_str!("../templates/periods.html")),
+    ("setup.html", include_str!("../templates/setup.html")),
+    ("report.html", include_str!("../templates/report.html")),
     ("records.html", include_str!("../templates/records.html")),
     ("record.html", include_str!("../templates/record.html")),
     ("entry.html", include_str!("../templates/entry.html")),
@@ -153,7 +159,7 @@ impl AppState {
         ctx: minijinja::Value,
     ) -> Result<Response, WebError> {
         let t = i18n::messages(lang);
-        let nav = viewer.map(|v| pages::nav(v, &t)).unwrap_or_default();
+        let nav = viewer.map(|v| registry::nav(v, &t)).unwrap_or_default();
         let version = i18n::tr(
             lang,
             "dictionary-version",
@@ -301,14 +307,35 @@ pub fn problem_with(
 pub fn router(state: AppState) -> Router {
     let max = state.config.max_upload;
     Router::new()
-        .route("/", get(pages::home))
+        .route("/", get(registry::home))
+        .route("/setup", get(registry::setup))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics::metrics))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/login/code", get(auth::code_page).post(auth::code))
         .route("/logout", post(auth::logout))
-        .route("/providers", get(pages::providers))
-        .route("/providers/{id}", get(pages::provider))
+        .route(
+            "/providers",
+            get(registry::providers).post(registry::add_provider),
+        )
+        .route("/providers/import", post(registry::import_list))
+        .route("/providers/{id}", get(registry::provider))
+        .route("/providers/{id}/edit", post(registry::edit))
+        .route("/providers/{id}/retire", post(registry::retire))
+        .route("/providers/{id}/agreements", post(registry::agreement_add))
+        .route(
+            "/providers/{id}/agreements/{n}/end",
+            post(registry::agreement_end),
+        )
+        .route(
+            "/providers/{id}/agreements/{n}/document",
+            get(registry::agreement_document),
+        )
+        .route(
+            "/periods",
+            get(registry::periods).post(registry::add_period),
+        )
+        .route("/periods/{id}/close", post(registry::close))
         .route("/records", get(pages::records))
         .route("/records/new", get(submit::entry_page).post(submit::entry))
         .route("/records/{id}", get(pages::record))

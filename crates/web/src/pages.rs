@@ -8,7 +8,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tessera_dictionary::{ProviderId, Role};
-use tessera_store::{Access, SubmissionStatus};
+use tessera_store::{
+    Access, Actor, StoreError, SubmissionAction, SubmissionStatus, actions, workflow,
+};
 
 use crate::i18n::{Arg, date, number, tr};
 use crate::{AppState, RECORD_READERS, Viewer, WebError};
@@ -276,7 +278,7 @@ pub async fn records(
         .store
         .audit(
             &v.user.username,
-            "record.list",
+            actions::RECORD_LIST,
             &format!("records/{entity}"),
             &format!("{{\"after\":{after},\"rows\":{}}}", rows.len()),
         )
@@ -381,7 +383,7 @@ pub(crate) async fn read_record(
         .store
         .audit(
             &v.user.username,
-            "record.read",
+            actions::RECORD_READ,
             &format!("record/{id}"),
             detail,
         )
@@ -500,11 +502,11 @@ pub async fn submission(
         .into_iter()
         .map(|(e, n)| minijinja::context! { entity => t.get(&format!("entity-{e}")).cloned().unwrap_or(e), n => number(n, lang) })
         .collect();
-    let own = v.user.provider_id.as_ref().map(|p| p.as_str()) == Some(s.provider_id.as_str());
-    let open = matches!(
-        s.status,
-        SubmissionStatus::Draft | SubmissionStatus::Returned
-    );
+    // The buttons shown are the moves the store's rule would allow.
+    let allowed =
+        |a: SubmissionAction| workflow::check_decision(&Actor::User(&v.user), &s, &a).is_ok();
+    let can_submit = allowed(SubmissionAction::Submit);
+    let can_decide = allowed(SubmissionAction::Approve);
     state.render(
         lang,
         Some(&v),
@@ -513,8 +515,7 @@ pub async fn submission(
             id => s.id, provider => &s.provider_id, period => &s.period_id, version => s.version,
             status => s.status.as_str(), status_label => status_label(lang, s.status),
             events, counts,
-            can_submit => v.role() == Role::FocalPoint && own && open,
-            can_decide => v.role() == Role::Coordinator && s.status == SubmissionStatus::Submitted,
+            can_submit, can_decide,
         },
     )
 }
@@ -542,7 +543,9 @@ pub async fn submission_action(
     Ok(Redirect::to(&format!("/submissions/{id}")).into_response())
 }
 
-/// The workflow rules shared by the pages and the API.
+/// Submit, approve or return, for the pages and the API: the rule and the audit entry are the
+/// store's ([`tessera_store::workflow`]); here only the action's name in the URL and the language
+/// of the one refusal a user meets in normal use, a return without a comment.
 pub async fn workflow(
     state: &AppState,
     v: &Viewer,
@@ -550,42 +553,18 @@ pub async fn workflow(
     action: &str,
     comment: Option<&str>,
 ) -> Result<(), WebError> {
-    let (next, roles): (SubmissionStatus, &[Role]) = match action {
-        "submit" => (SubmissionStatus::Submitted, &[Role::FocalPoint]),
-        "approve" => (SubmissionStatus::Approved, &[Role::Coordinator]),
-        "return" => (SubmissionStatus::Returned, &[Role::Coordinator]),
-        _ => return Err(WebError::NotFound),
-    };
-    let access = submission_access(v)?;
-    // Visible first (another provider's submission does not exist for this user), then allowed.
-    state
+    let action = SubmissionAction::parse(action, comment).ok_or(WebError::NotFound)?;
+    match state
         .store
-        .submission_for(&access, id)
-        .await?
-        .ok_or(WebError::NotFound)?;
-    v.require(roles)?;
-    if next == SubmissionStatus::Returned && comment.is_none() {
-        return Err(WebError::BadRequest(tr(
-            v.lang,
-            "return-needs-comment",
-            &[],
-        )));
+        .decide_submission(&Actor::User(&v.user), id, &action)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(StoreError::Invalid(m)) if m == workflow::RETURN_NEEDS_COMMENT => Err(
+            WebError::BadRequest(tr(v.lang, "return-needs-comment", &[])),
+        ),
+        Err(e) => Err(e.into()),
     }
-    let comment: Option<String> = comment.map(|c| c.chars().take(2000).collect());
-    state
-        .store
-        .set_submission_status(id, next, &v.user.username, comment.as_deref())
-        .await?;
-    state
-        .store
-        .audit(
-            &v.user.username,
-            &format!("submission.{action}"),
-            &format!("submission/{id}"),
-            &serde_json::json!({ "comment": comment }).to_string(),
-        )
-        .await?;
-    Ok(())
 }
 
 /// Who has not submitted for which period, and who was late.

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tessera_dictionary::{ProviderId, Role, VarType};
 use tessera_intake::{ImportOptions, IntakeError, Limits, Report, template};
-use tessera_store::{ImportRequest, ImportResult, ImportSource, StoreError, Submission};
+use tessera_store::{ImportRequest, ImportResult, ImportSource, StoreError, Submission, actions};
 
 use crate::i18n::{Arg, tr};
 use crate::{AppState, Viewer, WebError};
@@ -116,7 +116,7 @@ pub async fn store_file(
         .store
         .audit(
             &v.user.username,
-            "submission.upload",
+            actions::SUBMISSION_UPLOAD,
             &format!("submission/{}", submission.id),
             &detail.to_string(),
         )
@@ -149,7 +149,7 @@ fn entities_ctx(
         .collect()
 }
 
-fn report_ctx(report: &Report) -> minijinja::Value {
+pub(crate) fn report_ctx(report: &Report) -> minijinja::Value {
     let errors: Vec<_> = report
         .errors
         .iter()
@@ -236,7 +236,7 @@ pub async fn encoding_key(
         .store
         .audit(
             &v.user.username,
-            "pseudonym.key_issued",
+            actions::PSEUDONYM_ISSUE_KEY,
             provider.as_str(),
             "{\"purpose\":\"browser pseudonymisation\"}",
         )

@@ -51,6 +51,28 @@ async fn every_route_every_role_own_and_other_provider() {
             .id;
         let (or, xr) = (own_rec.id, other_rec.id);
         let national_readers = row([Deny, Allow, Allow, Deny, Allow, Allow, Allow]);
+        // An agreement of OWN with its signed document, for the download route.
+        let own_doc = app
+            .store
+            .add_agreement_with_document(
+                &tessera_store::Agreement {
+                    id: 0,
+                    provider_id: own.clone(),
+                    entities: vec!["suspect".into()],
+                    level: "case".into(),
+                    valid_from: time::macros::date!(2024 - 01 - 01),
+                    valid_to: None,
+                    signed_on: None,
+                    signatories: None,
+                    document_sha256: None,
+                    ended_on: None,
+                },
+                Some(b"%PDF-1.4 authz"),
+            )
+            .await
+            .unwrap();
+        let registrars = row([Allow, Allow, Deny, Deny, Deny, Deny, Deny]);
+        let national = row([Allow, Allow, Allow, Deny, Deny, Deny, Deny]);
         let everyone = [Allow; 7];
         let routes: Vec<(String, [Want; 7])> = vec![
             ("/".into(), everyone),
@@ -117,6 +139,17 @@ async fn every_route_every_role_own_and_other_provider() {
             (
                 format!("/providers/{OTHER}"),
                 row([Allow, Allow, Allow, Deny, Deny, Deny, Allow]),
+            ),
+            ("/setup".into(), registrars),
+            ("/periods".into(), national),
+            (
+                format!("/providers/{OWN}/agreements/{own_doc}/document"),
+                national,
+            ),
+            // The agreement is OWN's: through another provider's address it does not exist.
+            (
+                format!("/providers/{OTHER}/agreements/{own_doc}/document"),
+                [Deny; 7],
             ),
             (
                 "/audit".into(),
@@ -283,6 +316,250 @@ async fn every_route_every_role_own_and_other_provider() {
                 }
             }
         }
+        // The registry, the agreements and the calendar change only for administrators and
+        // coordinators: every other role is refused before anything is read or written.
+        let target = tessera_dictionary::ProviderId::parse("authz-target").unwrap();
+        app.store
+            .register_provider(&tessera_store::Provider {
+                id: target.clone(),
+                name: "Target".into(),
+                provider_type: tessera_dictionary::ProviderType::parse(
+                    &common::dictionary(),
+                    "NGO",
+                )
+                .unwrap(),
+                region: None,
+                profile: Default::default(),
+            })
+            .await
+            .unwrap();
+        let target_agreement = app
+            .store
+            .add_agreement(&tessera_store::Agreement {
+                id: 0,
+                provider_id: target.clone(),
+                entities: vec!["victim".into()],
+                level: "case".into(),
+                valid_from: time::macros::date!(2024 - 01 - 01),
+                valid_to: None,
+                signed_on: None,
+                signatories: None,
+                document_sha256: None,
+                ended_on: None,
+            })
+            .await
+            .unwrap();
+        for (i, (user, ..)) in USERS.iter().enumerate() {
+            let cookie = &cookies[i];
+            let csrf = app.csrf(cookie).await;
+            let allowed = registrars[i] == Allow;
+            let id = format!("authz-{user}");
+            let list = format!("id,name,type\n{id}-list,Listed,NGO\n");
+            let replies = vec![
+                (
+                    "POST /providers",
+                    app.post_form(
+                        "/providers",
+                        Some(cookie),
+                        &[
+                            ("csrf", &csrf),
+                            ("id", &id),
+                            ("name", "Authz"),
+                            ("provider_type", "NGO"),
+                        ],
+                    )
+                    .await,
+                ),
+                (
+                    "POST /providers/import",
+                    app.post_multipart(
+                        "/providers/import",
+                        Some(cookie),
+                        &[("csrf", &csrf)],
+                        &[("file", "list.csv", list.as_bytes())],
+                    )
+                    .await,
+                ),
+                (
+                    "POST /providers/{id}/edit",
+                    app.post_form(
+                        "/providers/authz-target/edit",
+                        Some(cookie),
+                        &[
+                            ("csrf", &csrf),
+                            ("name", "Target"),
+                            ("provider_type", "NGO"),
+                        ],
+                    )
+                    .await,
+                ),
+                (
+                    "POST /providers/{id}/agreements",
+                    app.post_multipart(
+                        "/providers/authz-target/agreements",
+                        Some(cookie),
+                        &[
+                            ("csrf", &csrf),
+                            ("entities", "assistance"),
+                            ("level", "case"),
+                            ("from", "2024-01-01"),
+                        ],
+                        &[],
+                    )
+                    .await,
+                ),
+                (
+                    "POST /providers/{id}/agreements/{n}/end",
+                    app.post_form(
+                        &format!("/providers/authz-target/agreements/{target_agreement}/end"),
+                        Some(cookie),
+                        &[("csrf", &csrf), ("confirm", "yes")],
+                    )
+                    .await,
+                ),
+                (
+                    "POST /providers/{id}/retire",
+                    app.post_form(
+                        "/providers/authz-target/retire",
+                        Some(cookie),
+                        &[("csrf", &csrf), ("confirm", "yes")],
+                    )
+                    .await,
+                ),
+                (
+                    "POST /periods",
+                    app.post_form(
+                        "/periods",
+                        Some(cookie),
+                        &[
+                            ("csrf", &csrf),
+                            ("id", &format!("authz-{i}")),
+                            ("start", "2030-01-01"),
+                            ("end", "2030-12-31"),
+                            ("due", "2031-01-31"),
+                        ],
+                    )
+                    .await,
+                ),
+                (
+                    "POST /periods/{id}/close",
+                    app.post_form(
+                        "/periods/2025/close",
+                        Some(cookie),
+                        &[("csrf", &csrf)],
+                    )
+                    .await,
+                ),
+                (
+                    "POST /api/v1/providers",
+                    app.post_json(
+                        "/api/v1/providers",
+                        ("cookie", cookie),
+                        &serde_json::json!({"id": format!("{id}-api"), "name": "Api", "type": "NGO"}),
+                    )
+                    .await,
+                ),
+                (
+                    "POST /api/v1/agreements",
+                    app.post_json(
+                        "/api/v1/agreements",
+                        ("cookie", cookie),
+                        &serde_json::json!({"provider": "authz-target", "entities": ["victim"], "from": "2024-01-01"}),
+                    )
+                    .await,
+                ),
+                (
+                    "POST /api/v1/periods",
+                    app.post_json(
+                        "/api/v1/periods",
+                        ("cookie", cookie),
+                        &serde_json::json!({"id": format!("authz-api-{i}"), "start": "2030-01-01", "end": "2030-12-31", "due": "2031-01-31"}),
+                    )
+                    .await,
+                ),
+            ];
+            for (route, r) in replies {
+                assert!(
+                    r.status < 500,
+                    "{}: {user} {route} → {}: {}",
+                    app.engine,
+                    r.status,
+                    r.body
+                );
+                if allowed {
+                    // Done (a redirect, a page, 201), or refused for the object's state (a
+                    // second registrar ending what the first ended): never for the role.
+                    assert!(
+                        [200, 201, 303, 400].contains(&r.status),
+                        "{}: {user} {route} gave {}: {}",
+                        app.engine,
+                        r.status,
+                        &r.body[..r.body.len().min(400)]
+                    );
+                } else {
+                    assert!(
+                        [403, 404].contains(&r.status),
+                        "{}: {user} could {route}: {}",
+                        app.engine,
+                        r.status
+                    );
+                }
+            }
+            let registered = app
+                .store
+                .provider(&tessera_dictionary::ProviderId::parse(&id).unwrap())
+                .await
+                .unwrap()
+                .is_some();
+            assert_eq!(
+                registered, allowed,
+                "{}: {user} registered {id}",
+                app.engine
+            );
+        }
+        // The registrars' changes took; nobody else's did.
+        let audit = app.store.audit_entries(None, None, 10_000).await.unwrap();
+        for e in &audit {
+            if [
+                "provider.register",
+                "provider.import",
+                "provider.edit",
+                "provider.retire",
+                "agreement.add",
+                "agreement.end",
+                "period.open",
+                "period.close",
+            ]
+            .contains(&e.action.as_str())
+            {
+                assert!(
+                    ["admin", "coord"].contains(&e.actor.as_str()),
+                    "{}: {} by {}",
+                    app.engine,
+                    e.action,
+                    e.actor
+                );
+            }
+        }
+        assert!(
+            app.store
+                .provider(&target)
+                .await
+                .unwrap()
+                .unwrap()
+                .profile
+                .retired_on
+                .is_some()
+        );
+        assert!(
+            app.store
+                .periods()
+                .await
+                .unwrap()
+                .iter()
+                .any(|p| p.id == "2025" && p.closed_on.is_some())
+        );
+
         // Linkage verdicts belong to the coordinator too.
         for (i, (user, ..)) in USERS.iter().enumerate() {
             let csrf = app.csrf(&cookies[i]).await;

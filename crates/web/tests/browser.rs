@@ -590,9 +590,389 @@ async fn the_browser_pseudonymises_a_file_before_it_leaves() {
     // Handing out the secret is audited.
     let log = app
         .store
-        .audit_entries(Some("fp"), Some("pseudonym.key_issued"), 10)
+        .audit_entries(
+            Some("fp"),
+            Some(tessera_store::actions::PSEUDONYM_ISSUE_KEY),
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(log.len(), 3, "each issue of the key is audited");
     assert_eq!(log[0].object, common::OWN);
+}
+
+/// Signs in a user whose display name is not their username, and waits for the next page.
+async fn sign_in_named(c: &Client, base: &str, user: &str, name: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(common::PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Id("sign-in"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(c, "who", name).await;
+}
+
+async fn fill(c: &Client, id: &str, text: &str) {
+    let e = c.find(Locator::Id(id)).await.unwrap();
+    e.clear().await.unwrap();
+    e.send_keys(text).await.unwrap();
+}
+
+async fn choose(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// A date input's value, set as the browser would after a pick (typing into one depends on the
+/// browser's locale).
+async fn set_date(c: &Client, id: &str, iso: &str) {
+    c.execute(
+        "document.getElementById(arguments[0]).value = arguments[1];",
+        vec![id.into(), iso.into()],
+    )
+    .await
+    .unwrap();
+}
+
+/// The page in English and in French, screenshotted for review as `<name>-<lang>.png`.
+async fn screenshots(c: &Client, url: &str, name: &str) {
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let mut headings = Vec::new();
+    for lang in ["en", "fr"] {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        c.goto(&format!("{url}{sep}lang={lang}")).await.unwrap();
+        headings.push(
+            c.find(Locator::Css("h1"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        );
+        let png = c.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 5_000);
+        std::fs::write(shots.join(format!("{name}-{lang}.png")), png).unwrap();
+        // And the whole page, for reading what is below the fold.
+        let height = c
+            .execute("return document.documentElement.scrollHeight;", vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap_or(1000)
+            .clamp(1000, 6000);
+        c.set_window_size(1280, height as u32 + 150).await.unwrap();
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(shots.join(format!("{name}-{lang}-full.png")), png).unwrap();
+        c.set_window_size(1280, 1000).await.unwrap();
+    }
+    if name != "provider" {
+        assert_ne!(headings[0], headings[1], "{name} is translated");
+    }
+}
+
+/// Issue 13's second "done when": from a database as `tessera init` leaves it (the country
+/// extension and one administrator), through the web pages only, in Chromium — the
+/// administrator is met by the set-up steps, registers a provider, records its agreement with
+/// the signed PDF, opens a period and creates a focal point and a coordinator; the focal point
+/// uploads a file of victims and submits it; the coordinator approves it, and the dashboard's
+/// figure equals the rows uploaded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_country_is_set_up_from_an_empty_database_through_the_web_pages() {
+    use sha2::Digest;
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let app = common::empty_apps().await.remove(0);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = app.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let dir = tempfile::tempdir().unwrap();
+    let pdf: &[u8] = b"%PDF-1.4\n% Memorandum of understanding, Bangui police\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    let mou = dir.path().join("mou.pdf");
+    std::fs::write(&mou, pdf).unwrap();
+    let victims = dir.path().join("victims.csv");
+    std::fs::write(
+        &victims,
+        "provider_ref,identification_status,date_identified,sex,exploitation\nV-1,IDENTIFIED,2025-01-02,F,SEX\nV-2,PRESUMED,2025-02-03,M,LAB\nV-3,IDENTIFIED,2025-03-04,F,DOM\n",
+    )
+    .unwrap();
+    let rows = 3;
+
+    // The administrator signs in to an empty registry: the set-up steps, the extension loaded.
+    sign_in_named(&c, &base, "admin", "Administrator").await;
+    c.wait()
+        .for_element(Locator::Id("setup-steps"))
+        .await
+        .expect("the first-run steps on the home page");
+    let steps = c
+        .find(Locator::Id("setup-steps"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        steps.contains("Central African Republic") && steps.contains("tessera provider add"),
+        "{steps}"
+    );
+    for (step, class) in [
+        ("extension", "step done"),
+        ("providers", "step todo"),
+        ("agreements", "step todo"),
+        ("periods", "step todo"),
+        ("focal-points", "step todo"),
+    ] {
+        let got = c
+            .find(Locator::Id(&format!("step-{step}")))
+            .await
+            .unwrap()
+            .attr("class")
+            .await
+            .unwrap();
+        assert_eq!(got.as_deref(), Some(class), "{step}");
+    }
+    screenshots(&c, &format!("{base}/"), "first-run").await;
+
+    // Providers: from the step's link. A list with a mistyped type is refused cell by cell,
+    // and nothing is registered.
+    c.goto(&format!("{base}/?lang=en")).await.unwrap();
+    choose(&c, "#step-providers a.step-link").await;
+    c.wait()
+        .for_element(Locator::Id("add-provider"))
+        .await
+        .unwrap();
+    let list = dir.path().join("providers.csv");
+    std::fs::write(
+        &list,
+        "id,name,name_fr,type,region,ngo\nngo-espoir,Espoir,Espoir,NGO,CF-BGF,yes\ncourt-bangui,Court of Bangui,Tribunal de Bangui,Cour,Bangui,no\n",
+    )
+    .unwrap();
+    c.find(Locator::Id("list"))
+        .await
+        .unwrap()
+        .send_keys(list.to_str().unwrap())
+        .await
+        .unwrap();
+    choose(&c, "#import").await;
+    let report = c
+        .wait()
+        .for_element(Locator::Id("report"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        report.contains("Cour") && report.contains("COURT"),
+        "{report}"
+    );
+    assert!(app.store.providers().await.unwrap().is_empty());
+    let png = c.screenshot().await.unwrap();
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::write(shots.join("providers-list-refused-en.png"), png).unwrap();
+    // One provider through the form.
+    fill(&c, "p-id", "police-bangui").await;
+    fill(&c, "p-name", "Bangui police").await;
+    fill(&c, "p-name-fr", "Police de Bangui").await;
+    choose(&c, "#p-type option[value='POLICE']").await;
+    choose(&c, "#p-region option[value='CF-BGF']").await;
+    fill(&c, "p-contact", "focal.point@police.example").await;
+    choose(&c, "#register").await;
+    wait_containing(&c, "notice", "The provider is registered").await;
+    let provider_page = c.current_url().await.unwrap().to_string();
+    screenshots(&c, &format!("{base}/providers"), "providers-registry").await;
+    c.goto(&provider_page).await.unwrap();
+
+    // Its agreement, on its page: victims and suspects, case level, the signed PDF.
+    assert!(
+        c.current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/providers/police-bangui")
+    );
+    for e in ["victim", "suspect"] {
+        let tick = c.find(Locator::Id(&format!("ent-{e}"))).await.unwrap();
+        assert!(tick.is_selected().await.unwrap(), "{e} is offered ticked");
+    }
+    set_date(&c, "a-from", "2024-01-01").await;
+    set_date(&c, "a-signed", "2023-12-15").await;
+    fill(
+        &c,
+        "a-signatories",
+        "Director-General of Police; National Coordinator",
+    )
+    .await;
+    c.find(Locator::Id("a-document"))
+        .await
+        .unwrap()
+        .send_keys(mou.to_str().unwrap())
+        .await
+        .unwrap();
+    choose(&c, "#record-agreement").await;
+    wait_containing(&c, "notice", "The agreement is recorded").await;
+    let sha: String = sha2::Sha256::digest(pdf)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let shown = c
+        .find(Locator::Css("#agreement-list code.sha"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(shown, sha, "the document's SHA-256 is shown");
+    let status = c
+        .find(Locator::Css("#agreement-list .status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(status, "In force");
+    screenshots(&c, &format!("{base}/providers/police-bangui"), "provider").await;
+
+    // A reporting period.
+    c.goto(&format!("{base}/periods?lang=en")).await.unwrap();
+    fill(&c, "pe-id", "2025").await;
+    set_date(&c, "pe-start", "2025-01-01").await;
+    set_date(&c, "pe-end", "2025-12-31").await;
+    set_date(&c, "pe-due", "2026-01-31").await;
+    choose(&c, "#open-period").await;
+    wait_containing(&c, "notice", "The period is open").await;
+    c.find(Locator::Id("period-2025")).await.unwrap();
+    screenshots(&c, &format!("{base}/periods"), "periods").await;
+
+    // Accounts: the police's focal point and a national coordinator.
+    for (username, name, role, provider) in [
+        (
+            "fp-bangui",
+            "Focal point Bangui",
+            "focal_point",
+            Some("police-bangui"),
+        ),
+        ("coordinator", "National coordinator", "coordinator", None),
+    ] {
+        c.goto(&format!("{base}/admin/users?lang=en"))
+            .await
+            .unwrap();
+        fill(&c, "nu-username", username).await;
+        fill(&c, "nu-name", name).await;
+        fill(&c, "nu-password", common::PASSWORD).await;
+        choose(&c, &format!("#nu-role option[value='{role}']")).await;
+        if let Some(p) = provider {
+            choose(&c, &format!("#nu-provider option[value='{p}']")).await;
+        }
+        choose(&c, "form[action='/admin/users'] button[type='submit']").await;
+        wait_containing(&c, "notice", username).await;
+    }
+    // The deployment can now receive a submission: home is home again, the steps all done.
+    c.goto(&format!("{base}/?lang=en")).await.unwrap();
+    c.wait().for_element(Locator::Id("who")).await.unwrap();
+    assert!(c.find(Locator::Id("setup-steps")).await.is_err());
+    c.goto(&format!("{base}/setup?lang=en")).await.unwrap();
+    wait_containing(&c, "setup-progress", "5 of 5 steps done").await;
+    sign_out(&c).await;
+
+    // The focal point uploads the file of victims for 2025 and submits it.
+    sign_in_named(&c, &base, "fp-bangui", "Focal point Bangui").await;
+    let result = upload(&c, &base, &victims).await;
+    assert!(result.contains(&format!("{rows} new")), "{result}");
+    choose(&c, "#to-submission").await;
+    c.wait()
+        .for_element(Locator::Id("submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "status", "Submitted").await;
+    let submission = c.current_url().await.unwrap().path().to_string();
+    sign_out(&c).await;
+
+    // The coordinator approves it from the review queue.
+    sign_in_named(&c, &base, "coordinator", "National coordinator").await;
+    c.goto(&format!("{base}/review?lang=en")).await.unwrap();
+    choose(&c, &format!("a[href='{submission}']")).await;
+    c.wait()
+        .for_element(Locator::Id("approve"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "status", "Approved").await;
+
+    // The coordinator's dashboard counts the rows uploaded.
+    c.goto(&format!("{base}/dashboard?view=victims&lang=en"))
+        .await
+        .unwrap();
+    let mut figure = None;
+    for h in c.find_all(Locator::Css("dl.headlines div")).await.unwrap() {
+        let label = h
+            .find(Locator::Css("dt"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if label == "Victim records" {
+            figure = Some(
+                h.find(Locator::Css("dd"))
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap(),
+            );
+        }
+    }
+    assert_eq!(
+        figure.as_deref(),
+        Some(rows.to_string().as_str()),
+        "the dashboard's victims figure"
+    );
+    let png = c.screenshot().await.unwrap();
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::write(shots.join("first-dashboard-en.png"), png).unwrap();
+    sign_out(&c).await;
+
+    // Every step was audited under the CLI's names.
+    for action in [
+        tessera_store::actions::PROVIDER_REGISTER,
+        tessera_store::actions::AGREEMENT_ADD,
+        tessera_store::actions::PERIOD_OPEN,
+        tessera_store::actions::USER_CREATE,
+        tessera_store::actions::SUBMISSION_APPROVE,
+    ] {
+        assert!(
+            !app.store
+                .audit_entries(None, Some(action), 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{action} is in the audit log"
+        );
+    }
+    c.close().await.unwrap();
 }

@@ -388,7 +388,11 @@ async fn second_factor_and_forced_password_change() {
         // code is in the audit log.
         let failed_before = app
             .store
-            .audit_entries(Some("analyst"), Some("session.second_factor_failed"), 1000)
+            .audit_entries(
+                Some("analyst"),
+                Some(tessera_store::actions::SESSION_VERIFY_CODE_FAILED),
+                1000,
+            )
             .await
             .unwrap()
             .len();
@@ -406,7 +410,11 @@ async fn second_factor_and_forced_password_change() {
         assert!(r.body.contains("Too many failed attempts"), "{}", r.body);
         let failed_after = app
             .store
-            .audit_entries(Some("analyst"), Some("session.second_factor_failed"), 1000)
+            .audit_entries(
+                Some("analyst"),
+                Some(tessera_store::actions::SESSION_VERIFY_CODE_FAILED),
+                1000,
+            )
             .await
             .unwrap()
             .len();
@@ -562,8 +570,21 @@ async fn the_openapi_document_describes_every_api_route() {
         "/records",
         "/records/{id}",
         "/statistics",
+        "/agreements",
+        "/periods",
     ] {
         assert!(paths.contains_key(p), "{p} is documented");
+    }
+    // The registry's writes, with their bodies.
+    for (p, method) in [
+        ("/providers", "post"),
+        ("/agreements", "post"),
+        ("/periods", "post"),
+    ] {
+        assert!(
+            paths[p][method]["requestBody"].is_object(),
+            "{method} {p} is documented with its body"
+        );
     }
 }
 
@@ -1103,5 +1124,831 @@ async fn metrics_report_the_audit_head_to_administrators() {
         assert_eq!(app.get("/metrics", None).await.status, 303);
         let coord = app.login("coord").await;
         assert_eq!(app.get("/metrics", Some(&coord)).await.status, 403);
+    }
+}
+
+/// A page with the slashes minijinja escapes in attributes put back, to look for links.
+fn unslash(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+}
+
+/// The audit entries of `action` written by `actor`.
+async fn audited(app: &common::App, actor: &str, action: &str) -> Vec<tessera_store::AuditEntry> {
+    app.store
+        .audit_entries(Some(actor), Some(action), 100)
+        .await
+        .unwrap()
+}
+
+/// Issue 13: the registry is managed from its pages by administrators and coordinators — one
+/// provider through the form (a mistyped type refused with the closest one, as the CLI does),
+/// a whole list from a spreadsheet (a bad cell → the report and nothing registered), changes
+/// and retirement — each change audited under the CLI's action name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn providers_are_registered_by_form_and_by_list_all_or_nothing() {
+    use tessera_store::actions;
+    for app in apps().await {
+        let admin = app.login("admin").await;
+        let csrf = app.csrf(&admin).await;
+        let form = |ptype: &'static str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("id", "police-bossangoa".to_string()),
+                ("name", "Bossangoa police".to_string()),
+                ("name_fr", "Police de Bossangoa".to_string()),
+                ("provider_type", ptype.to_string()),
+                ("region", "CF-AC".to_string()),
+                ("contact", "+236 70 00 00 00".to_string()),
+            ]
+        };
+        let as_refs = |f: &[(&'static str, String)]| {
+            f.iter()
+                .map(|(k, v)| (*k, v.clone()))
+                .collect::<Vec<(&str, String)>>()
+        };
+        let post = |f: Vec<(&'static str, String)>| {
+            let app = &app;
+            let admin = admin.clone();
+            async move {
+                let pairs = as_refs(&f);
+                let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                app.post_form("/providers", Some(&admin), &refs).await
+            }
+        };
+        // A typo in the type: refused with the closest type, the form kept, nothing registered.
+        let r = post(form("POLCE")).await;
+        assert_eq!(r.status, 400, "{}: {}", app.engine, r.body);
+        assert!(r.body.contains("did you mean POLICE"), "{}", r.body);
+        assert!(
+            r.body.contains("value=\"Police de Bossangoa\""),
+            "the form is kept"
+        );
+        let pid = ProviderId::parse("police-bossangoa").unwrap();
+        assert!(app.store.provider(&pid).await.unwrap().is_none());
+        // A region that is not one: the closest region.
+        let mut bad_region = form("POLICE");
+        bad_region[5].1 = "Ouhm".into();
+        let r = post(bad_region).await;
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains("did you mean CF-AC"), "{}", r.body);
+
+        let r = post(form("POLICE")).await;
+        assert_eq!(r.status, 303, "{}: {}", app.engine, r.body);
+        assert_eq!(
+            r.headers[header::LOCATION],
+            "/providers/police-bossangoa?done=provider-registered"
+        );
+        let p = app.store.provider(&pid).await.unwrap().unwrap();
+        assert_eq!(p.provider_type.as_str(), "POLICE");
+        assert_eq!(p.region.as_deref(), Some("CF-AC"));
+        assert_eq!(p.name_in("fr"), "Police de Bossangoa");
+        assert_eq!(p.profile.contact.as_deref(), Some("+236 70 00 00 00"));
+        let page = app
+            .get(
+                "/providers/police-bossangoa?done=provider-registered",
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("id=\"notice\"") && page.body.contains("id=\"add-agreement\""));
+        // Registered twice: refused, in words.
+        let r = post(form("POLICE")).await;
+        assert_eq!(r.status, 409);
+        assert!(r.body.contains("already registered"), "{}", r.body);
+        assert_eq!(
+            audited(&app, "admin", actions::PROVIDER_REGISTER)
+                .await
+                .len(),
+            1
+        );
+
+        // A list with bad cells: the report cell by cell, and nothing registered.
+        let list = |body: &'static str| {
+            let app = &app;
+            let admin = admin.clone();
+            let csrf = csrf.clone();
+            async move {
+                app.post_multipart(
+                    "/providers/import",
+                    Some(&admin),
+                    &[("csrf", &csrf)],
+                    &[("file", "providers.csv", body.as_bytes())],
+                )
+                .await
+            }
+        };
+        let r = list("id,name,name_fr,type,region,ngo\nngo-espoir,Espoir,Espoir,NGO,CF-BGF,yes\ncourt-bossangoa,Court,Tribunal,COURTT,Bangi,no\n").await;
+        assert_eq!(r.status, 422, "{}: {}", app.engine, r.body);
+        assert!(r.body.contains("id=\"report\""), "{}", r.body);
+        assert!(
+            r.body.contains("COURTT") && r.body.contains("Bangi") && r.body.contains("CF-BGF"),
+            "each bad cell with the closest value: {}",
+            r.body
+        );
+        for id in ["ngo-espoir", "court-bossangoa"] {
+            assert!(
+                app.store
+                    .provider(&ProviderId::parse(id).unwrap())
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "{}: {id} registered from a refused list",
+                app.engine
+            );
+        }
+        // A list repeating a registered provider registers nothing either.
+        let r = list("id,name,type\nngo-espoir,Espoir,NGO\npolice-bossangoa,Again,POLICE\n").await;
+        assert_eq!(r.status, 409, "{}", r.body);
+        assert!(
+            app.store
+                .provider(&ProviderId::parse("ngo-espoir").unwrap())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // The corrected list: every provider registered.
+        let r = list("id,name,name_fr,type,region,ngo\nngo-espoir,Espoir,Espoir,NGO,CF-BGF,yes\ncourt-bossangoa,Court,Tribunal,COURT,Bangui,no\n").await;
+        assert_eq!(r.status, 200, "{}: {}", app.engine, r.body);
+        assert!(r.body.contains("2 providers registered"), "{}", r.body);
+        let espoir = app
+            .store
+            .provider(&ProviderId::parse("ngo-espoir").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(espoir.profile.ngo);
+        let court = app
+            .store
+            .provider(&ProviderId::parse("court-bossangoa").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            court.region.as_deref(),
+            Some("CF-BGF"),
+            "a region's label is its code"
+        );
+        let imports = audited(&app, "admin", actions::PROVIDER_IMPORT).await;
+        assert_eq!(imports.len(), 1);
+        assert_eq!(imports[0].object, "providers.csv");
+
+        // The coordinator changes a provider; the identifier stays.
+        let coord = app.login("coord").await;
+        let ccsrf = app.csrf(&coord).await;
+        let r = app
+            .post_form(
+                "/providers/court-bossangoa/edit",
+                Some(&coord),
+                &[
+                    ("csrf", &ccsrf),
+                    ("id", "another-id"),
+                    ("name", "Court of Bossangoa"),
+                    ("name_fr", "Tribunal de Bossangoa"),
+                    ("provider_type", "COURT"),
+                    ("region", "CF-AC"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let court = app
+            .store
+            .provider(&ProviderId::parse("court-bossangoa").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(court.name, "Court of Bossangoa");
+        assert_eq!(court.region.as_deref(), Some("CF-AC"));
+        assert_eq!(
+            audited(&app, "coord", actions::PROVIDER_EDIT).await.len(),
+            1
+        );
+        // Retiring needs the tick; then the provider is shown retired, its history kept.
+        let r = app
+            .post_form(
+                "/providers/court-bossangoa/retire",
+                Some(&coord),
+                &[("csrf", &ccsrf), ("on", "")],
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        assert!(
+            app.store
+                .provider(&ProviderId::parse("court-bossangoa").unwrap())
+                .await
+                .unwrap()
+                .unwrap()
+                .profile
+                .retired_on
+                .is_none()
+        );
+        let r = app
+            .post_form(
+                "/providers/court-bossangoa/retire",
+                Some(&coord),
+                &[("csrf", &ccsrf), ("on", "2026-01-15"), ("confirm", "yes")],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let list_page = app.get("/providers", Some(&coord)).await;
+        assert!(
+            list_page.body.contains("Retired on 15 Jan 2026"),
+            "{}",
+            list_page.body
+        );
+        let retire = audited(&app, "coord", actions::PROVIDER_RETIRE).await;
+        assert_eq!(retire.len(), 1);
+        assert_eq!(retire[0].object, "court-bossangoa");
+        // Analysts read the registry but have no form, and cannot post one.
+        let analyst = app.login("analyst").await;
+        let page = app.get("/providers", Some(&analyst)).await;
+        assert_eq!(page.status, 200);
+        assert!(!page.body.contains("id=\"add-provider\""));
+        let acsrf = app.csrf(&analyst).await;
+        let r = app
+            .post_form(
+                "/providers",
+                Some(&analyst),
+                &[
+                    ("csrf", &acsrf),
+                    ("id", "x-analyst"),
+                    ("name", "X"),
+                    ("provider_type", "NGO"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 403);
+    }
+}
+
+/// Issue 13: an agreement recorded from the provider's page keeps its signed PDF with the
+/// SHA-256 shown, downloadable by national roles only; ending it stops that provider's uploads,
+/// with a refusal naming the agreement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agreements_keep_their_signed_pdf_and_ending_one_stops_uploads() {
+    use sha2::Digest;
+    use tessera_store::actions;
+    const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    for app in apps().await {
+        let own = ProviderId::parse(OWN).unwrap();
+        let coord = app.login("coord").await;
+        let csrf = app.csrf(&coord).await;
+        let before = app.store.agreements(&own).await.unwrap();
+        let add = |fields: Vec<(&'static str, &'static str)>, doc: Option<&'static [u8]>| {
+            let app = &app;
+            let coord = coord.clone();
+            let csrf = csrf.clone();
+            async move {
+                let mut f: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+                f.extend(fields);
+                let files: Vec<(&str, &str, &[u8])> = doc
+                    .map(|d| vec![("document", "mou.pdf", d)])
+                    .unwrap_or_default();
+                app.post_multipart(
+                    &format!("/providers/{OWN}/agreements"),
+                    Some(&coord),
+                    &f,
+                    &files,
+                )
+                .await
+            }
+        };
+        // Not a PDF, no entity, a bad date, an end before the start: refused, nothing recorded.
+        for (fields, doc, says) in [
+            (
+                vec![
+                    ("entities", "suspect"),
+                    ("level", "case"),
+                    ("from", "2024-01-01"),
+                ],
+                Some(&b"hello"[..]),
+                "must be a PDF",
+            ),
+            (
+                vec![("level", "case"), ("from", "2024-01-01")],
+                None,
+                "at least one kind of record",
+            ),
+            (
+                vec![
+                    ("entities", "suspect"),
+                    ("level", "case"),
+                    ("from", "01/02/2024"),
+                ],
+                None,
+                "is not a day written YYYY-MM-DD",
+            ),
+            (
+                vec![
+                    ("entities", "suspect"),
+                    ("level", "case"),
+                    ("from", "2024-01-01"),
+                    ("to", "2023-01-01"),
+                ],
+                None,
+                "before it starts",
+            ),
+        ] {
+            let r = add(fields, doc).await;
+            assert_eq!(r.status, 400, "{}: {says}: {}", app.engine, r.body);
+            assert!(r.body.contains(says), "{says}: {}", r.body);
+        }
+        assert_eq!(
+            app.store.agreements(&own).await.unwrap().len(),
+            before.len()
+        );
+        let r = add(
+            vec![
+                ("entities", "suspect"),
+                ("level", "case"),
+                ("from", "2024-01-01"),
+                ("signed", "2023-12-20"),
+                ("signatories", "Director of Police; National Coordinator"),
+            ],
+            Some(PDF),
+        )
+        .await;
+        assert_eq!(r.status, 303, "{}: {}", app.engine, r.body);
+        let after = app.store.agreements(&own).await.unwrap();
+        let a = after
+            .iter()
+            .find(|a| !before.iter().any(|b| b.id == a.id))
+            .expect("the new agreement");
+        let sha: String = sha2::Sha256::digest(PDF)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(a.document_sha256.as_deref(), Some(sha.as_str()));
+        assert_eq!(a.entities, ["suspect"]);
+        let adds = audited(&app, "coord", actions::AGREEMENT_ADD).await;
+        assert_eq!(adds.len(), 1);
+        assert_eq!(adds[0].object, OWN);
+        let doc = format!("/providers/{OWN}/agreements/{}/document", a.id);
+        // The page shows the digest; the download link is for national roles.
+        let mut page = app.get(&format!("/providers/{OWN}"), Some(&coord)).await;
+        page.body = unslash(&page.body);
+        assert!(
+            page.body.contains(&sha) && page.body.contains(&doc),
+            "{}",
+            page.body
+        );
+        for user in ["admin", "coord", "analyst"] {
+            let c = app.login(user).await;
+            let r = app.get(&doc, Some(&c)).await;
+            assert_eq!(r.status, 200, "{}: {user}", app.engine);
+            assert_eq!(r.headers[header::CONTENT_TYPE], "application/pdf");
+            assert_eq!(r.body.as_bytes(), PDF);
+        }
+        for user in ["fp", "viewer", "partner", "fp-other"] {
+            let c = app.login(user).await;
+            let r = app.get(&doc, Some(&c)).await;
+            assert!(
+                [403, 404].contains(&r.status),
+                "{}: {user} got the document: {}",
+                app.engine,
+                r.status
+            );
+            if user == "fp" {
+                // The provider's own focal point sees the agreement and its digest, not the file.
+                let page = app.get(&format!("/providers/{OWN}"), Some(&c)).await;
+                assert!(page.body.contains(&sha) && !unslash(&page.body).contains(&doc));
+                assert!(!page.body.contains("id=\"add-agreement\""));
+            }
+        }
+
+        // Ending the agreements that cover victims stops the focal point's victim uploads.
+        let covering: Vec<i64> = after
+            .iter()
+            .filter(|a| a.entities.iter().any(|e| e == "victim") && a.ended_on.is_none())
+            .map(|a| a.id)
+            .collect();
+        assert!(!covering.is_empty());
+        let r = app
+            .post_form(
+                &format!("/providers/{OWN}/agreements/{}/end", covering[0]),
+                Some(&coord),
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(r.status, 400, "ending needs the confirmation");
+        for n in &covering {
+            let r = app
+                .post_form(
+                    &format!("/providers/{OWN}/agreements/{n}/end"),
+                    Some(&coord),
+                    &[("csrf", &csrf), ("confirm", "yes")],
+                )
+                .await;
+            assert_eq!(r.status, 303, "{}: {}", app.engine, r.body);
+        }
+        // Another provider's agreement cannot be ended through this provider's address.
+        let other = app
+            .store
+            .agreements(&ProviderId::parse(common::OTHER).unwrap())
+            .await
+            .unwrap();
+        let r = app
+            .post_form(
+                &format!("/providers/{OWN}/agreements/{}/end", other[0].id),
+                Some(&coord),
+                &[("csrf", &csrf), ("confirm", "yes")],
+            )
+            .await;
+        assert_eq!(r.status, 404);
+        assert_eq!(
+            audited(&app, "coord", actions::AGREEMENT_END).await.len(),
+            covering.len()
+        );
+        let page = app.get(&format!("/providers/{OWN}"), Some(&coord)).await;
+        assert!(page.body.contains("Ended on"), "{}", page.body);
+        let fp = app.login("fp").await;
+        let fcsrf = app.csrf(&fp).await;
+        let r = app
+            .post_multipart(
+                "/upload",
+                Some(&fp),
+                &[("csrf", &fcsrf), ("entity", "victim"), ("period", "2025")],
+                &[("file", "victims.csv", GOOD.as_bytes())],
+            )
+            .await;
+        assert_eq!(r.status, 403, "{}: {}", app.engine, r.body);
+        let last = covering.iter().max().unwrap();
+        assert!(
+            r.body.contains(&format!("agreement {last} of {OWN}")) && r.body.contains("ended on"),
+            "the refusal names the agreement: {}",
+            r.body
+        );
+    }
+}
+
+/// Issue 13: the reporting calendar — national roles read it; administrators and coordinators
+/// open a period (which provider types report in it, due date not before its end) and close it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reporting_periods_are_opened_and_closed_from_the_calendar() {
+    use tessera_store::actions;
+    for app in apps().await {
+        let admin = app.login("admin").await;
+        let csrf = app.csrf(&admin).await;
+        let open = |due: &'static str, types: &'static [&'static str]| {
+            let app = &app;
+            let admin = admin.clone();
+            let csrf = csrf.clone();
+            async move {
+                let mut f = vec![
+                    ("csrf", csrf.as_str()),
+                    ("id", "2030-Q1"),
+                    ("start", "2030-01-01"),
+                    ("end", "2030-03-31"),
+                    ("due", due),
+                ];
+                f.extend(types.iter().map(|t| ("types", *t)));
+                app.post_form("/periods", Some(&admin), &f).await
+            }
+        };
+        let r = open("2030-03-01", &["POLICE"]).await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(r.body.contains("cannot be due"), "{}", r.body);
+        let r = open("2030-04-30", &["POLICE", "NOPE"]).await;
+        assert_eq!(r.status, 400);
+        assert!(
+            r.body.contains("\"NOPE\"")
+                || r.body.contains("&quot;NOPE&quot;")
+                || r.body.contains("NOPE")
+        );
+        assert!(
+            !app.store
+                .periods()
+                .await
+                .unwrap()
+                .iter()
+                .any(|p| p.id == "2030-Q1")
+        );
+        let r = open("2030-04-30", &["POLICE", "GENDARMERIE"]).await;
+        assert_eq!(r.status, 303, "{}: {}", app.engine, r.body);
+        let p = app
+            .store
+            .periods()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.id == "2030-Q1")
+            .unwrap();
+        assert_eq!(p.provider_types, ["POLICE", "GENDARMERIE"]);
+        assert!(p.closed_on.is_none());
+        let analyst = app.login("analyst").await;
+        let page = app.get("/periods", Some(&analyst)).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("id=\"period-2030-Q1\""), "{}", page.body);
+        assert!(
+            !page.body.contains("id=\"add-period\""),
+            "analysts only read"
+        );
+        let r = app
+            .post_form("/periods/2030-Q1/close", Some(&admin), &[("csrf", &csrf)])
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let closed = app
+            .store
+            .periods()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.id == "2030-Q1")
+            .unwrap();
+        assert!(closed.closed_on.is_some());
+        let page = app.get("/periods", Some(&admin)).await;
+        assert!(page.body.contains("Closed on"), "{}", page.body);
+        // Closed twice: said so; an unknown period: not found.
+        let r = app
+            .post_form("/periods/2030-Q1/close", Some(&admin), &[("csrf", &csrf)])
+            .await;
+        assert_eq!(r.status, 400);
+        let r = app
+            .post_form("/periods/1999/close", Some(&admin), &[("csrf", &csrf)])
+            .await;
+        assert_eq!(r.status, 404);
+        assert_eq!(audited(&app, "admin", actions::PERIOD_OPEN).await.len(), 1);
+        let closes = audited(&app, "admin", actions::PERIOD_CLOSE).await;
+        assert_eq!(closes.len(), 1);
+        assert_eq!(closes[0].object, "2030-Q1");
+    }
+}
+
+/// Issue 13: `POST /api/v1/providers`, `/agreements` and `/periods` for administrators and
+/// coordinators; refusals are problem documents carrying the store's or the dictionary's
+/// sentence; a focal point's token is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_registers_providers_agreements_and_periods_for_national_staff_only() {
+    use serde_json::json;
+    for app in apps().await {
+        let coord = app.store.user("coord").await.unwrap().unwrap();
+        let token = app.store.create_api_token(coord.id, "setup").await.unwrap();
+        let bearer = format!("Bearer {token}");
+        let auth = ("authorization", bearer.as_str());
+        let r = app
+            .post_json(
+                "/api/v1/providers",
+                auth,
+                &json!({"id": "labour-bangui", "name": "Labour inspectorate", "type": "Labour inspecton"}),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{}: {}", app.engine, r.body);
+        assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
+        let p: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .contains("did you mean LABOUR"),
+            "{p}"
+        );
+        let r = app
+            .post_json(
+                "/api/v1/providers",
+                auth,
+                &json!({"id": "labour-bangui", "name": "Labour inspectorate", "names": {"fr": "Inspection du travail"}, "provider_type": "LABOUR", "region": "CF-BGF"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}: {}", app.engine, r.body);
+        let p: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(p["names"]["fr"], "Inspection du travail");
+        assert_eq!(p["region"], "CF-BGF");
+        // Unknown fields are refused rather than silently dropped.
+        let r = app
+            .post_json(
+                "/api/v1/providers",
+                auth,
+                &json!({"id": "x-y", "name": "X", "type": "NGO", "colour": "red"}),
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        // An agreement for a provider that is not registered: the closest one named.
+        let r = app
+            .post_json(
+                "/api/v1/agreements",
+                auth,
+                &json!({"provider": "labour-bangu", "entities": ["victim"], "from": "2024-01-01"}),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        let p: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .contains("did you mean labour-bangui"),
+            "{p}"
+        );
+        let r = app
+            .post_json("/api/v1/agreements", auth, &json!({"provider": "labour-bangui", "entities": ["victims"], "from": "2024-01-01"}))
+            .await;
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains("did you mean victim"), "{}", r.body);
+        let r = app
+            .post_json("/api/v1/agreements", auth, &json!({"provider": "labour-bangui", "entities": ["victim"], "level": "case", "from": "2024-01-01", "signatories": "Minister of Labour"}))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let a: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(a["in_force"], true);
+        assert_eq!(a["entities"], json!(["victim"]));
+        let r = app
+            .post_json("/api/v1/periods", auth, &json!({"id": "2031", "start": "2031-01-01", "end": "2031-12-31", "due": "2032-01-31", "provider_types": ["LABOUR"]}))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = app
+            .post_json("/api/v1/periods", auth, &json!({"id": "2032", "start": "2032-12-31", "end": "2032-01-01", "due": "2033-01-31"}))
+            .await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(r.body.contains("starts after it ends"), "{}", r.body);
+        for (action, object) in [
+            (tessera_store::actions::PROVIDER_REGISTER, "labour-bangui"),
+            (tessera_store::actions::AGREEMENT_ADD, "labour-bangui"),
+            (tessera_store::actions::PERIOD_OPEN, "2031"),
+        ] {
+            let log = audited(&app, "coord", action).await;
+            assert!(
+                log.iter().any(|e| e.object == object),
+                "{}: {action}",
+                app.engine
+            );
+        }
+        // A focal point's token: 403, nothing registered.
+        let fp = app.store.user("fp").await.unwrap().unwrap();
+        let fp_token = app.store.create_api_token(fp.id, "sync").await.unwrap();
+        let fp_bearer = format!("Bearer {fp_token}");
+        for (path, body) in [
+            (
+                "/api/v1/providers",
+                json!({"id": "ngo-fp", "name": "X", "type": "NGO"}),
+            ),
+            (
+                "/api/v1/agreements",
+                json!({"provider": OWN, "entities": ["cj_case"], "from": "2024-01-01"}),
+            ),
+            (
+                "/api/v1/periods",
+                json!({"id": "2040", "start": "2040-01-01", "end": "2040-12-31", "due": "2041-01-31"}),
+            ),
+        ] {
+            let r = app
+                .post_json(path, ("authorization", &fp_bearer), &body)
+                .await;
+            assert_eq!(r.status, 403, "{}: {path}: {}", app.engine, r.body);
+            assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
+        }
+        assert!(
+            app.store
+                .provider(&ProviderId::parse("ngo-fp").unwrap())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            !app.store
+                .periods()
+                .await
+                .unwrap()
+                .iter()
+                .any(|p| p.id == "2040")
+        );
+    }
+}
+
+/// Issue 13: on a database fresh from `tessera init`, administrators and coordinators are met by
+/// the set-up steps — the country extension loaded, then providers, agreements, periods and focal
+/// points, each with its page and its CLI command — until a first submission can arrive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_run_shows_the_set_up_steps_until_a_submission_can_arrive() {
+    for app in common::empty_apps().await {
+        let admin = app.login("admin").await;
+        let mut home = app.get("/", Some(&admin)).await;
+        assert_eq!(home.status, 200, "{}", home.body);
+        home.body = unslash(&home.body);
+        assert!(home.body.contains("id=\"setup-steps\""), "{}", home.body);
+        for (step, done) in [
+            ("extension", true),
+            ("providers", false),
+            ("agreements", false),
+            ("periods", false),
+            ("focal-points", false),
+        ] {
+            let class = if done { "step done" } else { "step todo" };
+            assert!(
+                home.body
+                    .contains(&format!("id=\"step-{step}\" class=\"{class}\"")),
+                "{}: {step} {class}: {}",
+                app.engine,
+                home.body
+            );
+        }
+        assert!(
+            home.body
+                .contains("Central African Republic (cf, country CF)")
+        );
+        for command in [
+            "tessera init --db tessera.db --extension",
+            "tessera provider add --id",
+            "tessera provider import providers.csv",
+            "tessera agreement add --provider",
+            "tessera period add --id",
+            "tessera user add --username",
+        ] {
+            assert!(home.body.contains(command), "{command}: {}", home.body);
+        }
+        for link in [
+            "href=\"/providers\"",
+            "href=\"/periods\"",
+            "href=\"/admin/users\"",
+        ] {
+            assert!(home.body.contains(link), "{link}");
+        }
+        let fr = app.get("/?lang=fr", Some(&admin)).await;
+        assert!(fr.body.contains("Mise en place de Tessera"));
+        // An empty registry and calendar read as such.
+        let page = app.get("/providers", Some(&admin)).await;
+        assert!(page.body.contains("No provider is registered yet"));
+        assert!(
+            app.get("/periods", Some(&admin))
+                .await
+                .body
+                .contains("No reporting period")
+        );
+
+        // Set up through the store (the browser test does it through the pages): once a
+        // provider with an agreement, an open period and a focal point exist, home is home.
+        let pid = ProviderId::parse("police-bangui").unwrap();
+        app.store
+            .register_provider(&tessera_store::Provider {
+                id: pid.clone(),
+                name: "Bangui police".into(),
+                provider_type: tessera_dictionary::ProviderType::parse(
+                    &common::dictionary(),
+                    "POLICE",
+                )
+                .unwrap(),
+                region: None,
+                profile: Default::default(),
+            })
+            .await
+            .unwrap();
+        let home = unslash(&app.get("/", Some(&admin)).await.body);
+        assert!(home.contains("id=\"step-providers\" class=\"step done\""));
+        assert!(
+            home.contains("0 of 1 providers have an agreement in force"),
+            "{}",
+            home
+        );
+        assert!(home.contains("href=\"/providers/police-bangui#new-agreement\""));
+        app.store
+            .add_agreement(&tessera_store::Agreement {
+                id: 0,
+                provider_id: pid.clone(),
+                entities: vec!["victim".into()],
+                level: "case".into(),
+                valid_from: time::macros::date!(2024 - 01 - 01),
+                valid_to: None,
+                signed_on: None,
+                signatories: None,
+                document_sha256: None,
+                ended_on: None,
+            })
+            .await
+            .unwrap();
+        app.store
+            .upsert_period(&tessera_store::Period {
+                id: "2025".into(),
+                starts_on: time::macros::date!(2025 - 01 - 01),
+                ends_on: time::macros::date!(2025 - 12 - 31),
+                due_on: time::macros::date!(2026 - 01 - 31),
+                provider_types: vec![],
+                closed_on: None,
+            })
+            .await
+            .unwrap();
+        assert!(
+            app.get("/", Some(&admin))
+                .await
+                .body
+                .contains("id=\"setup-steps\"")
+        );
+        app.store
+            .create_user(
+                "fp",
+                "Focal point",
+                PASSWORD,
+                tessera_dictionary::Role::FocalPoint,
+                Some(&pid),
+                "en",
+            )
+            .await
+            .unwrap();
+        let home = app.get("/", Some(&admin)).await;
+        assert!(!home.body.contains("id=\"setup-steps\""), "{}", home.body);
+        // The steps stay at /setup, all done.
+        let setup = app.get("/setup", Some(&admin)).await;
+        assert!(setup.body.contains("5 of 5 steps done"), "{}", setup.body);
+        // A focal point never sees them.
+        let fp = app.login("fp").await;
+        assert!(!app.get("/", Some(&fp)).await.body.contains("setup-steps"));
+        assert_eq!(app.get("/setup", Some(&fp)).await.status, 403);
     }
 }

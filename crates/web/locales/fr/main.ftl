@@ -69,9 +69,9 @@ entity-assistance = Assistance
 entity-person_case_link = Liens personne–affaire
 entities = Types de fiche
 entity = Type de fiche
-no-providers = Aucun fournisseur n’est encore enregistré. Lancez « tessera demo » pour créer un déploiement de démonstration.
+no-providers = Aucun fournisseur n’est encore enregistré : les administrateurs et les coordonnateurs les enregistrent sur la page Fournisseurs (ou avec tessera provider add).
 none = Aucun pour l’instant.
-agreements = Accord de partage de données
+agreements = Accords de partage de données
 agreement-entities = Partage
 agreement-level = Niveau
 level-case = Niveau individuel (pseudonymisé)
@@ -274,3 +274,117 @@ encode-working = Pseudonymisation dans ce navigateur…
 encode-bad-date = la date de naissance n'est pas une date (AAAA, AAAA-MM, AAAA-MM-JJ ou JJ/MM/AAAA). Rien n'a été envoyé.
 encode-failed = La pseudonymisation dans ce navigateur a échoué ; rien n'a été envoyé :
 encode-stale = le codeur de cette page n'est pas celui du serveur (Tessera a été mis à jour) : rechargez la page et recommencez.
+# Registre, accords, calendrier, premier démarrage (registry.rs)
+nav-periods = Calendrier de déclaration
+field-too-long = { $field } : { $max } caractères au plus.
+bad-day = { $field } : « { $value } » n’est pas une date écrite AAAA-MM-JJ.
+provider-name = Nom
+provider-name-in = Nom ({ $language }), s’il diffère
+provider-name-required = Un fournisseur doit avoir un nom.
+provider-contact = Contact du point focal
+provider-id-help = 2 à 63 caractères parmi a–z, 0–9 et -, par exemple police-bangui. Il ne pourra plus être changé.
+provider-id-fixed = L’identifiant d’un fournisseur ne peut pas être changé.
+provider-ngo = Organisation non gouvernementale (pas une institution publique)
+provider-ngo-short = ONG
+provider-add = Enregistrer un fournisseur
+provider-register = Enregistrer
+provider-import = Enregistrer toute une liste
+provider-import-help = Une liste CSV ou Excel, un fournisseur par ligne : les colonnes id, name et type sont obligatoires ; region, ngo (oui/non), contact et name_fr, name_en sont facultatives. Chaque cellule est vérifiée : si l’une est fausse, rien n’est enregistré et chaque problème est indiqué avec sa ligne et sa colonne.
+provider-import-button = Vérifier et enregistrer la liste
+provider-edit = Modifier ce fournisseur
+provider-retire = Retirer ce fournisseur
+provider-retire-help = Un fournisseur retiré garde ses fiches et son historique mais n’envoie plus rien. Ses points focaux peuvent toujours se connecter et consulter.
+provider-retire-confirm = Oui, retirer ce fournisseur
+provider-retired-on = Retiré le { $date }
+registry-empty = Aucun fournisseur n’est encore enregistré.
+retire-on = À partir du
+import-no-file = Choisissez la liste à enregistrer.
+import-unreadable = La liste n’a pas pu être lue.
+providers-imported = { $count ->
+    [one] Un fournisseur enregistré
+   *[other] { $count } fournisseurs enregistrés
+} depuis { $file }.
+providers-import-refused = { $file } : { $errors ->
+    [one] un problème a été trouvé
+   *[other] { $errors } problèmes ont été trouvés
+} ; rien n’a été enregistré. Corrigez la liste et envoyez-la à nouveau.
+agreement-number = N°
+agreement-document = Document signé
+agreement-document-pdf = Document signé (PDF)
+agreement-download = Télécharger
+agreement-none = Aucun accord n’est enregistré : ce fournisseur ne peut pas envoyer de données tant qu’il n’y en a pas.
+agreement-add = Enregistrer un accord
+agreement-record = Enregistrer l’accord
+agreement-end = Mettre fin à cet accord
+agreement-end-confirm = Oui, y mettre fin : le fournisseur n’envoie plus rien de ce qu’il couvrait à partir de ce jour
+agreement-no-entity = Cochez au moins un type de fiche couvert par l’accord.
+agreement-not-pdf = Le document signé doit être un fichier PDF.
+agreement-already-ended = Cet accord a déjà pris fin le { $date }.
+agreement-in-force = En vigueur
+agreement-ended-on = Terminé le { $date }
+agreement-not-yet = Pas en vigueur avant le { $date }
+agreement-expired = Expiré le { $date }
+signatories = Signataires
+end-on = À partir du
+confirm-needed = Cochez la case de confirmation pour continuer.
+periods-intro = Les périodes de déclaration : quand chacune court, quand les soumissions sont attendues et quels types de fournisseurs déclarent. Une période close ne reçoit plus de soumission.
+periods-none = Aucune période de déclaration n’est encore ouverte.
+period-start = Premier jour
+period-end = Dernier jour
+period-due = Échéance
+period-types = Qui déclare
+period-types-help = Ne cochez rien pour tous les types de fournisseurs.
+period-all-types = Tous les types
+period-open = Ouverte
+period-open-past-due = Ouverte, échéance passée
+period-closed-on = Close le { $date }
+period-close = Clore
+close-on = À partir du
+period-add = Ouvrir ou modifier une période
+period-add-help = Annuelle (2025), trimestrielle (2025-Q1) ou mensuelle (2025-01). Ouvrir une période qui existe change ses dates.
+period-open-button = Ouvrir la période
+period-id-invalid = Une période a besoin d’un identifiant de 1 à { $max } caractères, par exemple 2025 ou 2025-Q1.
+period-due-before-end = L’échéance des soumissions ({ $due }) ne peut pas précéder la fin de la période ({ $end }).
+period-already-closed = Cette période a déjà été close le { $date }.
+done-provider-registered = Le fournisseur est enregistré. Enregistrez ci-dessous son accord de partage de données : sans accord, il ne peut rien envoyer.
+done-provider-changed = Les modifications sont enregistrées.
+done-provider-retired = Le fournisseur est retiré ; ses fiches sont conservées.
+done-agreement-added = L’accord est enregistré.
+done-agreement-ended = Il a été mis fin à l’accord.
+done-period-opened = La période est ouverte.
+done-period-closed = La période est close.
+setup-heading = Mise en place de Tessera
+setup-intro = Avant l’arrivée des premières données, l’organe de coordination enregistre ses fournisseurs de données, l’accord de partage de données de chacun, ouvre une période de déclaration et crée un compte de point focal pour chaque fournisseur. Chaque étape se fait sur ces pages ou avec la commande indiquée.
+setup-progress = { $done ->
+    [0] Aucune étape faite
+    [one] Une étape faite
+   *[other] { $done } étapes faites
+} sur { $count }
+setup-see-steps = Étapes de mise en place
+setup-done = Fait
+setup-todo = À faire
+setup-missing = Manque encore pour :
+setup-cli = Ou sur le serveur :
+setup-extension = Extension nationale du dictionnaire de données
+setup-extension-loaded = Chargée : { $name } ({ $id }, pays { $country }), avec ses régions et ses codes nationaux.
+setup-extension-none = Aucune n’est chargée : le dictionnaire de base seulement, sans les régions du pays.
+setup-extension-note = Elle est choisie à la création de la base (tessera init --extension) ; l’application web ne peut pas la changer.
+setup-providers = Fournisseurs de données
+setup-providers-status = { $count ->
+    [0] Aucun fournisseur n’est enregistré.
+    [one] Un fournisseur est enregistré.
+   *[other] { $count } fournisseurs sont enregistrés.
+}
+setup-providers-link = Enregistrer des fournisseurs
+setup-after-providers = Rien pour l’instant : enregistrez d’abord les fournisseurs.
+setup-agreements = Accords de partage de données
+setup-agreements-status = { $with } fournisseurs sur { $count } ont un accord en vigueur.
+setup-agreements-link = Enregistrer un accord
+setup-periods = Calendrier de déclaration
+setup-periods-none = Aucune période de déclaration n’est ouverte.
+setup-periods-status = Ouvertes : { $ids }.
+setup-periods-link = Ouvrir une période
+setup-focal-points = Comptes des points focaux
+setup-focal-points-status = { $with } fournisseurs sur { $count } ont un compte de point focal.
+setup-focal-points-link = Créer les comptes
+setup-focal-points-admin = L’administrateur système crée les comptes.

@@ -81,11 +81,53 @@ async fn fill(store: &Store) -> AppState {
 }
 
 pub async fn apps() -> Vec<App> {
+    engines(true).await
+}
+
+/// A database as `tessera init --extension cf.toml` leaves it: the country extension and one
+/// administrator (`admin`), no provider, agreement, period or other account. On both engines.
+pub async fn empty_apps() -> Vec<App> {
+    engines(false).await
+}
+
+async fn init(store: &Store) -> AppState {
+    let ext = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../dictionary/extensions/cf.toml"),
+    )
+    .unwrap();
+    store
+        .set_setting("dictionary_extension", &ext)
+        .await
+        .unwrap();
+    store
+        .create_user("admin", "Administrator", PASSWORD, Role::Admin, None, "en")
+        .await
+        .unwrap();
+    let encoder: Arc<dyn tessera_pseudonym::Encoder> =
+        Arc::new(KeyedEncoder::new(&Secret::from_bytes(&[7u8; 32]).unwrap()));
+    AppState::new(
+        store.clone(),
+        dictionary(),
+        encoder,
+        Config {
+            secure_cookies: false,
+            ..Config::default()
+        },
+    )
+}
+
+/// The demo fixture (`demo`) or a fresh `tessera init` database, on SQLite and PostgreSQL.
+async fn engines(demo: bool) -> Vec<App> {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("t.db").to_str().unwrap())
         .await
         .unwrap();
-    let state = fill(&store).await;
+    let state = if demo {
+        fill(&store).await
+    } else {
+        init(&store).await
+    };
     let mut out = vec![App {
         engine: "sqlite",
         store,
@@ -109,7 +151,11 @@ pub async fn apps() -> Vec<App> {
     let store = Store::open_pg_schema(&url, &schema)
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL is required and unreachable at {url}: {e}"));
-    let state = fill(&store).await;
+    let state = if demo {
+        fill(&store).await
+    } else {
+        init(&store).await
+    };
     out.push(App {
         engine: "postgres",
         store,
@@ -118,6 +164,30 @@ pub async fn apps() -> Vec<App> {
         _dir: None,
     });
     out
+}
+
+/// A multipart/form-data body: text fields, then files as (field, file name, bytes).
+pub fn multipart_body(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "tesseraBOUNDARY42";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (k, name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 pub struct Reply {
@@ -167,6 +237,38 @@ impl App {
             b = b.header(header::COOKIE, c);
         }
         self.send(b.body(Body::from(body)).unwrap()).await
+    }
+
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Reply {
+        let (ctype, body) = multipart_body(fields, files);
+        let mut b = Request::post(path)
+            .header(header::HOST, "localhost")
+            .header(header::CONTENT_TYPE, ctype);
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(b.body(Body::from(body)).unwrap()).await
+    }
+
+    /// A JSON POST, with a session cookie or `Bearer` token (`auth` is the header's value).
+    pub async fn post_json(
+        &self,
+        path: &str,
+        auth: (&str, &str),
+        body: &serde_json::Value,
+    ) -> Reply {
+        let b = Request::post(path)
+            .header(header::HOST, "localhost")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(auth.0, auth.1);
+        self.send(b.body(Body::from(body.to_string())).unwrap())
+            .await
     }
 
     /// Signs in and returns the session cookie (`name=value`).
