@@ -70,9 +70,6 @@ pub async fn run(what: PeriodCommand) -> Result<()> {
                 provider_types,
                 closed_on: None,
             };
-            if p.due_on < p.ends_on {
-                anyhow::bail!("--due {due} is before the period ends ({end})");
-            }
             store.upsert_period(&p).await?;
             store.audit("cli", actions::PERIOD_OPEN, &id, "{}").await?;
             eprintln!("Period {id} open: {start} to {end}, due {due}.");

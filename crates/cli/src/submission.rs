@@ -24,7 +24,8 @@ pub struct SubmissionArgs {
 
 #[derive(Subcommand)]
 pub enum SubmissionAction {
-    /// Every provider and period: status of the latest submission and days late.
+    /// Every period and the providers it expects: status of the latest submission, days late,
+    /// or days overdue when nothing was submitted after the due date.
     List,
     /// Send a draft or returned submission for review (in place of the provider's focal point).
     Submit {
@@ -59,17 +60,19 @@ pub async fn run(args: SubmissionArgs) -> Result<()> {
     let (id, action, actor) = match action {
         SubmissionAction::List => {
             println!(
-                "{:<24} {:<8} {:<10} {:<11} {:>9}",
-                "provider", "period", "status", "due", "days late"
+                "{:<24} {:<8} {:<10} {:<11} {:>9} {:>12}",
+                "provider", "period", "status", "due", "days late", "days overdue"
             );
             for t in store.timeliness().await? {
+                let days = |d: Option<i64>| d.map(|d| d.to_string()).unwrap_or("-".into());
                 println!(
-                    "{:<24} {:<8} {:<10} {:<11} {:>9}",
+                    "{:<24} {:<8} {:<10} {:<11} {:>9} {:>12}",
                     t.provider_id,
                     t.period_id,
                     t.status.map(|s| s.as_str()).unwrap_or("missing"),
                     t.due_on.to_string(),
-                    t.days_late.map(|d| d.to_string()).unwrap_or("-".into())
+                    days(t.days_late),
+                    days(t.days_overdue)
                 );
             }
             return Ok(());

@@ -1371,6 +1371,34 @@ fn a_country_is_set_up_from_an_empty_database_with_cli_verbs_only() {
             ],
             "retired",
         );
+        // A period whose due date is before its end is refused by the store, for every caller.
+        refused(
+            &[
+                "period",
+                "add",
+                "--id",
+                "2026",
+                "--start",
+                "2026-01-01",
+                "--end",
+                "2026-12-31",
+                "--due",
+                "2026-06-01",
+            ],
+            "cannot be due",
+        );
+        let late = ok(&["submission", "list"]);
+        assert!(
+            late.contains("days overdue") && late.contains("ngo-espoir"),
+            "{db}: {late}"
+        );
+        // A typo of the type code itself gets its closest code.
+        refused(
+            &[
+                "provider", "add", "--id", "labour-x", "--name", "L", "--type", "LABUOR",
+            ],
+            "did you mean LABOUR",
+        );
         ok(&["period", "close", "--id", "2025"]);
         assert!(ok(&["period", "list"]).contains("closed"), "{db}");
     }

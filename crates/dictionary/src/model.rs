@@ -56,7 +56,7 @@ impl CodeList {
         self.by_code.contains_key(code)
     }
 
-    /// The code whose label (in any language) is closest to a mistyped `input`, within a couple
+    /// The code whose label (in any language) or code is closest to a mistyped `input`, within a couple
     /// of edits: what a refusal suggests instead. `None` for very short or long input, or when
     /// nothing is near.
     pub fn closest(&self, input: &str) -> Option<&Code> {
@@ -66,7 +66,9 @@ impl CodeList {
         }
         let mut best: Option<(usize, &Code)> = None;
         for code in &self.codes {
-            for label in code.label.0.values() {
+            // The code itself too: "LABUOR" is one swap from LABOUR, far from its labels.
+            let code_text = code.code.to_lowercase();
+            for label in code.label.0.values().chain(std::iter::once(&code_text)) {
                 let d = levenshtein(&needle, &label.to_lowercase());
                 if d <= 2.max(needle.len() / 5) && best.is_none_or(|(bd, _)| d < bd) {
                     best = Some((d, code));

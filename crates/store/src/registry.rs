@@ -586,6 +586,12 @@ impl Store {
                 p.id
             )));
         }
+        if p.due_on < p.ends_on {
+            return Err(StoreError::Invalid(format!(
+                "period {}: submissions cannot be due ({}) before it ends ({})",
+                p.id, p.due_on, p.ends_on
+            )));
+        }
         let types = p.provider_types.join(",");
         on_pool!(self, |pool| {
             sqlx::query("INSERT INTO reporting_periods (id, starts_on, ends_on, due_on, provider_types, closed_on) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET starts_on = excluded.starts_on, ends_on = excluded.ends_on, due_on = excluded.due_on, provider_types = excluded.provider_types, closed_on = excluded.closed_on")
