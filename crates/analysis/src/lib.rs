@@ -83,6 +83,10 @@ pub enum AnalysisError {
     Expr(String),
     #[error("National Action Plan configuration: {0}")]
     Config(String),
+    /// A change to the National Action Plan refused (a target, a baseline, a figure entered by
+    /// hand): one sentence naming the indicator, for a page or a command line.
+    #[error("{0}")]
+    Plan(String),
     /// A question the caller's scope may not ask (a partner's filter, a provider's person count).
     #[error("{0}")]
     NotAllowed(String),

@@ -23,6 +23,11 @@
 //!
 //! A formula is never code: a measure from a fixed list, and filters in the expression language
 //! (comparisons, `in`, `is known`, `and`/`or`/`not`), checked against the dictionary at load.
+//!
+//! One format for every writer: `tessera nap load` stores the file's text, and a change made on
+//! the web page ([`edit_targets`]) reads that text, changes one indicator's baseline and targets
+//! and writes the whole plan back with `toml::to_string` — every field kept (comments are not),
+//! and checked by [`NapPlan::from_toml`] before it is stored.
 
 use std::collections::BTreeMap;
 
@@ -54,7 +59,8 @@ const PSEUDO_FIELDS: [&str; 5] = [
 /// Columns the analysis layer derives (see `facts`).
 const DERIVED_FIELDS: [&str; 3] = ["child", "offence_group", "days_to_assistance"];
 
-#[derive(Debug, Clone, serde::Deserialize)]
+/// A plan file as written: what [`NapPlan::from_toml`] reads and [`edit_targets`] writes back.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 struct PlanFile {
     plan: PlanHead,
@@ -102,7 +108,9 @@ pub enum Direction {
 #[serde(deny_unknown_fields)]
 pub struct Baseline {
     pub year: i32,
-    /// When absent, the value the data gives for `year`.
+    /// When absent, the value the data gives for `year` (for `measure = "entered"`, the figure
+    /// entered for that year).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
 }
 
@@ -113,18 +121,18 @@ pub struct IndicatorDef {
     pub id: String,
     pub pillar: String,
     pub title: Labels,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity: Option<String>,
     pub measure: MeasureKind,
-    #[serde(rename = "where", default)]
+    #[serde(rename = "where", default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub of: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     #[serde(default)]
     pub direction: Direction,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     pub baseline: Baseline,
     #[serde(default)]
@@ -198,13 +206,7 @@ impl NapPlan {
                     }
                 }
             }
-            let mut targets = BTreeMap::new();
-            for (y, v) in &def.targets {
-                let year: i32 = y
-                    .parse()
-                    .map_err(|_| bad(format!("target year \"{y}\" is not a year")))?;
-                targets.insert(year, *v);
-            }
+            let targets = check_figures(&def).map_err(bad)?;
             indicators.push((def, filter, of, targets));
         }
         Ok(NapPlan {
@@ -230,16 +232,176 @@ impl NapPlan {
 
     /// Refuses a hand-entered figure for an indicator that is not of `measure = "entered"`.
     pub fn check_entered(&self, id: &str) -> Result<(), AnalysisError> {
-        match self.indicators.iter().find(|(d, ..)| d.id == id) {
-            Some((d, ..)) if d.measure == MeasureKind::Entered => Ok(()),
-            Some(_) => Err(AnalysisError::Config(format!(
+        match self.indicator(id)? {
+            d if d.measure == MeasureKind::Entered => Ok(()),
+            _ => Err(AnalysisError::Plan(format!(
                 "indicator {id} is computed from the data; only indicators with measure = \"entered\" take figures by hand"
-            ))),
-            None => Err(AnalysisError::Config(format!(
-                "the action plan has no indicator {id}"
             ))),
         }
     }
+
+    /// Refuses a hand-entered figure of `id` for `year` unless the indicator takes figures by
+    /// hand ([`NapPlan::check_entered`]) and the year is one it is followed in: from its baseline
+    /// year to [`LAST_YEAR`].
+    pub fn check_figure(&self, id: &str, year: i32) -> Result<(), AnalysisError> {
+        self.check_entered(id)?;
+        let base = self.indicator(id)?.baseline.year;
+        if year < base || year > LAST_YEAR {
+            return Err(AnalysisError::Plan(format!(
+                "indicator {id} is followed from its baseline year {base}: a figure for {year} has no place in the plan"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The indicator `id` as configured.
+    pub fn indicator(&self, id: &str) -> Result<&IndicatorDef, AnalysisError> {
+        self.indicators
+            .iter()
+            .map(|(d, ..)| d)
+            .find(|d| d.id == id)
+            .ok_or_else(|| no_indicator(id))
+    }
+}
+
+fn no_indicator(id: &str) -> AnalysisError {
+    AnalysisError::Plan(format!("the action plan has no indicator {id}"))
+}
+
+/// The years a plan may name, as the dictionary's `Year` allows them.
+pub const FIRST_YEAR: i32 = 1900;
+/// See [`FIRST_YEAR`].
+pub const LAST_YEAR: i32 = 2100;
+
+/// The years and figures of an indicator: the baseline year and every target year within
+/// [`FIRST_YEAR`]..=[`LAST_YEAR`], no target before the baseline year, every figure a finite
+/// number. Returns the targets by year.
+fn check_figures(def: &IndicatorDef) -> Result<BTreeMap<i32, f64>, String> {
+    let base = def.baseline.year;
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&base) {
+        return Err(format!(
+            "baseline year {base} is not between {FIRST_YEAR} and {LAST_YEAR}"
+        ));
+    }
+    if def.baseline.value.is_some_and(|v| !v.is_finite()) {
+        return Err("the baseline value is not a number".into());
+    }
+    let mut targets = BTreeMap::new();
+    for (y, v) in &def.targets {
+        let year: i32 = y
+            .trim()
+            .parse()
+            .ok()
+            .filter(|y| (FIRST_YEAR..=LAST_YEAR).contains(y))
+            .ok_or_else(|| format!("target year \"{y}\" is not a year"))?;
+        if year < base {
+            return Err(format!(
+                "the target for {year} is before the baseline year {base}"
+            ));
+        }
+        if !v.is_finite() {
+            return Err(format!("the target for {year} is not a number"));
+        }
+        if targets.insert(year, *v).is_some() {
+            return Err(format!("the target for {year} is given twice"));
+        }
+    }
+    Ok(targets)
+}
+
+/// A year typed into a form or a command line.
+pub fn parse_year(text: &str) -> Result<i32, AnalysisError> {
+    let t = text.trim();
+    t.parse()
+        .ok()
+        .filter(|y| (FIRST_YEAR..=LAST_YEAR).contains(y))
+        .ok_or_else(|| {
+            AnalysisError::Plan(if t.is_empty() {
+                "a year is missing".to_string()
+            } else {
+                format!("\"{t}\" is not a year between {FIRST_YEAR} and {LAST_YEAR}")
+            })
+        })
+}
+
+/// A figure typed into a form or a command line (a baseline, a target, a value entered by
+/// hand): `None` when blank; refused unless a finite number (`12`, `12.5`, `-3`).
+pub fn parse_figure(text: &str) -> Result<Option<f64>, AnalysisError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    match t.parse::<f64>() {
+        // "inf" and "NaN" parse as floats; they are no figure.
+        Ok(v) if v.is_finite() && t.bytes().any(|b| b.is_ascii_digit()) => Ok(Some(v)),
+        _ => Err(AnalysisError::Plan(format!("\"{t}\" is not a number"))),
+    }
+}
+
+/// Targets as a form's rows give them, (year, value) as typed: a row with neither is skipped,
+/// a row with a year and no value removes that year (it is not kept), a value without a year
+/// is refused.
+pub fn targets_from_rows<'a>(
+    rows: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Vec<(i32, f64)>, AnalysisError> {
+    let mut out = Vec::new();
+    for (year, value) in rows {
+        let Some(v) = parse_figure(value)? else {
+            // Blank value: the year is not kept (removed, or an unused row).
+            if !year.trim().is_empty() {
+                parse_year(year)?;
+            }
+            continue;
+        };
+        if year.trim().is_empty() {
+            return Err(AnalysisError::Plan(format!(
+                "the target {} has no year",
+                value.trim()
+            )));
+        }
+        out.push((parse_year(year)?, v));
+    }
+    Ok(out)
+}
+
+/// The plan `text` with indicator `indicator`'s baseline and targets replaced, as TOML to store
+/// in place of `text`: the whole plan is read, the one indicator changed, and the plan written
+/// back with every other field and indicator as it was (comments are not kept), then read again
+/// by [`NapPlan::from_toml`] so nothing unreadable is returned.
+///
+/// Refused in one sentence naming the indicator: an indicator the plan does not have, a year
+/// outside 1900–2100, a target before the baseline year, a year given twice, a figure that is
+/// not a finite number.
+pub fn edit_targets(
+    text: &str,
+    dict: &Dictionary,
+    indicator: &str,
+    baseline: Baseline,
+    targets: &[(i32, f64)],
+) -> Result<String, AnalysisError> {
+    // The stored plan must itself be valid: a change never hides an older fault.
+    NapPlan::from_toml(text, dict)?;
+    let mut file: PlanFile =
+        toml::from_str(text).map_err(|e| AnalysisError::Config(e.to_string()))?;
+    let def = file
+        .indicator
+        .iter_mut()
+        .find(|d| d.id == indicator)
+        .ok_or_else(|| no_indicator(indicator))?;
+    let mut map = BTreeMap::new();
+    for (year, value) in targets {
+        if map.insert(year.to_string(), *value).is_some() {
+            return Err(AnalysisError::Plan(format!(
+                "indicator {indicator}: the target for {year} is given twice"
+            )));
+        }
+    }
+    def.baseline = baseline;
+    def.targets = map;
+    check_figures(def).map_err(|m| AnalysisError::Plan(format!("indicator {indicator}: {m}")))?;
+    let out = toml::to_string(&file).map_err(|e| AnalysisError::Config(e.to_string()))?;
+    NapPlan::from_toml(&out, dict)?;
+    Ok(out)
 }
 
 fn fields(e: &Expr) -> Vec<String> {
@@ -653,7 +815,156 @@ pub fn indicator_value(
 
 #[cfg(test)]
 mod tests {
-    use super::{Direction, Status, assess};
+    use super::{
+        Baseline, Direction, NapPlan, Status, assess, edit_targets, parse_figure, parse_year,
+        targets_from_rows,
+    };
+    use tessera_dictionary::Dictionary;
+
+    const DEMO: &str = include_str!("../../../config/nap/cf-demo.toml");
+
+    fn json<T: serde::Serialize>(x: &T) -> serde_json::Value {
+        serde_json::to_value(x).unwrap()
+    }
+
+    #[test]
+    fn edit_targets_changes_one_indicator_and_keeps_every_other_field() {
+        let dict = Dictionary::base().unwrap();
+        let before = NapPlan::from_toml(DEMO, &dict).unwrap();
+        let baseline = Baseline {
+            year: 2022,
+            value: Some(55.5),
+        };
+        let out = edit_targets(
+            DEMO,
+            &dict,
+            "PREV-3",
+            baseline.clone(),
+            &[(2024, 200.0), (2023, 120.0)],
+        )
+        .unwrap();
+        let after = NapPlan::from_toml(&out, &dict).unwrap();
+        assert_eq!(json(&before.head), json(&after.head));
+        assert_eq!(before.indicators.len(), after.indicators.len());
+        for ((a, ..), (b, _, _, targets)) in before.indicators.iter().zip(&after.indicators) {
+            assert_eq!(a.id, b.id, "the order of the indicators is kept");
+            if a.id != "PREV-3" {
+                assert_eq!(json(a), json(b), "{} is unchanged", a.id);
+                continue;
+            }
+            assert_eq!(json(&b.baseline), json(&baseline));
+            assert_eq!(
+                targets.iter().map(|(y, v)| (*y, *v)).collect::<Vec<_>>(),
+                [(2023, 120.0), (2024, 200.0)]
+            );
+            // Everything else of the edited indicator is as it was.
+            let (mut a, mut b) = (json(a), json(b));
+            for x in [&mut a, &mut b] {
+                x["baseline"] = serde_json::Value::Null;
+                x["targets"] = serde_json::Value::Null;
+            }
+            assert_eq!(a, b);
+        }
+        // Written again unchanged, the text is the same: one format, a fixed point.
+        let again = edit_targets(
+            &out,
+            &dict,
+            "PREV-3",
+            baseline,
+            &[(2023, 120.0), (2024, 200.0)],
+        )
+        .unwrap();
+        assert_eq!(again, out);
+        // A baseline taken from the data (no value) and no target at all are written too.
+        let out = edit_targets(
+            DEMO,
+            &dict,
+            "PROT-1",
+            Baseline {
+                year: 2021,
+                value: None,
+            },
+            &[],
+        )
+        .unwrap();
+        let plan = NapPlan::from_toml(&out, &dict).unwrap();
+        let (d, _, _, targets) = &plan.indicators[2];
+        assert_eq!(d.id, "PROT-1");
+        assert!(d.baseline.value.is_none() && targets.is_empty());
+        assert_eq!(d.filter.as_deref(), Some("referred_to_assistance = true"));
+    }
+
+    #[test]
+    fn edits_and_figures_are_refused_in_one_sentence_naming_the_indicator() {
+        let dict = Dictionary::base().unwrap();
+        let b = |year, value| Baseline { year, value };
+        let refused = |id: &str, base: Baseline, targets: &[(i32, f64)]| {
+            edit_targets(DEMO, &dict, id, base, targets)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            refused("PREV-9", b(2021, None), &[]),
+            "the action plan has no indicator PREV-9"
+        );
+        assert_eq!(
+            refused("PREV-3", b(2021, Some(40.0)), &[(2020, 10.0)]),
+            "indicator PREV-3: the target for 2020 is before the baseline year 2021"
+        );
+        assert_eq!(
+            refused("PREV-3", b(2021, None), &[(2023, 1.0), (2023, 2.0)]),
+            "indicator PREV-3: the target for 2023 is given twice"
+        );
+        assert!(refused("PREV-3", b(2021, Some(f64::NAN)), &[]).contains("not a number"));
+        assert!(refused("PREV-3", b(1800, None), &[]).contains("baseline year 1800"));
+        // What a person types.
+        assert_eq!(parse_figure(" 12.5 ").unwrap(), Some(12.5));
+        assert_eq!(parse_figure("").unwrap(), None);
+        for bad in ["12,5", "abc", "inf", "NaN", "1e999"] {
+            assert!(
+                parse_figure(bad)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("is not a number"),
+                "{bad}"
+            );
+        }
+        assert_eq!(parse_year("2024").unwrap(), 2024);
+        assert!(parse_year("20x4").is_err() && parse_year("1800").is_err());
+        assert_eq!(
+            targets_from_rows([("2023", "150"), ("2025", ""), ("", "")]).unwrap(),
+            [(2023, 150.0)]
+        );
+        assert_eq!(
+            targets_from_rows([("", "150")]).unwrap_err().to_string(),
+            "the target 150 has no year"
+        );
+        // A figure entered by hand: only for an indicator measured from activity records, from
+        // its baseline year.
+        let plan = NapPlan::from_toml(DEMO, &dict).unwrap();
+        plan.check_figure("PREV-3", 2023).unwrap();
+        assert_eq!(
+            plan.check_figure("PROT-1", 2023).unwrap_err().to_string(),
+            "indicator PROT-1 is computed from the data; only indicators with measure = \"entered\" take figures by hand"
+        );
+        assert!(
+            plan.check_figure("PREV-3", 2019)
+                .unwrap_err()
+                .to_string()
+                .contains("baseline year 2021")
+        );
+        // A plan file whose target comes before its baseline is refused at load too.
+        let early = DEMO.replace(
+            "targets = { 2023 = 150.0, 2025 = 300.0 }",
+            "targets = { 2019 = 150.0, 2025 = 300.0 }",
+        );
+        assert!(
+            NapPlan::from_toml(&early, &dict)
+                .unwrap_err()
+                .to_string()
+                .contains("PREV-3: the target for 2019 is before the baseline year 2021")
+        );
+    }
 
     #[test]
     fn a_value_exactly_on_target_is_achieved_in_both_directions() {

@@ -45,6 +45,16 @@ pub async fn run(what: NapCommand) -> Result<()> {
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let plan = tessera_analysis::NapPlan::from_toml(&text, &dict)
                 .with_context(|| format!("{} is not a valid action plan", file.display()))?;
+            // Figures entered by hand must still have their indicator, taking figures: a plan
+            // that drops one would leave the dashboard unable to place them.
+            for (id, year, _) in store.nap_values().await? {
+                if plan.check_entered(&id).is_err() {
+                    anyhow::bail!(
+                        "{} drops indicator {id} or computes it from the data, but it has a figure entered by hand for {year}; clear it first (tessera nap value --indicator {id} --year {year} --clear)",
+                        file.display()
+                    );
+                }
+            }
             store.set_setting("nap_plan", &text).await?;
             store
                 .audit("cli", actions::NAP_LOAD, &file.display().to_string(), "{}")
@@ -68,7 +78,13 @@ pub async fn run(what: NapCommand) -> Result<()> {
             let Some(text) = store.setting("nap_plan").await? else {
                 anyhow::bail!("no National Action Plan is loaded; load one with tessera nap load");
             };
-            tessera_analysis::NapPlan::from_toml(&text, &dict)?.check_entered(&indicator)?;
+            let plan = tessera_analysis::NapPlan::from_toml(&text, &dict)?;
+            // A figure outside the years the indicator is followed in can still be removed.
+            if clear {
+                plan.check_entered(&indicator)?;
+            } else {
+                plan.check_figure(&indicator, year)?;
+            }
             let value = if clear { None } else { value };
             store
                 .set_nap_value(&indicator, year, value, note.as_deref(), "cli")

@@ -13,13 +13,11 @@ use crate::common::{DbArgs, dictionary_of, open_store};
 
 #[derive(Subcommand)]
 pub enum ReportCommand {
-    /// The annual country report (not available yet).
-    #[command(disable_help_flag = true)]
-    Annual {
-        /// Ignored: the annual report is not available yet.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-        rest: Vec<String>,
-    },
+    /// The annual country report from approved data: cover, executive summary with the change
+    /// on the previous year, chapters on victims, criminal justice, smuggling, the National
+    /// Action Plan, data quality and methodology, annex tables; every table and chart under the
+    /// deployment's disclosure control. HTML (self-contained) or PDF; DOCX is not available yet.
+    Annual(AnnualArgs),
     /// UNODC GLOTIP questionnaire tables: detected victims by sex, age group, form of
     /// exploitation and citizenship; persons suspected, prosecuted and convicted by sex, age
     /// and citizenship.
@@ -32,6 +30,35 @@ pub enum ReportCommand {
     Sdmx(SdmxArgs),
     /// The GLOTIP or Eurostat tables as a DHIS2 dataValueSets JSON document.
     Dhis2(Dhis2Args),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Html,
+    Pdf,
+    Docx,
+}
+
+#[derive(Args)]
+pub struct AnnualArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Reference year.
+    #[arg(long)]
+    year: i32,
+    /// The file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// The report's language: en or fr.
+    #[arg(long, default_value = "en")]
+    lang: String,
+    /// html, pdf or docx (not available yet). Default: from the file name's extension, else html.
+    #[arg(long, value_enum)]
+    format: Option<ReportFormat>,
+    /// The deployment's layout (TOML: logo, title, chapter order, preface, templates). Default:
+    /// the built-in config/report/default.toml.
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 /// What every return takes.
@@ -115,9 +142,7 @@ pub struct Dhis2Args {
 
 pub async fn run(what: ReportCommand) -> Result<()> {
     match what {
-        ReportCommand::Annual { .. } => bail!(
-            "the annual country report is not available yet; the international returns are: tessera report glotip|eurostat|sdmx|dhis2"
-        ),
+        ReportCommand::Annual(args) => annual(args).await,
         ReportCommand::Glotip(args) => tables(Kind::Glotip, args).await,
         ReportCommand::Eurostat(args) => tables(Kind::Eurostat, args).await,
         ReportCommand::Sdmx(args) => {
@@ -211,6 +236,75 @@ async fn tables(kind: Kind, args: TablesArgs) -> Result<()> {
         },
     );
     Ok(())
+}
+
+async fn annual(args: AnnualArgs) -> Result<()> {
+    if !matches!(args.lang.as_str(), "en" | "fr") {
+        bail!("--lang \"{}\" is not en or fr", args.lang);
+    }
+    let format = args.format.unwrap_or_else(|| {
+        match args
+            .out
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("pdf") => ReportFormat::Pdf,
+            Some("docx") => ReportFormat::Docx,
+            _ => ReportFormat::Html,
+        }
+    });
+    match format {
+        ReportFormat::Docx => bail!(
+            "the annual report as DOCX is not available yet; use --format html or --format pdf"
+        ),
+        ReportFormat::Pdf if !tessera_report::PDF_AVAILABLE => bail!(
+            "this tessera was built without PDF (cargo feature pdf); use --format html, or rebuild with the default features"
+        ),
+        _ => {}
+    }
+    let config = match &args.config {
+        Some(p) => tessera_report::Config::from_file(p)?,
+        None => tessera_report::Config::default_layout(),
+    };
+    let store = open_store(&args.db).await?;
+    let dict = dictionary_of(&store).await?;
+    let report = tessera_report::from_store(&store, &dict, args.year, &args.lang, &config).await?;
+    let bytes = match format {
+        ReportFormat::Html => tessera_report::html::render(&report, &config)?.into_bytes(),
+        ReportFormat::Pdf => pdf(&report, &config)?,
+        ReportFormat::Docx => unreachable!("refused above"),
+    };
+    write(&args.out, &bytes)?;
+    eprintln!(
+        "Wrote the annual report for {} ({}, {} sections, {} tables, {} charts; {}) to {} as {}.",
+        report.meta.year,
+        report.meta.country_name,
+        report.sections.len(),
+        report.tables.len(),
+        report.figures.len(),
+        tessera_outputs::Protection {
+            threshold: report.meta.threshold
+        }
+        .short(),
+        args.out.display(),
+        match format {
+            ReportFormat::Html => "HTML",
+            _ => "PDF",
+        }
+    );
+    Ok(())
+}
+
+#[cfg(feature = "pdf")]
+fn pdf(report: &tessera_report::Report, config: &tessera_report::Config) -> Result<Vec<u8>> {
+    Ok(tessera_report::pdf::render(report, config)?)
+}
+
+#[cfg(not(feature = "pdf"))]
+fn pdf(_: &tessera_report::Report, _: &tessera_report::Config) -> Result<Vec<u8>> {
+    bail!("this tessera was built without PDF (cargo feature pdf)")
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {

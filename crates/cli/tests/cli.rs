@@ -1239,6 +1239,16 @@ fn a_country_is_set_up_from_an_empty_database_with_cli_verbs_only() {
             ],
             "computed from the data",
         );
+        // A plan that would orphan the figure entered for PART-3 is refused.
+        let smaller = dir.path().join(format!("smaller-{n}.toml"));
+        let plan_text = std::fs::read_to_string(nap).unwrap();
+        let cut = plan_text.find("id = \"PART-3\"").unwrap();
+        let cut = plan_text[..cut].rfind("[[indicator]]").unwrap();
+        std::fs::write(&smaller, &plan_text[..cut]).unwrap();
+        refused(
+            &["nap", "load", smaller.to_str().unwrap()],
+            "clear it first",
+        );
         ok(&[
             "user",
             "add",
@@ -1529,11 +1539,11 @@ fn report_writes_the_glotip_return_and_sdmx_from_the_demo() {
             .contains("id_scheme = \"CODE\"")
     );
 
-    // The annual report is refused in one sentence.
+    // The annual report as DOCX is refused in one sentence (HTML and PDF: tests/report.rs).
     let out = tessera()
         .args([
-            "report", "annual", "--db", db, "--year", "2025", "--lang", "fr", "--format", "pdf",
-            "--out", "x.pdf",
+            "report", "annual", "--db", db, "--year", "2025", "--lang", "fr", "--format", "docx",
+            "--out", "x.docx",
         ])
         .output()
         .unwrap();

@@ -689,6 +689,8 @@ pub mod actions {
         NAP_LOAD = "nap.load",
         /// A figure of an indicator entered by hand (or removed), from activity records.
         NAP_SET_VALUE = "nap.set_value",
+        /// An indicator's baseline and targets changed on the plan's page (before and after).
+        NAP_EDIT_TARGETS = "nap.edit_targets",
         /// A file or a form's row stored into a submission from the web.
         SUBMISSION_UPLOAD = "submission.upload",
         SUBMISSION_SUBMIT = "submission.submit",

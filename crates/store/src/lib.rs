@@ -205,6 +205,27 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces a setting only if it still holds `expected` (compare and swap): `false` when
+    /// another writer changed it since it was read, so a read–change–write never loses the
+    /// other writer's change.
+    pub async fn replace_setting(
+        &self,
+        key: &str,
+        expected: &str,
+        value: &str,
+    ) -> Result<bool, StoreError> {
+        let n = on_pool!(self, |pool| {
+            sqlx::query("UPDATE settings SET value = $1 WHERE key = $2 AND value = $3")
+                .bind(value)
+                .bind(key)
+                .bind(expected)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+        Ok(n == 1)
+    }
+
     /// Records (or, with `None`, removes) a National Action Plan figure entered by hand.
     pub async fn set_nap_value(
         &self,
@@ -244,6 +265,28 @@ impl Store {
         Ok(())
     }
 
+    /// Every figure entered by hand with where it came from and who entered it, by indicator
+    /// and year.
+    pub async fn nap_entries(&self) -> Result<Vec<NapEntry>, StoreError> {
+        let rows: Vec<(String, i32, f64, Option<String>, String)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT indicator, year, value, note, entered_by FROM nap_values ORDER BY indicator, year",
+            )
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(indicator, year, value, note, entered_by)| NapEntry {
+                indicator,
+                year,
+                value,
+                note,
+                entered_by,
+            })
+            .collect())
+    }
+
     /// Every figure entered by hand: (indicator, year, value).
     pub async fn nap_values(&self) -> Result<Vec<(String, i32, f64)>, StoreError> {
         Ok(on_pool!(self, |pool| sqlx::query_as(
@@ -252,6 +295,17 @@ impl Store {
         .fetch_all(pool)
         .await)?)
     }
+}
+
+/// A National Action Plan figure entered by hand (`Store::set_nap_value`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NapEntry {
+    pub indicator: String,
+    pub year: i32,
+    pub value: f64,
+    /// Where the figure comes from (a report, a register).
+    pub note: Option<String>,
+    pub entered_by: String,
 }
 
 /// A connection URL without its password, for messages and logs.

@@ -118,6 +118,34 @@ async fn registry_round_trips_on_both_engines() {
         s.set_setting("extension", "cf").await.unwrap();
         s.set_setting("extension", "ne").await.unwrap();
         assert_eq!(s.setting("extension").await.unwrap().as_deref(), Some("ne"));
+        // Compare and swap: replaced only while it still holds what was read.
+        assert!(s.replace_setting("extension", "ne", "bd").await.unwrap());
+        assert!(!s.replace_setting("extension", "ne", "cf").await.unwrap());
+        assert!(!s.replace_setting("absent", "", "x").await.unwrap());
+        assert_eq!(s.setting("extension").await.unwrap().as_deref(), Some("bd"));
+        assert_eq!(s.setting("absent").await.unwrap(), None);
+        // Figures of the action plan entered by hand, with their source and who entered them.
+        s.set_nap_value("PREV-3", 2023, Some(120.0), Some("register"), "coord")
+            .await
+            .unwrap();
+        s.set_nap_value("PREV-3", 2024, Some(1.0), None, "cli")
+            .await
+            .unwrap();
+        s.set_nap_value("PREV-3", 2024, None, None, "cli")
+            .await
+            .unwrap();
+        assert_eq!(
+            s.nap_entries().await.unwrap(),
+            [tessera_store::NapEntry {
+                indicator: "PREV-3".into(),
+                year: 2023,
+                value: 120.0,
+                note: Some("register".into()),
+                entered_by: "coord".into(),
+            }],
+            "{}",
+            e.name
+        );
     }
 }
 

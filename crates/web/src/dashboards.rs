@@ -562,6 +562,7 @@ pub async fn dashboard(
             year_from => filters.year_from, year_to => filters.year_to, expr => filters.expr.clone().unwrap_or_default(),
             sexes, ptypes, partner => v.role() == Role::Partner, persons,
             counts_persons => !matches!(v.role(), Role::FocalPoint | Role::Viewer),
+            nap_page => view == "nap" && crate::nap::NAP_READERS.contains(&v.role()),
         },
     )
 }

@@ -9,6 +9,7 @@
 //!   documents, the reporting calendar, the first-run steps.
 //! - `submit` — upload with the validation report, data entry forms from the dictionary.
 //! - `admin` — users, password resets, API tokens; the user's own account page.
+//! - `nap` — the National Action Plan's page: baselines, targets, figures entered by hand.
 //! - `api` — `/api/v1`, problem+json errors, `/api/v1/openapi.json`.
 //! - `metrics` — `/metrics` (Prometheus): the audit log's head, for administrators.
 
@@ -19,6 +20,7 @@ pub mod dashboards;
 pub mod i18n;
 pub mod linkreview;
 pub mod metrics;
+pub mod nap;
 pub mod pages;
 pub mod registry;
 pub mod submit;
@@ -114,6 +116,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("message.html", include_str!("../templates/message.html")),
     ("drill.html", include_str!("../templates/drill.html")),
     ("linkage.html", include_str!("../templates/linkage.html")),
+    ("nap.html", include_str!("../templates/nap.html")),
     (
         "dashboard.html",
         include_str!("../templates/dashboard.html"),
@@ -351,6 +354,9 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(pages::audit))
         .route("/dashboard", get(dashboards::dashboard))
         .route("/dashboard.csv", get(dashboards::dashboard_csv))
+        .route("/nap", get(nap::page))
+        .route("/nap/{id}/targets", post(nap::save_targets))
+        .route("/nap/{id}/figures", post(nap::save_figure))
         .route("/dashboard/records", get(dashboards::dashboard_records))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/{action}", post(admin::user_action))

@@ -38,7 +38,8 @@ const MAX_CONTACT: usize = 500;
 /// Longest period identifier accepted.
 const MAX_PERIOD_ID: usize = 32;
 
-/// The navigation of `pages::nav`, with the reporting calendar after the registry.
+/// The navigation of `pages::nav`, with the reporting calendar and the action plan after the
+/// registry.
 pub fn nav(v: &Viewer, t: &HashMap<String, String>) -> Vec<minijinja::Value> {
     let mut items = crate::pages::nav(v, t);
     if NATIONAL_ROLES.contains(&v.role()) {
@@ -55,6 +56,12 @@ pub fn nav(v: &Viewer, t: &HashMap<String, String>) -> Vec<minijinja::Value> {
             at,
             minijinja::context! { href => "/periods", label => t.get("nav-periods").cloned().unwrap_or_default() },
         );
+        if crate::nap::NAP_READERS.contains(&v.role()) {
+            items.insert(
+                at + 1,
+                minijinja::context! { href => "/nap", label => t.get("nav-nap").cloned().unwrap_or_default() },
+            );
+        }
     }
     items
 }

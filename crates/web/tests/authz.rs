@@ -142,6 +142,8 @@ async fn every_route_every_role_own_and_other_provider() {
             ),
             ("/setup".into(), registrars),
             ("/periods".into(), national),
+            // The action plan: the coordination body's, read by analysts and administrators.
+            ("/nap".into(), national),
             (
                 format!("/providers/{OWN}/agreements/{own_doc}/document"),
                 national,
@@ -588,6 +590,56 @@ async fn every_route_every_role_own_and_other_provider() {
             }
         }
         assert_eq!(app.store.link_decisions().await.unwrap().len(), 1);
+
+        // The action plan's baselines, targets and figures belong to the coordinator.
+        for (i, (user, ..)) in USERS.iter().enumerate() {
+            let csrf = app.csrf(&cookies[i]).await;
+            let replies = [
+                (
+                    "POST /nap/{id}/targets",
+                    app.post_form(
+                        "/nap/PROT-1/targets",
+                        Some(&cookies[i]),
+                        &[
+                            ("csrf", &csrf),
+                            ("baseline_year", "2021"),
+                            ("target_year", "2022"),
+                            ("target_value", &format!("{}", 60 + i)),
+                        ],
+                    )
+                    .await,
+                ),
+                (
+                    "POST /nap/{id}/figures",
+                    app.post_form(
+                        "/nap/PREV-3/figures",
+                        Some(&cookies[i]),
+                        &[("csrf", &csrf), ("year", "2022"), ("value", "12")],
+                    )
+                    .await,
+                ),
+            ];
+            for (route, r) in replies {
+                if *user == "coord" {
+                    assert_eq!(r.status, 303, "{}: {route}: {}", app.engine, r.body);
+                } else {
+                    assert_eq!(r.status, 403, "{}: {user} could {route}", app.engine);
+                }
+            }
+        }
+        for e in app.store.audit_entries(None, None, 10_000).await.unwrap() {
+            if e.action.starts_with("nap.") {
+                assert_eq!(
+                    e.actor, "coord",
+                    "{}: {} by {}",
+                    app.engine, e.action, e.actor
+                );
+            }
+        }
+        assert_eq!(
+            app.store.nap_values().await.unwrap(),
+            [("PREV-3".to_string(), 2022, 12.0)]
+        );
         assert_eq!(checked, routes.len() * USERS.len());
         // The deployment secret for in-browser pseudonymisation: to nobody while the deployment
         // has not turned the option on, then to focal points only.

@@ -408,6 +408,52 @@ async fn focal_point_uploads_fixes_submits_and_coordinator_approves() {
     assert!(!listed.is_empty(), "the records behind the row are listed");
     let png = c.screenshot().await.unwrap();
     std::fs::write(shots.join("drill-en.png"), png).unwrap();
+
+    // The action plan's page: a figure entered and a target changed through its forms (the
+    // figure's inputs sit in table cells, tied to their row's form by `form=`), and the NAP
+    // dashboard following; then the whole page kept for review.
+    c.goto(&format!("{base}/nap?lang=en")).await.unwrap();
+    for (input, text) in [("value", "120"), ("note", "Training register")] {
+        c.find(Locator::Css(&format!(
+            "#fig-PREV-3-2023 input[name={input}]"
+        )))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+    }
+    choose(&c, "#fig-PREV-3-2023-save").await;
+    wait_text(&c, "notice", "The figure is saved.").await;
+    choose(&c, "#edit-PREV-3 summary").await;
+    let first = c
+        .find(Locator::Css(
+            "#targets-form-PREV-3 input[name=target_value]",
+        ))
+        .await
+        .unwrap();
+    first.clear().await.unwrap();
+    first.send_keys("100").await.unwrap();
+    c.find(Locator::Id("edit-PREV-3"))
+        .await
+        .unwrap()
+        .screenshot()
+        .await
+        .map(|png| std::fs::write(shots.join("nap-edit-en.png"), png).unwrap())
+        .unwrap();
+    choose(&c, "#save-targets-PREV-3").await;
+    wait_text(&c, "notice", "The baseline and targets are saved.").await;
+    c.goto(&format!("{base}/dashboard?view=nap&lang=en"))
+        .await
+        .unwrap();
+    let page = c.source().await.unwrap();
+    assert!(
+        page.contains(
+            "<td>Front-line officers trained to identify victims</td><td class=\"num\">2023</td><td class=\"num\">Achieved</td><td class=\"num\">120</td><td class=\"num\">100</td>"
+        ),
+        "the NAP dashboard shows the figure against the new target"
+    );
+    screenshots(&c, &format!("{base}/nap"), "nap").await;
     c.close().await.unwrap();
 }
 

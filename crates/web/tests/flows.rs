@@ -599,6 +599,7 @@ async fn pages_are_light_and_translated() {
         "/timeliness",
         "/providers",
         "/review",
+        "/nap",
     ] {
         let en = app
             .get(
@@ -1950,5 +1951,386 @@ async fn first_run_shows_the_set_up_steps_until_a_submission_can_arrive() {
         let fp = app.login("fp").await;
         assert!(!app.get("/", Some(&fp)).await.body.contains("setup-steps"));
         assert_eq!(app.get("/setup", Some(&fp)).await.status, 403);
+    }
+}
+
+/// One row of the dashboard's NAP table (`nap_progress` as CSV) for `id` in `year`: status code,
+/// value, target and progress as written (empty when none).
+fn nap_row(csv: &str, id: &str, year: i32) -> Option<(String, String, String, String)> {
+    csv.lines()
+        .filter(|l| l.starts_with(&format!("{id},")))
+        .find_map(|l| {
+            // From the right: the title before them may hold a comma.
+            let cells: Vec<&str> = l.rsplitn(8, ',').collect();
+            let [progress, target, value, _label, status, _year, code, _] = cells[..] else {
+                return None;
+            };
+            (code == year.to_string()).then(|| {
+                (
+                    status.to_string(),
+                    value.to_string(),
+                    target.to_string(),
+                    progress.to_string(),
+                )
+            })
+        })
+}
+
+/// Issue 13, item 4: the National Action Plan's page. A coordinator changes an indicator's
+/// baseline and targets (a year added, one removed) and the dashboard's NAP table follows —
+/// target, progress and status; enters a figure of an indicator measured from activity records
+/// and the dashboard shows it; a figure for a computed indicator, a bad number, a target before
+/// the baseline and an unknown indicator are refused in one sentence with the plan unchanged;
+/// analysts and administrators read without forms and cannot post; provider users and partners
+/// are refused the page. Every change is audited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_action_plan_page_edits_targets_and_figures_and_the_dashboard_follows() {
+    use tessera_store::actions;
+    for app in apps().await {
+        let e = app.engine;
+        let coord = app.login("coord").await;
+        let csrf = app.csrf(&coord).await;
+        let nap_csv = || {
+            let app = &app;
+            let coord = coord.clone();
+            async move {
+                let r = app
+                    .get("/dashboard.csv?view=nap&table=nap_progress", Some(&coord))
+                    .await;
+                assert_eq!(r.status, 200, "{}", r.body);
+                r.body
+            }
+        };
+        let plan_text = || async { app.store.setting("nap_plan").await.unwrap().unwrap() };
+
+        // The page: every indicator, forms for the coordinator, linked from the dashboard's
+        // NAP view and the menu.
+        let page = app.get("/nap", Some(&coord)).await;
+        assert_eq!(page.status, 200, "{e}: {}", page.body);
+        let body = unslash(&page.body);
+        for id in [
+            "PREV-1", "PREV-2", "PREV-3", "PROT-1", "PROT-2", "PROS-1", "PROS-2", "PROS-3",
+            "PART-1", "PART-2", "PART-3",
+        ] {
+            assert!(
+                body.contains(&format!("<section class=\"indicator\" id=\"{id}\"")),
+                "{id}"
+            );
+            assert!(body.contains(&format!("id=\"save-targets-{id}\"")), "{id}");
+        }
+        assert!(body.contains("action=\"/nap/PREV-3/figures\""));
+        assert!(
+            !body.contains("action=\"/nap/PROT-1/figures\""),
+            "no figures for a computed indicator"
+        );
+        assert!(body.contains("href=\"/nap\""), "in the menu");
+        assert!(body.contains("href=\"/dashboard?view=nap\""));
+        let fr = app.get("/nap?lang=fr", Some(&coord)).await;
+        assert!(
+            fr.body
+                .contains("Plan d’action national : situations de référence et cibles")
+        );
+        let dash = unslash(&app.get("/dashboard?view=nap", Some(&coord)).await.body);
+        assert!(
+            dash.contains("<a href=\"/nap\" id=\"nap-page\">"),
+            "{e}: {dash}"
+        );
+
+        // A target changed: 2022 moved so that the status must flip, 2025 removed, 2026 added.
+        let before = nap_csv().await;
+        let (status, value, target, _) = nap_row(&before, "PROT-1", 2022).unwrap();
+        assert_eq!(target, "75", "{before}");
+        let value: f64 = value.parse().expect("PROT-1 has a value in 2022");
+        assert!(value < 100.0);
+        let (new_target, new_status) = if status == "achieved" {
+            ("100", "off_track")
+        } else {
+            ("0", "achieved")
+        };
+        let r = app
+            .post_form(
+                "/nap/PROT-1/targets",
+                Some(&coord),
+                &[
+                    ("csrf", &csrf),
+                    ("baseline_year", "2021"),
+                    ("baseline_value", "70"),
+                    ("target_year", "2022"),
+                    ("target_value", new_target),
+                    ("target_year", "2023"),
+                    ("target_value", "80"),
+                    ("target_year", "2024"),
+                    ("target_value", "85"),
+                    ("target_year", "2025"),
+                    ("target_value", ""),
+                    ("target_year", "2026"),
+                    ("target_value", "95.5"),
+                    ("target_year", ""),
+                    ("target_value", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{e}: {}", r.body);
+        assert_eq!(r.headers["location"], "/nap?done=targets#PROT-1");
+        let after = nap_csv().await;
+        let (status, _, target, progress) = nap_row(&after, "PROT-1", 2022).unwrap();
+        assert_eq!(
+            (status.as_str(), target.as_str()),
+            (new_status, new_target),
+            "{e}: {after}"
+        );
+        if new_status == "achieved" {
+            assert_eq!(progress, "100");
+        }
+        assert_eq!(
+            nap_row(&after, "PROT-1", 2025).unwrap().2,
+            "",
+            "2025 has no target"
+        );
+        assert_eq!(nap_row(&after, "PROT-1", 2026).unwrap().2, "95.5");
+        // The other indicators are as they were.
+        let others = |csv: &str| -> Vec<String> {
+            csv.lines()
+                .filter(|l| !l.starts_with("PROT-1,"))
+                .map(str::to_string)
+                .collect()
+        };
+        assert_eq!(others(&before), others(&after));
+        let page = app.get("/nap?done=targets", Some(&coord)).await;
+        assert!(page.body.contains("The baseline and targets are saved."));
+        assert!(page.body.contains("95.5"));
+        let edits = audited(&app, "coord", actions::NAP_EDIT_TARGETS).await;
+        assert_eq!(edits.len(), 1, "{e}");
+        assert_eq!(edits[0].object, "PROT-1");
+        assert!(
+            edits[0].detail.contains("\"2026\":95.5"),
+            "{}",
+            edits[0].detail
+        );
+        // The same values again: nothing to write, nothing audited.
+        let r = app
+            .post_form(
+                "/nap/PROT-1/targets",
+                Some(&coord),
+                &[
+                    ("csrf", &csrf),
+                    ("baseline_year", "2021"),
+                    ("baseline_value", "70"),
+                    ("target_year", "2022"),
+                    ("target_value", new_target),
+                    ("target_year", "2023"),
+                    ("target_value", "80"),
+                    ("target_year", "2024"),
+                    ("target_value", "85"),
+                    ("target_year", "2026"),
+                    ("target_value", "95.5"),
+                ],
+            )
+            .await;
+        assert_eq!(r.headers["location"], "/nap?done=unchanged#PROT-1");
+        assert_eq!(
+            audited(&app, "coord", actions::NAP_EDIT_TARGETS)
+                .await
+                .len(),
+            1
+        );
+
+        // A figure of an indicator measured from activity records.
+        let r = app
+            .post_form(
+                "/nap/PREV-3/figures",
+                Some(&coord),
+                &[
+                    ("csrf", &csrf),
+                    ("year", "2023"),
+                    ("value", "120"),
+                    ("note", "Training register 2023"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{e}: {}", r.body);
+        let csv = nap_csv().await;
+        let (status, value, target, progress) = nap_row(&csv, "PREV-3", 2023).unwrap();
+        // 40 → 120 against 150 due that year: 72.7 % of the way, missed.
+        assert_eq!(
+            (
+                status.as_str(),
+                value.as_str(),
+                target.as_str(),
+                progress.as_str()
+            ),
+            ("off_track", "120", "150", "72.7"),
+            "{e}: {csv}"
+        );
+        let page = app.get("/nap", Some(&coord)).await;
+        assert!(page.body.contains("value=\"Training register 2023\""));
+        let dash = app.get("/dashboard?view=nap", Some(&coord)).await;
+        assert!(
+            dash.body.contains(
+                "<td>Front-line officers trained to identify victims</td><td class=\"num\">2023</td><td class=\"num\">Off track</td><td class=\"num\">120</td>"
+            ),
+            "{e}: the dashboard shows it: {}",
+            dash.body
+        );
+        // Entered then cleared: gone.
+        for form in [
+            vec![("year", "2024"), ("value", "10")],
+            vec![("year", "2024"), ("clear", "yes")],
+        ] {
+            let mut f = vec![("csrf", csrf.as_str())];
+            f.extend(form);
+            let r = app.post_form("/nap/PREV-3/figures", Some(&coord), &f).await;
+            assert_eq!(r.status, 303, "{e}: {}", r.body);
+        }
+        assert_eq!(nap_row(&nap_csv().await, "PREV-3", 2024).unwrap().1, "");
+        let figures = audited(&app, "coord", actions::NAP_SET_VALUE).await;
+        assert_eq!(figures.len(), 3, "{e}");
+        assert_eq!(
+            app.store.nap_values().await.unwrap(),
+            [("PREV-3".to_string(), 2023, 120.0)]
+        );
+
+        // Refusals: one sentence on the page, the form kept, nothing changed.
+        let plan = plan_text().await;
+        /// A path, the form sent (besides its token) and the sentence shown.
+        type Refusal<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+        let refusals: Vec<Refusal> = vec![
+            (
+                "/nap/PROT-1/figures",
+                vec![("year", "2023"), ("value", "5")],
+                "indicator PROT-1 is computed from the data",
+            ),
+            (
+                "/nap/PREV-3/figures",
+                vec![("year", "2023"), ("value", "lots")],
+                "&quot;lots&quot; is not a number",
+            ),
+            (
+                "/nap/PREV-3/figures",
+                vec![("year", "2019"), ("value", "5")],
+                "a figure for 2019 has no place in the plan",
+            ),
+            (
+                "/nap/PROT-1/targets",
+                vec![
+                    ("baseline_year", "2021"),
+                    ("target_year", "2023"),
+                    ("target_value", "8O"),
+                ],
+                "&quot;8O&quot; is not a number",
+            ),
+            (
+                "/nap/PROT-1/targets",
+                vec![
+                    ("baseline_year", "2021"),
+                    ("target_year", "2020"),
+                    ("target_value", "60"),
+                ],
+                "indicator PROT-1: the target for 2020 is before the baseline year 2021",
+            ),
+            (
+                "/nap/NOPE-1/targets",
+                vec![("baseline_year", "2021")],
+                "the action plan has no indicator NOPE-1",
+            ),
+        ];
+        for (path, form, sentence) in refusals {
+            let mut f = vec![("csrf", csrf.as_str())];
+            f.extend(form.iter().copied());
+            let r = app.post_form(path, Some(&coord), &f).await;
+            assert_eq!(r.status, 400, "{e}: {path} {form:?}: {}", r.body);
+            assert!(
+                r.body.contains("id=\"error\""),
+                "{e}: {path}: shown on the page"
+            );
+            assert!(
+                r.body.contains(sentence),
+                "{e}: {path} {form:?}: {}",
+                r.body
+            );
+        }
+        assert_eq!(plan_text().await, plan, "{e}: the plan is unchanged");
+        assert_eq!(app.store.nap_values().await.unwrap().len(), 1);
+        // The refused form comes back as typed, open.
+        let r = app
+            .post_form(
+                "/nap/PROT-1/targets",
+                Some(&coord),
+                &[
+                    ("csrf", &csrf),
+                    ("baseline_year", "2021"),
+                    ("target_year", "2020"),
+                    ("target_value", "61.5"),
+                ],
+            )
+            .await;
+        assert!(r.body.contains("id=\"edit-PROT-1\" open"));
+        assert!(r.body.contains("value=\"61.5\""));
+
+        // Analysts and administrators read; only the coordinator writes.
+        for user in ["analyst", "admin"] {
+            let cookie = app.login(user).await;
+            let page = app.get("/nap", Some(&cookie)).await;
+            assert_eq!(page.status, 200, "{e}: {user}");
+            assert!(page.body.contains("id=\"PREV-3\""));
+            assert!(
+                !page.body.contains("save-targets-"),
+                "{e}: {user} reads only"
+            );
+            assert!(!page.body.contains("/figures\""), "{e}: {user} reads only");
+            assert!(page.body.contains("Training register 2023"));
+            assert_eq!(
+                page.body.contains("/dashboard?view=nap"),
+                user == "analyst",
+                "{e}: administrators have no dashboards"
+            );
+            let csrf = app.csrf(&cookie).await;
+            for (path, form) in [
+                (
+                    "/nap/PREV-3/figures",
+                    vec![("csrf", csrf.as_str()), ("year", "2023"), ("value", "1")],
+                ),
+                (
+                    "/nap/PROT-1/targets",
+                    vec![
+                        ("csrf", csrf.as_str()),
+                        ("baseline_year", "2021"),
+                        ("target_year", "2022"),
+                        ("target_value", "1"),
+                    ],
+                ),
+            ] {
+                let r = app.post_form(path, Some(&cookie), &form).await;
+                assert_eq!(r.status, 403, "{e}: {user} {path}");
+            }
+        }
+        for user in ["fp", "viewer", "partner"] {
+            let cookie = app.login(user).await;
+            assert_eq!(
+                app.get("/nap", Some(&cookie)).await.status,
+                403,
+                "{e}: {user}"
+            );
+            let page = app.get("/", Some(&cookie)).await;
+            assert!(
+                !page.body.contains("href=\"&#x2f;nap\""),
+                "{e}: {user}'s menu"
+            );
+        }
+        assert_eq!(plan_text().await, plan);
+        assert_eq!(app.store.nap_values().await.unwrap().len(), 1);
+        // Without the form's token, not even the coordinator.
+        let r = app
+            .post_form(
+                "/nap/PREV-3/figures",
+                Some(&coord),
+                &[("csrf", "forged"), ("year", "2023"), ("value", "1")],
+            )
+            .await;
+        assert_eq!(r.status, 403);
+        // What the web wrote, the CLI's format reads: the stored plan loads as a file would.
+        let plan =
+            tessera_analysis::NapPlan::from_toml(&plan_text().await, &app.state.dict).unwrap();
+        assert_eq!(plan.indicators.len(), 11);
     }
 }

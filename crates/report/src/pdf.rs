@@ -1,0 +1,60 @@
+//! The report as PDF through embedded Typst (cargo feature `pdf`). The content goes to the
+//! template (`templates/report.typ`, or the deployment's copy) as one JSON document in
+//! `sys.inputs.report`; charts are the same SVG as the HTML's. Fonts: Typst's embedded set only
+//! (no system fonts), so the same input gives the same PDF on every machine.
+
+use typst::foundations::{Bytes, Dict, IntoValue};
+use typst_as_lib::TypstEngine;
+use typst_as_lib::typst_kit_options::TypstKitFontOptions;
+use typst_layout::PagedDocument;
+
+use crate::{Config, Report, ReportError};
+
+/// Renders `report` as PDF bytes.
+pub fn render(report: &Report, config: &Config) -> Result<Vec<u8>, ReportError> {
+    let template = config.typst_template()?;
+    // The logo under a fixed name, whatever its path in the layout.
+    let logo = config.logo()?.map(|(name, bytes)| {
+        let ext = std::path::Path::new(&name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("png")
+            .to_ascii_lowercase();
+        (format!("logo.{ext}"), bytes)
+    });
+    let data = serde_json::json!({
+        "meta": &report.meta,
+        "key_figures": &report.key_figures,
+        "sections": crate::html::views(report),
+        "labels": crate::html::labels(&report.meta.lang),
+        "logo": logo.as_ref().map(|(name, _)| name.clone()),
+    });
+    let files: Vec<(String, Vec<u8>)> = logo.into_iter().collect();
+    let engine = TypstEngine::builder()
+        .main_file(template)
+        .search_fonts_with(
+            TypstKitFontOptions::default()
+                .include_system_fonts(false)
+                .include_embedded_fonts(true),
+        )
+        .with_static_file_resolver(files.iter().map(|(n, b)| (n.as_str(), b.clone())))
+        .build();
+    let mut inputs = Dict::new();
+    inputs.insert(
+        "report".into(),
+        Bytes::new(serde_json::to_vec(&data).unwrap_or_default()).into_value(),
+    );
+    let doc: PagedDocument = engine
+        .compile_with_input(inputs)
+        .output
+        .map_err(|e| ReportError::Template(format!("Typst: {e}")))?;
+    typst_pdf::pdf(&doc, &typst_pdf::PdfOptions::default()).map_err(|errs| {
+        ReportError::Template(format!(
+            "PDF: {}",
+            errs.iter()
+                .map(|e| e.message.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    })
+}
