@@ -243,6 +243,27 @@ pub async fn create_demo_users(store: &Store) -> Result<(), DemoError> {
     Ok(())
 }
 
+/// Where the demo leaves the submission of the provider at `index` in [`PROVIDERS`] for `year`:
+/// every year but the last approved; in the last, one provider in four approved, one submitted,
+/// one returned and one still a draft.
+fn workflow_path(index: usize, year: i32) -> &'static [SubmissionStatus] {
+    match (year == *YEARS.end(), index % 4) {
+        (false, _) | (true, 0) => &[SubmissionStatus::Submitted, SubmissionStatus::Approved],
+        (true, 1) => &[SubmissionStatus::Submitted],
+        (true, 2) => &[SubmissionStatus::Submitted, SubmissionStatus::Returned],
+        _ => &[],
+    }
+}
+
+/// Whether the demo approves `provider`'s submission for `year`: what tests that count the
+/// demo's approved records from its generated rows need to know.
+pub fn approved(provider: &str, year: i32) -> bool {
+    PROVIDERS
+        .iter()
+        .position(|p| p.0 == provider)
+        .is_some_and(|i| workflow_path(i, year).last() == Some(&SubmissionStatus::Approved))
+}
+
 /// Moves the demo's submissions along the workflow once their records are in: every year is
 /// approved except the last, which is still being collected (some providers late or sent back).
 pub async fn finalize_submissions(
@@ -254,14 +275,7 @@ pub async fn finalize_submissions(
             let Some(sub) = subs.get(&(id.to_string(), year)) else {
                 continue;
             };
-            let path: &[SubmissionStatus] = match (year == *YEARS.end(), i % 4) {
-                (false, _) | (true, 0) => {
-                    &[SubmissionStatus::Submitted, SubmissionStatus::Approved]
-                }
-                (true, 1) => &[SubmissionStatus::Submitted],
-                (true, 2) => &[SubmissionStatus::Submitted, SubmissionStatus::Returned],
-                _ => &[],
-            };
+            let path = workflow_path(i, year);
             // Submitted around the due date (31 January of the next year): most providers a
             // little early or on time, some weeks late; decisions ten days later.
             let offset = ((i * 17 + year as usize * 5) % 45) as i64 - 20;

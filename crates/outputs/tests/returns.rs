@@ -42,16 +42,6 @@ struct Row {
     data: serde_json::Map<String, Value>,
 }
 
-/// The demo's approval rule (see `finalize_submissions`): every year but the last is approved;
-/// in the last, one provider in four.
-fn approved(provider: &str, year: i32) -> bool {
-    let i = tessera_demo::PROVIDERS
-        .iter()
-        .position(|p| p.0 == provider)
-        .unwrap();
-    year != *tessera_demo::YEARS.end() || i % 4 == 0
-}
-
 fn ground_rows() -> Vec<Row> {
     let chunk = tessera_demo::generate_chunk(SEED, 0, RECORDS, &enc());
     let mut out = Vec::new();
@@ -61,7 +51,7 @@ fn ground_rows() -> Vec<Row> {
                 provider: b.provider,
                 entity: b.entity,
                 provider_ref: r.provider_ref.clone(),
-                approved: approved(b.provider, b.year),
+                approved: tessera_demo::approved(b.provider, b.year),
                 data: r.data,
             });
         }

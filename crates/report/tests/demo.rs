@@ -34,23 +34,13 @@ fn enc() -> KeyedEncoder {
     KeyedEncoder::new(&Secret::from_bytes(&[7; 32]).unwrap())
 }
 
-/// The demo's approval rule (`finalize_submissions`): every year but the last is approved; in
-/// the last, one provider in four.
-fn approved(provider: &str, year: i32) -> bool {
-    let i = tessera_demo::PROVIDERS
-        .iter()
-        .position(|p| p.0 == provider)
-        .unwrap();
-    year != *tessera_demo::YEARS.end() || i % 4 == 0
-}
-
 /// Approved victims identified in `year`, not assessed as "not a victim", from the generated
 /// rows themselves.
 fn independent_victims(year: i32) -> f64 {
     let chunk = tessera_demo::generate_chunk(SEED, 0, RECORDS, &enc());
     let mut n = 0;
     for b in chunk.batches {
-        if b.entity != "victim" || !approved(b.provider, b.year) {
+        if b.entity != "victim" || !tessera_demo::approved(b.provider, b.year) {
             continue;
         }
         for r in b.records {
