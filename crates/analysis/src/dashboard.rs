@@ -5,7 +5,7 @@
 use tessera_store::Access;
 
 use crate::AnalysisError;
-use crate::disclosure::suppress;
+use crate::disclosure::Disclosure;
 use crate::expr::{Expr, Lit};
 use crate::facts::{ColumnData, EntityFacts, Facts};
 use crate::query::{
@@ -19,16 +19,21 @@ pub enum Scope {
     /// Staff with case-level access: a provider's focal point sees its own records only,
     /// coordinators and analysts all providers'.
     Internal(Access),
-    /// Partners: national aggregates only, with cells under `threshold` suppressed (primary and
-    /// secondary suppression, see [`crate::disclosure`]).
-    Partner { threshold: f64 },
+    /// Partners: national aggregates only, through the deployment's disclosure control (cells
+    /// under the threshold suppressed with their complements, then optional rounding; see
+    /// [`crate::disclosure`]).
+    Partner { disclosure: Disclosure },
 }
 
 impl Scope {
+    /// Partners under the default disclosure control (threshold 5, no rounding).
     pub fn partner() -> Scope {
-        Scope::Partner {
-            threshold: crate::disclosure::DEFAULT_THRESHOLD,
-        }
+        Scope::partner_with(Disclosure::default())
+    }
+
+    /// Partners under a deployment's disclosure control ([`crate::deployment_disclosure`]).
+    pub fn partner_with(disclosure: Disclosure) -> Scope {
+        Scope::Partner { disclosure }
     }
 
     fn access(&self) -> Access {
@@ -44,8 +49,8 @@ impl Scope {
     fn finish(&self, t: Table) -> Table {
         match self {
             Scope::Internal(_) => t,
-            Scope::Partner { threshold } => {
-                let mut t = suppress(&t, *threshold);
+            Scope::Partner { disclosure } => {
+                let mut t = disclosure.table(&t);
                 t.rows.retain(|r| r.values.iter().any(Option::is_some));
                 t
             }
@@ -229,6 +234,84 @@ impl Ctx<'_> {
     fn total(&self) -> f64 {
         count_masked(self.ent, &self.mask, self.unit)
     }
+
+    /// A two-way table and its two one-way margins (`dims[0]`, `dims[1]`), as published
+    /// together: for partners the margins are protected with the table
+    /// ([`Disclosure::table_with_margins`]), so that a hidden cell cannot be worked out from
+    /// a margin published beside it. Margins that are not the sums of the table's cells (a
+    /// person counted in two cells) are protected on their own.
+    fn with_margins(
+        &self,
+        two: (&str, (&str, &str)),
+        rows: (&str, (&str, &str)),
+        cols: (&str, (&str, &str)),
+        dims: [&str; 2],
+    ) -> Result<(Table, Table, Table), AnalysisError> {
+        let raw = |(id, (en, fr)): (&str, (&str, &str)), dims: &[&str]| {
+            Ok::<_, AnalysisError>(
+                aggregate_masked(
+                    self.facts,
+                    self.ent,
+                    &self.mask,
+                    dims,
+                    Measure::Count,
+                    self.unit,
+                    self.lang,
+                )?
+                .with_title(id, tr(self.lang, en, fr)),
+            )
+        };
+        let (t2, t_rows, t_cols) = (
+            raw(two, &dims)?,
+            raw(rows, &dims[..1])?,
+            raw(cols, &dims[1..])?,
+        );
+        let Scope::Partner { disclosure } = self.scope else {
+            return Ok((t2, t_rows, t_cols));
+        };
+        let sums = |key: usize| {
+            let mut s: rustc_hash::FxHashMap<&str, f64> = Default::default();
+            for r in &t2.rows {
+                *s.entry(r.keys[key].code.as_str()).or_default() += r.values[0].unwrap_or(0.0);
+            }
+            s
+        };
+        let adds_up = |t: &Table, key: usize| {
+            let s = sums(key);
+            s.len() == t.rows.len()
+                && t.rows
+                    .iter()
+                    .all(|r| s.get(r.keys[0].code.as_str()) == Some(&r.values[0].unwrap_or(0.0)))
+        };
+        if !adds_up(&t_rows, 0) || !adds_up(&t_cols, 1) {
+            return Ok((
+                self.scope.finish(t2),
+                self.scope.finish(t_rows),
+                self.scope.finish(t_cols),
+            ));
+        }
+        let (mut published, margins) = disclosure.table_with_margins(&t2);
+        let from_margins = |mut t: Table, from: &[(Key, Vec<Option<f64>>)]| {
+            for r in &mut t.rows {
+                r.values = from
+                    .iter()
+                    .find(|(k, _)| k.code == r.keys[0].code)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_else(|| vec![None; r.values.len()]);
+            }
+            t.suppressed = true;
+            t.rows.retain(|r| r.values.iter().any(Option::is_some));
+            t
+        };
+        published
+            .rows
+            .retain(|r| r.values.iter().any(Option::is_some));
+        Ok((
+            published,
+            from_margins(t_rows, &margins.rows),
+            from_margins(t_cols, &margins.columns),
+        ))
+    }
 }
 
 /// Victims of trafficking: who, where, which exploitation, which vulnerabilities.
@@ -265,24 +348,21 @@ pub fn victims(
     lang: &str,
 ) -> Result<VictimDashboard, AnalysisError> {
     let c = Ctx::new(facts, "victim", scope, filters, unit, lang)?;
+    let (by_year_sex, by_year, by_sex) = c.with_margins(
+        (
+            "victims_by_year_sex",
+            ("Victims by year and sex", "Victimes par année et sexe"),
+        ),
+        ("victims_by_year", ("Victims by year", "Victimes par année")),
+        ("victims_by_sex", ("Victims by sex", "Victimes par sexe")),
+        ["year", "sex"],
+    )?;
     Ok(VictimDashboard {
         unit: unit.name().into(),
         total: partner_total(scope, c.total()),
-        by_year: c.table(
-            "victims_by_year",
-            ("Victims by year", "Victimes par année"),
-            &["year"],
-        )?,
-        by_year_sex: c.table(
-            "victims_by_year_sex",
-            ("Victims by year and sex", "Victimes par année et sexe"),
-            &["year", "sex"],
-        )?,
-        by_sex: c.table(
-            "victims_by_sex",
-            ("Victims by sex", "Victimes par sexe"),
-            &["sex"],
-        )?,
+        by_year,
+        by_year_sex,
+        by_sex,
         by_age_band: c.table(
             "victims_by_age_band",
             ("Victims by age band", "Victimes par tranche d'âge"),
@@ -406,8 +486,8 @@ pub fn record_counts(
 
 fn partner_total(scope: &Scope, total: f64) -> Option<f64> {
     match scope {
-        Scope::Partner { threshold } if total > 0.0 && total < *threshold => None,
-        _ => Some(total),
+        Scope::Partner { disclosure } => disclosure.count(total),
+        Scope::Internal(_) => Some(total),
     }
 }
 
@@ -699,7 +779,7 @@ impl Scope {
     /// median of one case is that case's own value.
     fn median(&self, (median, n): (Option<f64>, usize)) -> Option<f64> {
         match self {
-            Scope::Partner { threshold } if (n as f64) < *threshold => None,
+            Scope::Partner { disclosure } if (n as f64) < disclosure.threshold => None,
             _ => median,
         }
     }
@@ -715,11 +795,28 @@ impl Scope {
     }
 
     /// Funnel counts are nested, not additive: only small cells are hidden (with their shares).
+    /// With rounding, counts are rounded and the shares worked out again from the rounded
+    /// counts, so that no share gives an exact count back.
     fn finish_funnel(&self, mut t: Table) -> Table {
-        if let Scope::Partner { threshold } = self {
+        if let Scope::Partner { disclosure } = self {
+            let (mut group, mut first, mut prev) = (String::new(), None, None);
             for r in &mut t.rows {
-                if r.values[0].is_some_and(|v| v > 0.0 && v < *threshold) {
+                let n = r.values[0].and_then(|v| disclosure.count(v));
+                if n.is_none() {
                     r.values.iter_mut().for_each(|v| *v = None);
+                }
+                if disclosure.rounding >= 2 {
+                    if r.keys[0].code != group {
+                        group = r.keys[0].code.clone();
+                        (first, prev) = (n, n);
+                    }
+                    let share = |base: Option<f64>, x: Option<f64>| match (base, x) {
+                        (Some(b), Some(x)) if b > 0.0 => Some(round1(100.0 * x / b)),
+                        _ => None,
+                    };
+                    let attrition = prev.zip(n).map(|(p, n)| p - n);
+                    r.values = vec![n, share(first, n), share(prev, attrition)];
+                    prev = n;
                 }
             }
             t.suppressed = true;

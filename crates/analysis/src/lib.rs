@@ -10,8 +10,10 @@
 //!   tables), counted as records or as unique persons ([`Unit`], fed by linkage's map).
 //! * [`quality`](mod@quality) — completeness, validity, timeliness and linkage share per provider and period.
 //! * [`nap`] — National Action Plan indicators from TOML, progress against targets.
-//! * [`disclosure`] — small-cell suppression with secondary suppression.
-//! * [`overlap`] — the provider-overlap table multiple systems estimation reads.
+//! * [`disclosure`] — the one disclosure control ([`Disclosure`]): small-cell suppression with
+//!   complementary suppression checked against recomputation, and optional rounding.
+//! * [`overlap`] — the provider-overlap table multiple systems estimation reads, and the
+//!   estimate of hidden victims from it ([`hidden_victims`]).
 //! * [`svg`] — bar, stacked bar, line, funnel and flow charts, each with its table and CSV.
 //!
 //! How a web handler uses it (no SQL, no access rule of its own):
@@ -56,11 +58,14 @@ pub use dashboard::{
     Filters, FlowDashboard, FlowLink, FunnelDashboard, RecordCount, Scope, SmugglingDashboard,
     VictimDashboard, drill, flows, funnel, record_counts, smuggling, victims,
 };
-pub use disclosure::{DEFAULT_THRESHOLD, deployment_threshold, is_protected, suppress};
+pub use disclosure::{
+    DEFAULT_THRESHOLD, Disclosure, Margins, deployment_disclosure, deployment_threshold,
+    is_protected, suppress, suppress_with_margins,
+};
 pub use expr::Expr;
 pub use facts::{Facts, FactsBuilder};
 pub use nap::{NapPlan, NapReport, nap_progress};
-pub use overlap::{OverlapTable, overlap_table};
+pub use overlap::{hidden_victims, overlap_table};
 pub use persons::{
     FieldEvidence, Linkage, PERSON_ENTITIES, REVIEW_BAND, ReviewPair, link_and_review, link_persons,
 };
@@ -68,6 +73,7 @@ pub use quality::{QualityReport, quality};
 pub use query::{Measure, PersonMap, Unit, aggregate};
 pub use svg::Chart;
 pub use table::{Drill, Key, Table, TableRow};
+pub use tessera_estimate::{HiddenPopulation, OTHER_LISTS, OverlapTable};
 
 use tessera_dictionary::Dictionary;
 use tessera_store::{Store, StoreError};
@@ -87,6 +93,9 @@ pub enum AnalysisError {
     /// hand): one sentence naming the indicator, for a page or a command line.
     #[error("{0}")]
     Plan(String),
+    /// No estimate of the hidden population (too few lists, nobody on them).
+    #[error(transparent)]
+    Estimate(#[from] tessera_estimate::EstimateError),
     /// A question the caller's scope may not ask (a partner's filter, a provider's person count).
     #[error("{0}")]
     NotAllowed(String),

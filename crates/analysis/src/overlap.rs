@@ -1,6 +1,8 @@
 //! The provider-overlap table that multiple systems estimation (`tessera-estimate`) reads: for
 //! every combination of lists (providers, or provider types), how many persons appear on exactly
-//! those lists. Persons come from linkage's record → person map.
+//! those lists. Persons come from linkage's record → person map. The table is the estimate
+//! crate's own [`OverlapTable`] (one type, no text in between), and [`hidden_victims`] hands it
+//! over: the largest lists kept, the model chosen two ways.
 
 use rustc_hash::FxHashMap;
 
@@ -8,34 +10,12 @@ use crate::AnalysisError;
 use crate::dashboard::Filters;
 use crate::facts::Facts;
 use crate::query::{PersonMap, base_mask, key_field};
+use tessera_estimate::{HiddenPopulation, MAX_ESTIMATED_LISTS, MAX_HELD, OverlapTable};
 use tessera_store::Access;
 
-/// One column per list, one row per observed capture pattern.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct OverlapTable {
-    /// List names (provider ids or provider type codes).
-    pub lists: Vec<String>,
-    /// (on which lists, number of persons); patterns never observed are left out.
-    pub rows: Vec<(Vec<bool>, u64)>,
-}
-
-impl OverlapTable {
-    /// The shared format of `tessera estimate mse --table`: one 0/1 column per list, then `count`.
-    pub fn to_csv(&self) -> String {
-        let mut out = self.lists.join(",");
-        out.push_str(",count\n");
-        for (pattern, n) in &self.rows {
-            for b in pattern {
-                out.push_str(if *b { "1," } else { "0," });
-            }
-            out.push_str(&format!("{n}\n"));
-        }
-        out
-    }
-}
-
 /// Persons of `entity` by the lists they appear on; `by` is `provider` or `provider_type`
-/// (at most 16 lists with records). Needs national scope: estimation is a national figure.
+/// (at most [`MAX_HELD`] lists with records). Needs national scope: estimation is a national
+/// figure.
 pub fn overlap_table(
     facts: &Facts,
     entity: &str,
@@ -65,9 +45,9 @@ pub fn overlap_table(
         }
     }
     let list_keys: Vec<usize> = (1..field.card).filter(|&k| used[k]).collect();
-    if list_keys.len() > 16 {
+    if list_keys.len() > MAX_HELD {
         return Err(AnalysisError::Unknown(format!(
-            "{} lists: estimation takes at most 16",
+            "{} lists: estimation takes at most {MAX_HELD}",
             list_keys.len()
         )));
     }
@@ -79,20 +59,33 @@ pub fn overlap_table(
             *pattern.entry(persons.person(ent.record_id[i])).or_default() |= 1 << c;
         }
     }
-    let mut counts: FxHashMap<u16, u64> = FxHashMap::default();
+    let mut counts = vec![0.0; 1 << list_keys.len()];
     for p in pattern.into_values() {
-        *counts.entry(p).or_default() += 1;
+        counts[p as usize] += 1.0;
     }
-    let mut rows: Vec<(Vec<bool>, u64)> = counts
-        .into_iter()
-        .map(|(p, n)| ((0..list_keys.len()).map(|c| p & (1 << c) != 0).collect(), n))
+    let lists = list_keys
+        .iter()
+        .map(|&k| field.describe(k as u32, "en").code)
         .collect();
-    rows.sort();
-    Ok(OverlapTable {
-        lists: list_keys
-            .iter()
-            .map(|&k| field.describe(k as u32, "en").code)
-            .collect(),
-        rows,
-    })
+    Ok(OverlapTable::counted(lists, counts)?)
+}
+
+/// The multiple systems estimate of hidden `entity` persons (victims) under `filters`, from the
+/// overlap of the lists `by` (`provider` or `provider_type`): the table of [`overlap_table`],
+/// folded to its [`MAX_ESTIMATED_LISTS`] largest lists, estimated by the stepwise procedure and
+/// by minimum BIC with 95% intervals ([`tessera_estimate::hidden_population`]). Model search is
+/// CPU work: a server runs it off its request threads.
+pub fn hidden_victims(
+    facts: &Facts,
+    entity: &str,
+    filters: &Filters,
+    persons: &PersonMap,
+    by: &str,
+) -> Result<HiddenPopulation, AnalysisError> {
+    let table = overlap_table(facts, entity, filters, persons, by)?;
+    Ok(tessera_estimate::hidden_population(
+        &table,
+        MAX_ESTIMATED_LISTS,
+        0.95,
+    )?)
 }

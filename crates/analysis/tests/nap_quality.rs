@@ -427,14 +427,27 @@ fn overlap_table_counts_persons_by_the_lists_they_are_on() {
     // Approved victims: 20 records; police-a 10, ngo-b 10. Person 100 on both lists, person 200
     // twice on police-a: police-a only 10 - 1 (shared) - 1 (duplicate) = 8, ngo-b only 9.
     assert_eq!(
-        t.rows,
+        t.patterns(),
         vec![
-            (vec![false, true], 9),
-            (vec![true, false], 8),
-            (vec![true, true], 1)
+            (vec![false, true], 9.0),
+            (vec![true, false], 8.0),
+            (vec![true, true], 1.0)
         ]
     );
     assert_eq!(t.to_csv(), "police-a,ngo-b,count\n0,1,9\n1,0,8\n1,1,1\n");
+    // The estimate is made from this very table (two lists: nothing to fold).
+    let h =
+        tessera_analysis::hidden_victims(&f, "victim", &Filters::default(), &persons, "provider")
+            .unwrap();
+    assert_eq!(h.table, t);
+    assert_eq!(h.estimates.len(), 2);
+    let direct = tessera_estimate::estimate(&t, &tessera_estimate::Method::Stepwise, 0.95).unwrap();
+    let first = h.first().unwrap();
+    assert_eq!(
+        (first.estimate, first.ci_low, first.ci_high),
+        (direct.estimate, direct.ci_low, direct.ci_high)
+    );
+    assert_eq!(first.observed, 18.0);
     assert!(
         tessera_analysis::overlap_table(&f, "victim", &Filters::default(), &persons, "sex")
             .is_err()

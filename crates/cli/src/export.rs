@@ -1,12 +1,12 @@
-//! `tessera export`: an entity's records to CSV, page by page.
+//! `tessera export`: an entity's records to CSV, page by page, with each record's id, version
+//! and submission (status, period, day of approval) before its values.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use tessera_dictionary::ProviderId;
-use tessera_intake::neutralise_formula;
-use tessera_store::{Access, actions};
+use tessera_store::{Access, ExportOptions, actions};
 
 use crate::common::{DbArgs, bar, dictionary_of, open_store};
 
@@ -19,6 +19,11 @@ pub struct ExportArgs {
     /// Only this provider's records.
     #[arg(long)]
     provider: Option<String>,
+    /// Write the file for a spreadsheet (Excel, LibreOffice): a UTF-8 byte-order mark so
+    /// accents read right, and text that a spreadsheet would run as a formula prefixed with
+    /// `'`. Without it the values are exactly as stored, for pandas, R or Stata.
+    #[arg(long, visible_alias = "excel")]
+    bom: bool,
     /// Output file; `-` for standard output.
     #[arg(long, default_value = "-")]
     out: PathBuf,
@@ -29,68 +34,47 @@ pub async fn run(args: ExportArgs) -> Result<()> {
         db,
         entity,
         provider,
+        bom,
         out,
     } = args;
     let store = open_store(&db).await?;
     let dict = dictionary_of(&store).await?;
-    let ent = dict
-        .entity(&entity)
+    dict.entity(&entity)
         .with_context(|| format!("there is no entity \"{entity}\""))?;
     let access = match provider {
         Some(p) => Access::Provider(ProviderId::parse(&p)?),
         None => Access::National,
     };
     let total = store.count_records(&access, Some(&entity)).await?;
-    let sink: Box<dyn Write> = if out.as_os_str() == "-" {
-        Box::new(std::io::stdout().lock())
+    let mut sink: Box<dyn Write + Send> = if out.as_os_str() == "-" {
+        Box::new(std::io::stdout())
     } else {
         Box::new(
             std::fs::File::create(&out)
                 .with_context(|| format!("cannot write {}", out.display()))?,
         )
     };
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(sink));
-    let columns: Vec<&str> = ent.stored_variables().map(|v| v.code.as_str()).collect();
-    let mut header = vec!["_provider"];
-    header.extend(&columns);
-    w.write_record(&header)?;
+    let mut w = std::io::BufWriter::new(&mut sink);
     let pb = bar(total as u64, "records");
-    let mut after = 0;
-    loop {
-        let page = store.records(&access, &entity, after, 5000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        for r in &page {
-            let mut row = vec![r.provider_id.clone()];
-            for c in &columns {
-                let cell = match r.data.get(*c) {
-                    None | Some(serde_json::Value::Null) => String::new(),
-                    Some(serde_json::Value::String(s)) => s.clone(),
-                    Some(serde_json::Value::Array(a)) => a
-                        .iter()
-                        .map(|v| {
-                            v.as_str()
-                                .map(str::to_string)
-                                .unwrap_or_else(|| v.to_string())
-                        })
-                        .collect::<Vec<_>>()
-                        .join(";"),
-                    Some(v) => v.to_string(),
-                };
-                row.push(neutralise_formula(&cell).into_owned());
-            }
-            w.write_record(&row)?;
-        }
-        pb.inc(page.len() as u64);
-    }
-    w.flush()?;
+    let written = store
+        .export_csv(
+            &dict,
+            &access,
+            &entity,
+            ExportOptions { spreadsheet: bom },
+            &mut w,
+            &mut |n| pb.inc(n as u64),
+        )
+        .await?;
+    w.flush()
+        .with_context(|| format!("cannot write {}", out.display()))?;
     pb.finish_and_clear();
     store
         .audit(
             "cli",
             actions::RECORDS_EXPORT,
             &entity,
-            &format!("{{\"records\":{total}}}"),
+            &format!("{{\"records\":{written},\"spreadsheet\":{bom}}}"),
         )
         .await?;
     Ok(())

@@ -156,8 +156,12 @@ pub async fn import(args: ImportArgs) -> Result<()> {
         .await;
     pb.finish_and_clear();
     match result {
-        Ok(ImportResult::Stored { rows, outcome }) => {
-            let detail = serde_json::json!({ "rows": rows, "inserted": outcome.inserted, "updated": outcome.updated, "submission": submission_id });
+        Ok(ImportResult::Stored {
+            rows,
+            outcome,
+            summary,
+        }) => {
+            let detail = serde_json::json!({ "rows": rows, "inserted": outcome.inserted, "updated": outcome.updated, "unchanged": outcome.unchanged, "repaired": summary.repairs_total, "submission": submission_id });
             store
                 .audit(
                     "cli",
@@ -166,15 +170,22 @@ pub async fn import(args: ImportArgs) -> Result<()> {
                     &detail.to_string(),
                 )
                 .await?;
-            eprintln!(
-                "Imported {}: {} new, {} updated{}.",
-                file.display(),
-                outcome.inserted,
-                outcome.updated,
-                submission_id
-                    .map(|s| format!(" into submission {s}"))
-                    .unwrap_or_default()
-            );
+            let counts = [
+                ("file", file.display().to_string()),
+                ("inserted", outcome.inserted.to_string()),
+                ("updated", outcome.updated.to_string()),
+                ("unchanged", outcome.unchanged.to_string()),
+                ("submission", submission_id.unwrap_or_default().to_string()),
+            ];
+            let args: Vec<(&str, &str)> = counts.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let key = if submission_id.is_some() {
+                "import-stored-submission"
+            } else {
+                "import-stored"
+            };
+            eprintln!("{}", tessera_intake::msg(&lang, key, &args));
+            // What reading repaired (encoding assumed, `34.0`, leading zeros), never silently.
+            eprint!("{}", summary.render(&lang));
         }
         Ok(ImportResult::Refused(report)) => bail!(
             "{} was not imported; nothing was stored.\n{}",
@@ -256,7 +267,10 @@ pub fn check(args: CheckArgs) -> Result<()> {
         &opts,
         &mut |_| true,
     ) {
-        Ok(s) => println!("{}: {} rows, no problems.", file.display(), s.rows),
+        Ok(s) => {
+            println!("{}: {} rows, no problems.", file.display(), s.rows);
+            print!("{}", s.render(&lang));
+        }
         Err(IntakeError::Invalid(report)) => {
             println!("{}: {}", file.display(), report.render(&lang));
             std::process::exit(1);

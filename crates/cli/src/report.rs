@@ -14,9 +14,11 @@ use crate::common::{DbArgs, dictionary_of, open_store};
 #[derive(Subcommand)]
 pub enum ReportCommand {
     /// The annual country report from approved data: cover, executive summary with the change
-    /// on the previous year, chapters on victims, criminal justice, smuggling, the National
-    /// Action Plan, data quality and methodology, annex tables; every table and chart under the
-    /// deployment's disclosure control. HTML (self-contained) or PDF; DOCX is not available yet.
+    /// on the previous year, chapters on victims, criminal justice, smuggling (and how
+    /// trafficking and smuggling cases relate), assistance and referral, the National Action
+    /// Plan, data quality and methodology, annex tables; every table and chart under the
+    /// deployment's disclosure control. HTML (self-contained), PDF, or DOCX (Word, written
+    /// without any office software; each chart given as the table it draws).
     Annual(AnnualArgs),
     /// UNODC GLOTIP questionnaire tables: detected victims by sex, age group, form of
     /// exploitation and citizenship; persons suspected, prosecuted and convicted by sex, age
@@ -52,7 +54,7 @@ pub struct AnnualArgs {
     /// The report's language: en or fr.
     #[arg(long, default_value = "en")]
     lang: String,
-    /// html, pdf or docx (not available yet). Default: from the file name's extension, else html.
+    /// html, pdf or docx. Default: from the file name's extension, else html.
     #[arg(long, value_enum)]
     format: Option<ReportFormat>,
     /// The deployment's layout (TOML: logo, title, chapter order, preface, templates). Default:
@@ -255,14 +257,10 @@ async fn annual(args: AnnualArgs) -> Result<()> {
             _ => ReportFormat::Html,
         }
     });
-    match format {
-        ReportFormat::Docx => bail!(
-            "the annual report as DOCX is not available yet; use --format html or --format pdf"
-        ),
-        ReportFormat::Pdf if !tessera_report::PDF_AVAILABLE => bail!(
-            "this tessera was built without PDF (cargo feature pdf); use --format html, or rebuild with the default features"
-        ),
-        _ => {}
+    if format == ReportFormat::Pdf && !tessera_report::PDF_AVAILABLE {
+        bail!(
+            "this tessera was built without PDF (cargo feature pdf); use --format html or docx, or rebuild with the default features"
+        );
     }
     let config = match &args.config {
         Some(p) => tessera_report::Config::from_file(p)?,
@@ -270,13 +268,26 @@ async fn annual(args: AnnualArgs) -> Result<()> {
     };
     let store = open_store(&args.db).await?;
     let dict = dictionary_of(&store).await?;
-    let report = tessera_report::from_store(&store, &dict, args.year, &args.lang, &config).await?;
+    // With the sentences edited by hand on the web page applied, as the page downloads it.
+    let (report, applied) =
+        tessera_report::from_store_published(&store, &dict, args.year, &args.lang, &config).await?;
     let bytes = match format {
         ReportFormat::Html => tessera_report::html::render(&report, &config)?.into_bytes(),
         ReportFormat::Pdf => pdf(&report, &config)?,
-        ReportFormat::Docx => unreachable!("refused above"),
+        ReportFormat::Docx => tessera_report::docx::render(&report, &config)?,
     };
     write(&args.out, &bytes)?;
+    eprintln!(
+        "{} edited sentence{} applied.",
+        applied.edited.len(),
+        if applied.edited.len() == 1 { "" } else { "s" }
+    );
+    if !applied.stale.is_empty() {
+        eprintln!(
+            "Edited sentences not applied (no such sentence in this report, or not plain text; remove them on the web page /reports): {}.",
+            applied.stale.join(", ")
+        );
+    }
     eprintln!(
         "Wrote the annual report for {} ({}, {} sections, {} tables, {} charts; {}) to {} as {}.",
         report.meta.year,
@@ -285,13 +296,15 @@ async fn annual(args: AnnualArgs) -> Result<()> {
         report.tables.len(),
         report.figures.len(),
         tessera_outputs::Protection {
-            threshold: report.meta.threshold
+            threshold: report.meta.threshold,
+            rounding: report.meta.rounding,
         }
         .short(),
         args.out.display(),
         match format {
             ReportFormat::Html => "HTML",
-            _ => "PDF",
+            ReportFormat::Pdf => "PDF",
+            ReportFormat::Docx => "DOCX",
         }
     );
     Ok(())

@@ -234,7 +234,11 @@ fn import_check_and_export_round_trip_with_clear_errors() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("2 new, 0 updated"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("2 new, 0 updated, 0 unchanged"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = tessera()
         .args([
             "import",
@@ -248,7 +252,12 @@ fn import_check_and_export_round_trip_with_clear_errors() {
         ])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("0 new, 2 updated"));
+    // The same file again changes nothing: no new versions, counted as unchanged.
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("0 new, 0 updated, 2 unchanged"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(std::fs::read(&db).unwrap().len() >= before);
 
     let exported = dir.path().join("out.csv");
@@ -271,13 +280,20 @@ fn import_check_and_export_round_trip_with_clear_errors() {
     );
     let text = std::fs::read_to_string(&exported).unwrap();
     assert!(
-        text.contains("X-1,IDENTIFIED,2025-01-02") && !text.contains("Clarisse"),
+        text.starts_with(
+            "_record_id,_version,_provider,_submission_id,_period,_status,_approved_on,provider_ref,"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(",1,ong-espoir-kaga,,,,,X-1,IDENTIFIED,2025-01-02")
+            && !text.contains("Clarisse"),
         "{text}"
     );
     assert!(
         text.lines()
             .skip(1)
-            .all(|l| l.starts_with("ong-espoir-kaga,"))
+            .all(|l| l.split(',').nth(2) == Some("ong-espoir-kaga"))
     );
     let out = tessera()
         .args([
@@ -304,6 +320,107 @@ fn import_check_and_export_round_trip_with_clear_errors() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
+}
+
+#[test]
+fn files_from_excel_and_pandas_import_with_every_repair_listed_and_export_for_excel() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let dbs = db.to_str().unwrap();
+    let truth = dir.path().join("truth.csv");
+    assert!(
+        tessera()
+            .args(["demo", "--records", "200", "--db", dbs, "--truth"])
+            .arg(&truth)
+            .status()
+            .unwrap()
+            .success()
+    );
+    // French Excel's "CSV (point-virgule)": Windows-1252, `;`, CRLF; pandas wrote the age 19.0.
+    let text = "Référence [provider_ref];identification_status;date_identified;sex;age;exploitation\r\n\
+                X’1;Victime présumée;02/01/2025;Féminin;19.0;Exploitation sexuelle\r\n";
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+    let file = dir.path().join("excel.csv");
+    std::fs::write(&file, &bytes).unwrap();
+    let out = tessera()
+        .args(["check", "--entity", "victim"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("it was read as Windows-1252")
+            && stdout.contains("row 2, column age: “19.0” read as the whole number 19"),
+        "{stdout}"
+    );
+    let out = tessera()
+        .args([
+            "import",
+            "--db",
+            dbs,
+            "--provider",
+            "ong-espoir-kaga",
+            "--entity",
+            "victim",
+            "--lang",
+            "fr",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("1 nouvelle(s), 0 mise(s) à jour, 0 inchangée(s)")
+            && stderr.contains("il a été lu comme Windows-1252")
+            && stderr.contains("ligne 2, colonne age : « 19.0 » lu comme le nombre entier 19"),
+        "{stderr}"
+    );
+    // For Excel: a byte-order mark, UTF-8 text; `--excel` is the same option.
+    for flag in ["--bom", "--excel"] {
+        let exported = dir.path().join("excel-out.csv");
+        assert!(
+            tessera()
+                .args([
+                    "export",
+                    "--db",
+                    dbs,
+                    "--entity",
+                    "victim",
+                    "--provider",
+                    "ong-espoir-kaga",
+                    flag,
+                    "--out",
+                ])
+                .arg(&exported)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let bytes = std::fs::read(&exported).unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF_record_id,"), "{flag}");
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains(",X’1,PRESUMED,2025-01-02,,F,19,"), "{text}");
+    }
+    // A date of identification in the future is refused.
+    let future = dir.path().join("future.csv");
+    std::fs::write(
+        &future,
+        "provider_ref,identification_status,date_identified,sex,exploitation\nF-1,IDENTIFIED,2999-01-01,F,SEX\n",
+    )
+    .unwrap();
+    let out = tessera()
+        .args(["check", "--entity", "victim"])
+        .arg(&future)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(
+        stdout.contains("row 2, column date_identified: 2999-01-01 is in the future"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -1539,14 +1656,30 @@ fn report_writes_the_glotip_return_and_sdmx_from_the_demo() {
             .contains("id_scheme = \"CODE\"")
     );
 
-    // The annual report as DOCX is refused in one sentence (HTML and PDF: tests/report.rs).
+    // The annual report as DOCX (HTML, PDF and DOCX in detail: tests/report.rs).
+    let docx = dir.path().join("x.docx");
     let out = tessera()
         .args([
-            "report", "annual", "--db", db, "--year", "2025", "--lang", "fr", "--format", "docx",
-            "--out", "x.docx",
+            "report",
+            "annual",
+            "--db",
+            db,
+            "--year",
+            "2025",
+            "--lang",
+            "fr",
+            "--format",
+            "docx",
+            "--out",
+            docx.to_str().unwrap(),
         ])
         .output()
         .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not available yet"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("as DOCX"));
+    assert!(std::fs::read(&docx).unwrap().starts_with(b"PK"));
 }

@@ -15,7 +15,7 @@ mod table;
 
 pub use model::{Model, ModelFit, min_bic, stepwise};
 pub use stats::{chi2_1_quantile, normal_cdf, normal_quantile};
-pub use table::{MAX_LISTS, OverlapTable};
+pub use table::{MAX_HELD, MAX_LISTS, OTHER_LISTS, OverlapTable};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -63,7 +63,9 @@ pub struct Estimate {
     pub ci_high: f64,
     pub level: f64,
     pub model: String,
+    /// The caveats in plain English (see [`Estimate::caveats`] for other languages).
     pub warnings: Vec<String>,
+    pub caveats: Vec<Caveat>,
     /// A paragraph for a report, in plain English.
     pub explanation: String,
 }
@@ -107,19 +109,72 @@ fn profile_interval(table: &OverlapTable, model: &Model, unseen: f64, level: f64
     (observed + low, observed + (lo + hi) / 2.0)
 }
 
-fn table_warnings(table: &OverlapTable) -> Vec<String> {
+/// Why an estimate should be read with care, in a form each language can write
+/// ([`Caveat::text`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub enum Caveat {
+    /// A list has nobody on it.
+    EmptyList(String),
+    /// Two lists share nobody: their interaction is left out.
+    NoOverlap(String, String),
+    /// More than half the capture patterns are empty.
+    Sparse { empty: usize, patterns: usize },
+    /// Fewer than 50 persons observed.
+    FewObserved,
+    /// Bootstrap replicates without an estimate, left out of the interval.
+    FailedReplicates { failed: usize, replicates: usize },
+}
+
+impl Caveat {
+    /// The caveat as a clause in `lang` (`fr`, else English).
+    pub fn text(&self, lang: &str) -> String {
+        let fr = lang == "fr";
+        match self {
+            Caveat::EmptyList(l) if fr => {
+                format!("la liste {l} ne compte personne et n'apporte aucune information")
+            }
+            Caveat::EmptyList(l) => format!("list {l} has nobody on it and tells nothing"),
+            Caveat::NoOverlap(a, b) if fr => format!(
+                "les listes {a} et {b} n'ont personne en commun : leur interaction ne peut pas être estimée et n'entre pas dans le modèle"
+            ),
+            Caveat::NoOverlap(a, b) => format!(
+                "lists {a} and {b} share nobody: their interaction cannot be estimated and is left out"
+            ),
+            Caveat::Sparse { empty, patterns } if fr => format!(
+                "{empty} des {patterns} combinaisons de listes sont vides : le tableau est clairsemé et les estimations dépendent fortement du modèle"
+            ),
+            Caveat::Sparse { empty, patterns } => format!(
+                "{empty} of {patterns} capture patterns are empty: the table is sparse and estimates depend strongly on the model"
+            ),
+            Caveat::FewObserved if fr => {
+                "moins de 50 personnes ont été observées : l'estimation est très incertaine".into()
+            }
+            Caveat::FewObserved => {
+                "fewer than 50 persons were observed: the estimate is very uncertain".into()
+            }
+            Caveat::FailedReplicates { failed, replicates } if fr => format!(
+                "{failed} des {replicates} réplications bootstrap n'ont pas donné d'estimation et ont été écartées"
+            ),
+            Caveat::FailedReplicates { failed, replicates } => format!(
+                "{failed} of {replicates} bootstrap replicates had no estimate and were left out"
+            ),
+        }
+    }
+}
+
+fn table_caveats(table: &OverlapTable) -> Vec<Caveat> {
     let k = table.k();
     let mut w = Vec::new();
     for i in 0..k {
         if table.on_list(i) == 0.0 {
-            w.push(format!(
-                "list {} has nobody on it and tells nothing",
-                table.lists[i]
-            ));
+            w.push(Caveat::EmptyList(table.lists[i].clone()));
         }
         for j in i + 1..k {
             if table.overlap(i, j) == 0.0 {
-                w.push(format!("lists {} and {} share nobody: their interaction cannot be estimated and is left out", table.lists[i], table.lists[j]));
+                w.push(Caveat::NoOverlap(
+                    table.lists[i].clone(),
+                    table.lists[j].clone(),
+                ));
             }
         }
     }
@@ -127,10 +182,13 @@ fn table_warnings(table: &OverlapTable) -> Vec<String> {
         .filter(|&p| table.counts[p] == 0.0)
         .count();
     if empty * 2 > table.counts.len() - 1 {
-        w.push(format!("{empty} of {} capture patterns are empty: the table is sparse and estimates depend strongly on the model", table.counts.len() - 1));
+        w.push(Caveat::Sparse {
+            empty,
+            patterns: table.counts.len() - 1,
+        });
     }
     if table.observed() < 50.0 {
-        w.push("fewer than 50 persons were observed: the estimate is very uncertain".into());
+        w.push(Caveat::FewObserved);
     }
     w
 }
@@ -149,7 +207,13 @@ pub fn estimate(
     method: &Method,
     level: f64,
 ) -> Result<Estimate, EstimateError> {
-    let mut warnings = table_warnings(table);
+    if !(2..=MAX_LISTS).contains(&table.k()) {
+        return Err(EstimateError::Table(format!(
+            "estimation takes 2 to {MAX_LISTS} lists, not {} (fold the table first)",
+            table.k()
+        )));
+    }
+    let mut caveats = table_caveats(table);
     if let Method::Fixed(m) = method
         && m.params(table.k()) >= table.counts.len()
     {
@@ -170,7 +234,10 @@ pub fn estimate(
             let (lo, hi, failed) =
                 bca_interval(table, method, chosen.total, *replicates, *seed, level);
             if failed > 0 {
-                warnings.push(format!("{failed} of {replicates} bootstrap replicates had no estimate and were left out"));
+                caveats.push(Caveat::FailedReplicates {
+                    failed,
+                    replicates: *replicates,
+                });
             }
             (lo, hi)
         }
@@ -193,7 +260,8 @@ pub fn estimate(
         ci_high: high,
         level,
         model,
-        warnings,
+        warnings: caveats.iter().map(|c| c.text("en")).collect(),
+        caveats,
         explanation,
     })
 }
@@ -213,6 +281,58 @@ pub fn compare(
     .iter()
     .map(|m| estimate(table, m, level))
     .collect()
+}
+
+/// Lists that enter [`hidden_population`] at most: the model search grows as 2^(k(k-1)/2).
+pub const MAX_ESTIMATED_LISTS: usize = 5;
+
+/// The hidden population as reports and dashboards show it: the table folded to its largest
+/// lists, then estimated by the UK Home Office's stepwise procedure and by minimum BIC, side by
+/// side (estimates are model-dependent).
+#[derive(Debug)]
+pub struct HiddenPopulation {
+    /// The table the estimates were made from (folded: at most `max_lists` lists).
+    pub table: OverlapTable,
+    /// Per method, its estimate or why there is none; the stepwise procedure first.
+    pub estimates: Vec<(Method, Result<Estimate, EstimateError>)>,
+}
+
+impl HiddenPopulation {
+    /// The first method's estimate that exists (stepwise, else minimum BIC).
+    pub fn first(&self) -> Option<&Estimate> {
+        self.estimates.iter().find_map(|(_, r)| r.as_ref().ok())
+    }
+}
+
+/// Folds `table` to at most `max_lists` lists ([`OverlapTable::fold`]) and estimates the
+/// hidden population at `level` by the stepwise procedure and by minimum BIC. A table of fewer
+/// than two lists, or that counts nobody, is refused: there is no overlap to estimate from.
+pub fn hidden_population(
+    table: &OverlapTable,
+    max_lists: usize,
+    level: f64,
+) -> Result<HiddenPopulation, EstimateError> {
+    let folded = table.fold(max_lists.clamp(2, MAX_LISTS));
+    if folded.k() < 2 {
+        return Err(EstimateError::Table(format!(
+            "{} list(s): an estimate needs at least two lists",
+            folded.k()
+        )));
+    }
+    if folded.observed() == 0.0 {
+        return Err(EstimateError::Table("the table counts nobody".into()));
+    }
+    let estimates = [Method::Stepwise, Method::MinBic]
+        .into_iter()
+        .map(|m| {
+            let r = estimate(&folded, &m, level);
+            (m, r)
+        })
+        .collect();
+    Ok(HiddenPopulation {
+        table: folded,
+        estimates,
+    })
 }
 
 /// A table resampled from the observed persons (multinomial with the observed proportions).

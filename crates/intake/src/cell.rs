@@ -2,13 +2,14 @@ use std::io::Write as _;
 
 use serde_json::{Map, Value};
 use tessera_dictionary::{
-    AgeBand, CodeList, Dictionary, Entity, IdentifierKind, Rule, VarType, Variable,
+    AgeBand, Code, CodeList, Dictionary, Entity, IdentifierKind, Rule, VarType, Variable,
 };
 use tessera_pseudonym::{Encoder, Identifiers};
 use time::Date;
 
 use crate::IntakeRecord;
 use crate::messages::msg;
+use crate::repair::{Repair, RepairKind};
 use crate::report::CellError;
 
 /// Checks the cells of one entity's records against the dictionary.
@@ -19,6 +20,9 @@ pub struct Validator<'d> {
     lang: String,
     /// Multi-valued cells may also be separated by spaces (ODK/Kobo exports write codes that way).
     space_separated: bool,
+    /// The day dates are checked against: a date after it (by more than a day, for time zones
+    /// ahead of UTC) is refused as being in the future.
+    today: Date,
 }
 
 /// Parses a date typed as `YYYY-MM-DD` or day first as `DD/MM/YYYY` (or with `.` or `-`).
@@ -49,6 +53,83 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
+/// An integer, or a whole number written with a zero decimal part (`34.0`, `34,00`: what pandas
+/// writes for a column of integers with a gap, or a spreadsheet formatted with decimals). The
+/// flag says the value was written so, and is reported as repaired.
+fn parse_whole(s: &str) -> Option<(i64, bool)> {
+    if let Ok(n) = s.parse::<i64>() {
+        return Some((n, false));
+    }
+    let (int, frac) = s.split_once(['.', ','])?;
+    if frac.is_empty()
+        || !frac.bytes().all(|b| b == b'0')
+        || !int.bytes().any(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    int.parse::<i64>().ok().map(|n| (n, true))
+}
+
+/// What a number written for a code may stand for once the zeros a spreadsheet or pandas dropped
+/// are put back (`204` or `204.0` for ICCS `0204`).
+enum Padded<'l> {
+    None,
+    One(&'l Code, RepairKind),
+    Several(Vec<&'l Code>),
+}
+
+fn zero_padded<'l>(list: &'l CodeList, input: &str) -> Padded<'l> {
+    let (digits, decimals) = match input.split_once('.') {
+        Some((d, z)) if !z.is_empty() && z.bytes().all(|b| b == b'0') => (d, true),
+        Some(_) => return Padded::None,
+        None => (input, false),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Padded::None;
+    }
+    let found: Vec<&Code> = list
+        .codes
+        .iter()
+        .filter(|c| {
+            c.code.len() >= digits.len()
+                && c.code.ends_with(digits)
+                && c.code[..c.code.len() - digits.len()]
+                    .bytes()
+                    .all(|b| b == b'0')
+                && (decimals || c.code.len() > digits.len())
+        })
+        .collect();
+    match found.as_slice() {
+        [] => Padded::None,
+        [one] if one.code.len() == digits.len() => Padded::One(one, RepairKind::WholeNumber),
+        [one] => Padded::One(one, RepairKind::LeadingZeros),
+        _ => Padded::Several(found),
+    }
+}
+
+/// Whether a (possibly partial) date of birth lies after `today`, at the precision it was given.
+fn birth_in_future(b: &tessera_pseudonym::BirthDate, today: Date) -> bool {
+    let y = today.year();
+    let m = u8::from(today.month());
+    match (b.month, b.day) {
+        (Some(month), Some(day)) => (b.year, month, day) > (y, m, today.day()),
+        (Some(month), None) => (b.year, month) > (y, m),
+        _ => b.year > y,
+    }
+}
+
+/// Whether a date of birth, as written, is in the future (a date that is not one is reported
+/// otherwise).
+pub(crate) fn birth_date_in_future(raw: &str, today: Date) -> bool {
+    tessera_pseudonym::BirthDate::parse(raw)
+        .is_some_and(|b| birth_in_future(&b, today.next_day().unwrap_or(today)))
+}
+
+/// Today, in UTC.
+pub(crate) fn utc_today() -> Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
 fn suggest(list: &CodeList, input: &str, lang: &str) -> Option<String> {
     list.closest(input)
         .map(|code| format!("{} ({})", code.code, code.label.get(lang)))
@@ -66,7 +147,15 @@ impl<'d> Validator<'d> {
             encoder,
             lang: "en".into(),
             space_separated: false,
+            today: utc_today(),
         }
+    }
+
+    /// Checks dates against `today` rather than the current date (tests, or re-checking a file
+    /// as of the day it was sent).
+    pub fn as_of(mut self, today: Date) -> Validator<'d> {
+        self.today = today;
+        self
     }
 
     /// Messages and labels in `lang` (English where a message has no translation).
@@ -104,6 +193,7 @@ impl<'d> Validator<'d> {
         row: usize,
         column: &str,
         errors: &mut Vec<CellError>,
+        repairs: &mut Vec<Repair>,
     ) -> Option<Val<'a>>
     where
         'd: 'a,
@@ -116,6 +206,17 @@ impl<'d> Validator<'d> {
             None
         };
         let s = raw.trim();
+        let mut repaired = |to: &str, kind: RepairKind, from: &str| {
+            repairs.push(Repair {
+                row,
+                column: column.to_string(),
+                from: from.to_string(),
+                to: to.to_string(),
+                kind,
+            });
+        };
+        // The last day accepted: tomorrow in UTC is already today east of Greenwich.
+        let latest = self.today.next_day().unwrap_or(self.today);
         let value = match &var.var_type {
             VarType::Text { max_length } => {
                 if s.chars().count() > *max_length {
@@ -130,9 +231,14 @@ impl<'d> Validator<'d> {
                 }
                 Val::Str(s)
             }
-            VarType::Integer { min, max } => match s.parse::<i64>() {
-                Ok(n) if (*min..=*max).contains(&n) => Val::Int(n),
-                Ok(n) => {
+            VarType::Integer { min, max } => match parse_whole(s) {
+                Some((n, whole)) if (*min..=*max).contains(&n) => {
+                    if whole {
+                        repaired(&n.to_string(), RepairKind::WholeNumber, s);
+                    }
+                    Val::Int(n)
+                }
+                Some((n, _)) => {
                     return fail(
                         "range",
                         self.m(
@@ -146,7 +252,7 @@ impl<'d> Validator<'d> {
                         None,
                     );
                 }
-                Err(_) => return fail("integer", self.m("cell-integer", &[]), None),
+                None => return fail("integer", self.m("cell-integer", &[]), None),
             },
             VarType::Decimal { min, max } => match s.replace(',', ".").parse::<f64>() {
                 Ok(n) if n.is_finite() && (*min..=*max).contains(&n) => Val::Float(n),
@@ -166,11 +272,36 @@ impl<'d> Validator<'d> {
                 None => return fail("boolean", self.m("cell-boolean", &[]), None),
             },
             VarType::Date => match parse_date(s) {
+                Some(d) if d > latest => {
+                    return fail(
+                        "future",
+                        self.m(
+                            "cell-future",
+                            &[("date", &date_text(d)), ("today", &date_text(self.today))],
+                        ),
+                        None,
+                    );
+                }
                 Some(d) => Val::Owned(date_text(d)),
                 None => return fail("date", self.m("cell-date", &[]), None),
             },
-            VarType::Year { min, max } => match s.parse::<i64>() {
-                Ok(y) if (*min..=*max).contains(&y) => Val::Int(y),
+            VarType::Year { min, max } => match parse_whole(s) {
+                Some((y, _)) if y > i64::from(latest.year()) && (*min..=*max).contains(&y) => {
+                    return fail(
+                        "future",
+                        self.m(
+                            "cell-year-future",
+                            &[("year", &y.to_string()), ("today", &date_text(self.today))],
+                        ),
+                        None,
+                    );
+                }
+                Some((y, whole)) if (*min..=*max).contains(&y) => {
+                    if whole {
+                        repaired(&y.to_string(), RepairKind::WholeNumber, s);
+                    }
+                    Val::Int(y)
+                }
                 _ => {
                     return fail(
                         "year",
@@ -220,17 +351,41 @@ impl<'d> Validator<'d> {
                     for p in pieces {
                         match list.resolve(p) {
                             Some(c) => push(c),
-                            None => {
-                                let message = self.m(
-                                    "cell-code",
-                                    &[("value", p), ("list", list.label.get(&self.lang))],
-                                );
-                                errors.push(CellError {
-                                    suggestion: suggest(list, p, &self.lang),
-                                    ..CellError::new(row, column, p, "code", message)
-                                });
-                                return None;
-                            }
+                            None => match zero_padded(list, p) {
+                                Padded::One(code, kind) => {
+                                    repaired(&code.code, kind, p);
+                                    push(code.code.as_str());
+                                }
+                                Padded::Several(codes) => {
+                                    let message = self.m(
+                                        "cell-code-zeros",
+                                        &[("value", p), ("list", list.label.get(&self.lang))],
+                                    );
+                                    let suggestion = codes
+                                        .iter()
+                                        .map(|c| {
+                                            format!("{} ({})", c.code, c.label.get(&self.lang))
+                                        })
+                                        .collect::<Vec<_>>()
+                                        .join(" / ");
+                                    errors.push(CellError {
+                                        suggestion: Some(suggestion),
+                                        ..CellError::new(row, column, p, "code", message)
+                                    });
+                                    return None;
+                                }
+                                Padded::None => {
+                                    let message = self.m(
+                                        "cell-code",
+                                        &[("value", p), ("list", list.label.get(&self.lang))],
+                                    );
+                                    errors.push(CellError {
+                                        suggestion: suggest(list, p, &self.lang),
+                                        ..CellError::new(row, column, p, "code", message)
+                                    });
+                                    return None;
+                                }
+                            },
                         }
                     }
                 }
@@ -246,13 +401,16 @@ impl<'d> Validator<'d> {
 
     /// Validates one row given as (column as written, variable, raw text) triples. Empty cells are
     /// absent values. Returns the record or pushes errors.
+    /// Values repaired on reading (`34.0`, a code missing its leading zeros) are pushed to
+    /// `repairs`, for the report.
     pub fn record(
         &self,
         row: usize,
         cells: &[(&str, &Variable, &str)],
         errors: &mut Vec<CellError>,
+        repairs: &mut Vec<Repair>,
     ) -> Option<IntakeRecord> {
-        self.record_token(row, cells, None, errors)
+        self.record_token(row, cells, None, errors, repairs)
     }
 
     /// [`Validator::record`] for a row whose identifiers may arrive already encoded, as the token
@@ -263,8 +421,9 @@ impl<'d> Validator<'d> {
         cells: &[(&str, &Variable, &str)],
         token: Option<&str>,
         errors: &mut Vec<CellError>,
+        repairs: &mut Vec<Repair>,
     ) -> Option<IntakeRecord> {
-        let (fields, pseudonyms) = self.fields(row, cells, token, errors)?;
+        let (fields, pseudonyms) = self.fields(row, cells, token, errors, repairs)?;
         let data: Map<String, Value> = fields
             .0
             .iter()
@@ -292,8 +451,9 @@ impl<'d> Validator<'d> {
         cells: &[(&str, &Variable, &str)],
         token: Option<&str>,
         errors: &mut Vec<CellError>,
+        repairs: &mut Vec<Repair>,
     ) -> Option<EncodedRecord> {
-        let (fields, pseudonyms) = self.fields(row, cells, token, errors)?;
+        let (fields, pseudonyms) = self.fields(row, cells, token, errors, repairs)?;
         let mut sorted: Vec<&(&str, Val<'_>)> = fields.0.iter().collect();
         sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut json = Vec::with_capacity(64 + 24 * sorted.len());
@@ -326,6 +486,7 @@ impl<'d> Validator<'d> {
         cells: &[(&'a str, &'a Variable, &'a str)],
         token: Option<&str>,
         errors: &mut Vec<CellError>,
+        repairs: &mut Vec<Repair>,
     ) -> Option<(Fields<'a>, Option<tessera_pseudonym::Pseudonyms>)>
     where
         'd: 'a,
@@ -342,7 +503,7 @@ impl<'d> Validator<'d> {
                 *identifier_slot(&mut ids, kind) = Some(*raw);
                 continue;
             }
-            if let Some(v) = self.cell(var, raw, row, column, errors) {
+            if let Some(v) = self.cell(var, raw, row, column, errors, repairs) {
                 data.set(var.code.as_str(), v);
             }
         }
@@ -369,17 +530,25 @@ impl<'d> Validator<'d> {
                 ));
             }
         }
-        if let Some(raw) = ids.birth_date
-            && tessera_pseudonym::BirthDate::parse(raw).is_none()
-        {
+        if let Some(raw) = ids.birth_date {
             // The value is identifying: the report names the cell but never repeats it.
-            errors.push(CellError::new(
-                row,
-                column_of("birth_date"),
-                "",
-                "birth_date",
-                self.m("cell-birth-date", &[]),
-            ));
+            if tessera_pseudonym::BirthDate::parse(raw).is_none() {
+                errors.push(CellError::new(
+                    row,
+                    column_of("birth_date"),
+                    "",
+                    "birth_date",
+                    self.m("cell-birth-date", &[]),
+                ));
+            } else if birth_date_in_future(raw, self.today) {
+                errors.push(CellError::new(
+                    row,
+                    column_of("birth_date"),
+                    "",
+                    "future",
+                    self.m("cell-birth-future", &[]),
+                ));
+            }
         }
         let token = token.map(str::trim).filter(|t| !t.is_empty());
         let decoded = match token.map(tessera_pseudonym::Pseudonyms::from_token) {
@@ -715,6 +884,6 @@ pub struct EncodedRecord {
     /// The `birth_year` value, when the record has one.
     pub birth_year: Option<i64>,
     pub pseudonyms: Option<tessera_pseudonym::Pseudonyms>,
-    /// 1-based line of the source row, for messages.
+    /// 1-based row of the source, as a spreadsheet shows it, for messages.
     pub source_row: usize,
 }

@@ -7,6 +7,7 @@ use rustc_hash::FxHashMap;
 use tessera_dictionary::Variable;
 
 use crate::cell::{EncodedRecord, Validator};
+use crate::repair::{MAX_REPAIRS, Repair, TextEncoding, render_notes};
 use crate::report::{CellError, Report};
 use crate::table::{Table, TableRow};
 use crate::{IntakeError, IntakeRecord};
@@ -50,6 +51,9 @@ pub struct ImportOptions {
     pub chunk: usize,
     /// The provider type of the uploader: a template made for another type is refused.
     pub provider_type: Option<String>,
+    /// The day dates are checked against (dates after it are refused as in the future); the
+    /// current day in UTC when `None`.
+    pub as_of: Option<time::Date>,
 }
 
 impl Default for ImportOptions {
@@ -58,15 +62,32 @@ impl Default for ImportOptions {
             odk: false,
             chunk: 5000,
             provider_type: None,
+            as_of: None,
         }
     }
 }
 
-/// What a clean import read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What a clean import read, and what reading changed on the way (never silently: the report
+/// lists it, see [`ImportSummary::render`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ImportSummary {
     pub rows: usize,
     pub records: usize,
+    /// The encoding a text file was read in (`None` for a workbook).
+    pub encoding: Option<TextEncoding>,
+    /// Cells whose value was repaired, in file order (the first [`MAX_REPAIRS`]).
+    pub repairs: Vec<Repair>,
+    /// All repairs, listed or not.
+    pub repairs_total: usize,
+}
+
+impl ImportSummary {
+    /// The notes of the import in `lang`, one per line: the encoding assumed when the file was
+    /// not UTF-8, then the repaired cells (row, column, value as written → value read). Empty
+    /// when reading changed nothing.
+    pub fn render(&self, lang: &str) -> String {
+        render_notes(lang, self.encoding, &self.repairs, self.repairs_total)
+    }
 }
 
 enum Column<'d> {
@@ -103,6 +124,7 @@ pub(crate) trait Validated: Sized {
         cells: &[(&str, &Variable, &str)],
         token: Option<&str>,
         errors: &mut Vec<CellError>,
+        repairs: &mut Vec<Repair>,
     ) -> Option<Self>;
     fn provider_ref(&self) -> &str;
 }
@@ -114,8 +136,9 @@ impl Validated for IntakeRecord {
         cells: &[(&str, &Variable, &str)],
         token: Option<&str>,
         errors: &mut Vec<CellError>,
+        repairs: &mut Vec<Repair>,
     ) -> Option<Self> {
-        v.record_token(row, cells, token, errors)
+        v.record_token(row, cells, token, errors, repairs)
     }
 
     fn provider_ref(&self) -> &str {
@@ -130,8 +153,9 @@ impl Validated for EncodedRecord {
         cells: &[(&str, &Variable, &str)],
         token: Option<&str>,
         errors: &mut Vec<CellError>,
+        repairs: &mut Vec<Repair>,
     ) -> Option<Self> {
-        v.encoded_record(row, cells, token, errors)
+        v.encoded_record(row, cells, token, errors, repairs)
     }
 
     fn provider_ref(&self) -> &str {
@@ -246,6 +270,7 @@ pub(crate) fn import_rows<R: Validated>(
     let mut chunk: Vec<R> = Vec::with_capacity(opts.chunk);
     let mut sending = report.errors.is_empty();
     let mut summary = ImportSummary::default();
+    let mut repairs: Vec<Repair> = Vec::new();
     for row in table.rows {
         let (line, cells) = match row {
             TableRow::Cells(line, cells) => (line, cells),
@@ -294,7 +319,8 @@ pub(crate) fn import_rows<R: Validated>(
             }
         }
         let before = report.errors.len();
-        if let Some(rec) = R::validate(v, line, &triples, token, &mut report.errors) {
+        repairs.clear();
+        if let Some(rec) = R::validate(v, line, &triples, token, &mut report.errors, &mut repairs) {
             if let Some(first) = refs.insert(rec.provider_ref().to_string(), line) {
                 report.errors.push(CellError::new(
                     line,
@@ -314,12 +340,17 @@ pub(crate) fn import_rows<R: Validated>(
         if report.errors.len() > before {
             sending = false;
             chunk.clear();
+        } else {
+            summary.repairs_total += repairs.len();
+            let room = MAX_REPAIRS.saturating_sub(summary.repairs.len());
+            summary.repairs.extend(repairs.drain(..).take(room));
         }
         if report.errors.len() >= Report::MAX_ERRORS {
             break;
         }
     }
     summary.rows = report.rows_read;
+    summary.encoding = table.encoding.as_ref().map(|p| p.get());
     if !report.errors.is_empty() {
         return Err(IntakeError::Invalid(report));
     }

@@ -2,7 +2,8 @@
 //!
 //! Files — CSV in any common delimiter and encoding, XLSX, ODK/Kobo exports — are read as a
 //! [`Table`], then [`import_table`] validates every cell and every cross-field rule, streaming clean
-//! records in chunks. The records hold only typed, coded values and the pseudonyms of identifying
+//! records in chunks. What reading repaired (a legacy encoding, `34.0`, a code missing its
+//! leading zeros) is listed in the [`ImportSummary`], never done silently. The records hold only typed, coded values and the pseudonyms of identifying
 //! fields — clear names never leave this crate. Any problem yields a [`Report`] (row, column,
 //! value, rule, message in the user's language, suggestion) and the caller stores nothing.
 //!
@@ -14,6 +15,7 @@ mod import;
 mod messages;
 mod providers;
 mod pseudonymise;
+mod repair;
 mod report;
 mod table;
 pub mod template;
@@ -24,6 +26,7 @@ pub use import::{ImportOptions, ImportSummary, import_table, import_table_encode
 pub use messages::{MESSAGE_LANGUAGES, msg};
 pub use providers::{ProviderEntry, read_provider_list};
 pub use pseudonymise::{PSEUDONYMS_COLUMN, PseudonymiseSummary, pseudonymise};
+pub use repair::{EncodingProbe, MAX_REPAIRS, Repair, RepairKind, TextEncoding};
 pub use report::{CellError, IntakeError, Report};
 pub use table::{FileKind, Limits, Table, TableRow, TemplateMeta, open_table, sniff};
 pub use xlsx::META_SHEET;
@@ -44,7 +47,7 @@ pub struct IntakeRecord {
     pub data: Map<String, Value>,
     /// Present for person entities when any identifying field was given.
     pub pseudonyms: Option<Pseudonyms>,
-    /// 1-based line of the source row, for messages.
+    /// 1-based row of the source, as a spreadsheet shows it, for messages.
     pub source_row: usize,
 }
 
@@ -144,9 +147,12 @@ fn stream<R: import::Validated>(
         .entity(entity_id)
         .ok_or_else(|| IntakeError::UnknownEntity(entity_id.to_string()))?;
     let table = open_table(input, name, entity_id, limits, lang)?;
-    let v = Validator::new(dict, entity, encoder)
+    let mut v = Validator::new(dict, entity, encoder)
         .with_lang(lang)
         .space_separated(opts.odk);
+    if let Some(day) = opts.as_of {
+        v = v.as_of(day);
+    }
     import::import_rows(&v, table, opts, sink)
 }
 

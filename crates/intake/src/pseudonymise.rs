@@ -55,6 +55,7 @@ pub fn pseudonymise(
     // Which columns are identifying, and of what kind.
     let mut kinds: Vec<Option<IdentifierKind>> = Vec::with_capacity(table.header.len());
     let mut summary = PseudonymiseSummary::default();
+    let today = crate::cell::utc_today();
     for h in &table.header {
         let code = header_code(h);
         if code == PSEUDONYMS_COLUMN {
@@ -147,6 +148,16 @@ pub fn pseudonymise(
                     "",
                     "birth_date",
                     m("cell-birth-date", &[]),
+                ));
+            } else if *kind == IdentifierKind::BirthDate
+                && crate::cell::birth_date_in_future(v, today)
+            {
+                report.errors.push(CellError::new(
+                    line,
+                    h.as_str(),
+                    "",
+                    "future",
+                    m("cell-birth-future", &[]),
                 ));
             }
             *crate::cell::identifier_slot(&mut ids, *kind) = Some(v);

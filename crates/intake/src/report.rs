@@ -5,7 +5,8 @@ use crate::messages::msg;
 /// One problem in one cell (or one row, for cross-field rules; or the header, for columns).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CellError {
-    /// 1-based line in the file (the header is line 1).
+    /// 1-based row as a spreadsheet shows it (the header is row 1; a blank line counts, a cell
+    /// written on several lines does not).
     pub row: usize,
     /// The column as written in the file, or the variable code.
     pub column: String,

@@ -252,6 +252,7 @@ fn read_xlsx_unguarded(
         rows: Box::new(rows),
         problems,
         meta,
+        encoding: None,
     })
 }
 /// Most problems listed from one sheet's formulas or merged cells.

@@ -124,12 +124,13 @@ fn cross_field_rules_and_cj_requirements_hold() {
 #[test]
 fn bad_files_are_refused_with_a_clear_reason() {
     let (d, e) = setup();
-    let latin1 = b"provider_ref,offence,stage,investigation_date\nC-1,Traite des personnes \xe0,INVESTIGATION,2024-01-01\n";
-    let err = read_csv(&d, "cj_case", &e, &latin1[..], "l.csv")
+    // A UTF-8 file with one stray byte of another encoding: that row is refused, by number.
+    let mixed = b"provider_ref,offence,stage,investigation_date\nC-1,Traite des personnes,INVESTIGATION,2024-01-01\nC-\xc3\xa9,0204,INVESTIGATION,2024-01-01\nC-3,0204,INVESTIGATION \xe0,2024-01-01\n";
+    let err = read_csv(&d, "cj_case", &e, &mixed[..], "l.csv")
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("row 2") && err.contains("not UTF-8 text"),
+        err.contains("row 4") && err.contains("not UTF-8 text") && !err.contains("row 3"),
         "{err}"
     );
     let err = read_csv(

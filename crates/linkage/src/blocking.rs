@@ -8,10 +8,11 @@
 //! changed with the secret.)
 
 use crate::{
-    ADDRESS, Config, DATE, DAY_MONTH, FAMILY, FULL, GIVEN, ID, Mode, PHONE, POSTCODE, Rec, parallel,
+    ADDRESS, Config, DATE, DAY_MONTH, FAMILY, FULL, GIVEN, ID, Mode, PHON, PHONE, POSTCODE, Rec,
+    parallel,
 };
 
-fn mix(x: u64) -> u64 {
+pub(crate) fn mix(x: u64) -> u64 {
     // SplitMix64 finaliser.
     let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -22,10 +23,11 @@ fn mix(x: u64) -> u64 {
 /// The kinds of blocking key, each a function of one record (None when it lacks the fields).
 #[derive(Clone, Copy)]
 enum Kind {
-    /// Full name with the year of birth in a two-year window (two windows cover a year's error).
-    NameYear(u16),
-    /// Full name alone, for records whose date is missing or wrong (small blocks only).
-    Name,
+    /// A name (the full name, or the full name as it sounds), whatever the birth date: every
+    /// pair of a block up to the cap; in a larger block (a common name), the pairs whose years
+    /// of birth are at most one apart, and for records without a year the pairs of the same sex
+    /// and citizenship, each while its sub-block stays under the cap.
+    Adaptive(usize),
     /// A name part with the birth date, day and month in either order.
     PartDate(usize),
     /// The birth date with sex and citizenship, for records whose two name parts both changed.
@@ -42,13 +44,8 @@ enum Kind {
 fn key(r: &Rec, kind: Kind) -> Option<u64> {
     let year = r.birth_year as u64;
     let tag = |t: u64, x: u64| mix(x ^ mix(t));
-    let window = |shift: u16| ((year + shift as u64) / 2) << 1;
     match kind {
-        Kind::NameYear(shift) => {
-            let k = r.key(FULL)?;
-            (year != 0).then(|| tag(1 + shift as u64, k ^ window(shift)))
-        }
-        Kind::Name => r.key(FULL).map(|k| tag(3, k)),
+        Kind::Adaptive(slot) => r.key(slot).map(|k| tag(80 + slot as u64, k)),
         Kind::PartDate(part) => Some(tag(
             4 + part as u64,
             r.key(part)? ^ mix(r.key(DAY_MONTH)? ^ mix(year)),
@@ -66,6 +63,100 @@ fn key(r: &Rec, kind: Kind) -> Option<u64> {
     }
 }
 
+/// Pairs of a block too large to compare whole (a common name): those whose years of birth are
+/// at most one apart, and for each record without a year those of its sex and citizenship, while
+/// each sub-block stays under the cap (a larger one is skipped and counted).
+fn refine(
+    block: &[(u64, u32)],
+    recs: &[Rec],
+    cfg: &Config,
+    pairs: &mut Vec<u64>,
+    skipped: &mut usize,
+) {
+    let cap = cfg.max_block;
+    let mut emit = |a: u32, b: u32| {
+        let (a, b) = (a.min(b), a.max(b));
+        if a != b && !(cfg.mode == Mode::Link && recs[a as usize].source == recs[b as usize].source)
+        {
+            pairs.push(((a as u64) << 32) | b as u64);
+        }
+    };
+    let mut dated: Vec<(u16, u32)> = block
+        .iter()
+        .map(|x| (recs[x.1 as usize].birth_year, x.1))
+        .filter(|x| x.0 != 0)
+        .collect();
+    dated.sort_unstable();
+    let mut groups: Vec<(u16, usize, usize)> = Vec::new();
+    let mut start = 0;
+    while start < dated.len() {
+        let mut end = start + 1;
+        while end < dated.len() && dated[end].0 == dated[start].0 {
+            end += 1;
+        }
+        groups.push((dated[start].0, start, end));
+        start = end;
+    }
+    for (k, &(year, s, e)) in groups.iter().enumerate() {
+        if e - s > cap {
+            *skipped += 1;
+            continue;
+        }
+        for x in s..e {
+            for y in x + 1..e {
+                emit(dated[x].1, dated[y].1);
+            }
+        }
+        if let Some(&(next, s2, e2)) = groups.get(k + 1)
+            && next == year + 1
+        {
+            if e2 - s + (e - s) > 2 * cap {
+                *skipped += 1;
+                continue;
+            }
+            for x in s..e {
+                for y in s2..e2 {
+                    emit(dated[x].1, dated[y].1);
+                }
+            }
+        }
+    }
+    if dated.len() == block.len() {
+        return;
+    }
+    // Records without a year: the others of their sex and citizenship.
+    let mut by: Vec<(u64, bool, u32)> = block
+        .iter()
+        .map(|x| {
+            let r = &recs[x.1 as usize];
+            ((r.sex as u64) << 32 | r.cit as u64, r.birth_year == 0, x.1)
+        })
+        .collect();
+    by.sort_unstable();
+    let mut start = 0;
+    while start < by.len() {
+        let mut end = start + 1;
+        while end < by.len() && by[end].0 == by[start].0 {
+            end += 1;
+        }
+        let group = &by[start..end];
+        if group.iter().any(|x| x.1) {
+            if group.len() > cap {
+                *skipped += 1;
+            } else {
+                for (i, x) in group.iter().enumerate() {
+                    for y in &group[i + 1..] {
+                        if x.1 || y.1 {
+                            emit(x.2, y.2);
+                        }
+                    }
+                }
+            }
+        }
+        start = end;
+    }
+}
+
 /// All candidate pairs (i < j, packed as `i << 32 | j`), sorted, and the number of blocks
 /// skipped as too large.
 pub(crate) fn candidates(recs: &[Rec], cfg: &Config) -> (Vec<u64>, usize) {
@@ -73,14 +164,13 @@ pub(crate) fn candidates(recs: &[Rec], cfg: &Config) -> (Vec<u64>, usize) {
     // with a two-year window of birth, were kinds too: on the synthetic million they doubled the
     // pairs compared and changed no link, on FEBRL4 and the demo neither.)
     let kinds = [
-        Kind::NameYear(0),
+        Kind::Adaptive(FULL),
         Kind::PartDate(FAMILY),
         Kind::Exact(ID),
         Kind::DateSexCit,
         Kind::NameDayMonth,
         Kind::PartPostcode(FAMILY),
-        Kind::NameYear(1),
-        Kind::Name,
+        Kind::Adaptive(PHON),
         Kind::PartDate(GIVEN),
         Kind::Exact(PHONE),
         Kind::Date,
@@ -120,7 +210,11 @@ pub(crate) fn candidates(recs: &[Rec], cfg: &Config) -> (Vec<u64>, usize) {
                     end += 1;
                 }
                 if end - start > cap {
-                    skipped += 1;
+                    if matches!(kind, Kind::Adaptive(..)) {
+                        refine(&entries[start..end], recs, cfg, &mut pairs, &mut skipped);
+                    } else {
+                        skipped += 1;
+                    }
                 } else if end - start > 1 {
                     blocks.push((start, end));
                 }

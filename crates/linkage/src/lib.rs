@@ -1,37 +1,45 @@
 //! Counting each person once without seeing anyone's name.
 //!
-//! Input: the keyed pseudonyms intake produced (name CLK, exact keys of name parts, birth date,
-//! ID and phone) plus quasi-identifiers (sex, citizenship, year of birth). Output: scored pairs and
-//! a person id for every record.
+//! Input: the keyed pseudonyms intake produced (name CLK, exact keys of the full name, of its
+//! parts and of how it sounds, birth date, ID and phone) plus quasi-identifiers (sex,
+//! citizenship, year of birth). Output: scored pairs and a person id for every record.
 //!
-//! 1. **Blocking** — candidate pairs share a composite exact key (full name with a two-year
-//!    window of birth, or with the day and month of birth; family or given name with the birth
-//!    date, day and month in either order, or with the postcode; the birth date with sex and
-//!    citizenship; ID; phone; street address), or the full name or the birth date alone while
-//!    its block stays small. Every key is an exact keyed value, so the same pairs are compared
-//!    under any deployment secret (a MinHash of the CLK, used before, is not: its bit positions
-//!    are keyed). Keys are sorted one kind at a time, so memory stays a few words per record;
-//!    blocks larger than the cap are skipped and counted (every kind has a finer composite
-//!    fallback).
-//! 2. **Comparison** — each pair gets a level per field: the name from the same full name down to
-//!    one part the same with a close CLK (a typo in the other part) and Dice bands; the birth date
-//!    from exact to swapped day/month to same month, same year, the same day and month in another
-//!    year and a year apart; ID, phone, sex, citizenship agree or not; residence from the same
-//!    street address down to nothing in common; a missing value gives no evidence either way.
-//! 3. **Fellegi–Sunter** — u-probabilities from random pairs; agreement on a value is weighted by
-//!    how common that value is (term frequency: a common name or a placeholder date like 1 January
-//!    proves less), computed from the keyed values alone; m-probabilities and the probability that
-//!    two records match by EM over a histogram of comparison patterns, with the prior taken over
-//!    all pairs (not just candidates) so the size of the blocks does not inflate it.
-//! 4. **Clustering** — links are taken strongest first, and two groups merge only if the
-//!    average match probability over *every* pair between them (compared on the spot when the
-//!    blocking did not) stays above the threshold: plain connected components chain thousands of
-//!    records into one "person" on large files.
+//! 1. **Blocking** — candidate pairs share a composite exact key. The full name (order-free) and
+//!    the full name as it sounds (`KeyKind::NamePhonetic`: transliterations and vowel typos) need
+//!    no birth date: a block of a rare name is compared whole; a block too large (a common name)
+//!    keeps the pairs whose years of birth are at most one apart and, for records without a year,
+//!    the pairs of the same sex and citizenship, each sub-block under the cap. Other keys: a name
+//!    part with the birth date, day and month in either order, or with the postcode; the birth
+//!    date with sex and citizenship; the full name with the day and month; ID; phone; street
+//!    address. Every key is an exact keyed value, so the same pairs are compared under any
+//!    deployment secret. Keys are sorted one kind at a time, so memory stays a few words per
+//!    record; blocks that stay too large are skipped and counted.
+//! 2. **Comparison** — each pair gets a level per field: the name from the same full name, the
+//!    same name as it sounds, down to one part the same and Dice bands of the CLKs; the birth
+//!    date from exact to swapped day/month, same month, same year (one side knowing only the
+//!    year), the same day and month in another year, one or two years apart, and — levels of
+//!    their own — missing on one side or on both; ID, phone agree or not; sex and citizenship
+//!    agree or not, in separate levels when the names are alike (namesakes share them);
+//!    residence from the same street address down to nothing in common.
+//! 3. **Fellegi–Sunter, learnt from the data being linked** — u from random pairs; m by EM, each
+//!    field from pairs not chosen for agreeing on it: the name (and sex, citizenship, ID, phone,
+//!    residence) from pairs sharing the complete birth date, the birth date from pairs sharing
+//!    the full name (namesakes taken out through the level "years three or more apart", then EM
+//!    where another field witnesses); agreement on a value weighted by how many persons hold it
+//!    (term frequency, counted again over the persons of a first pass); the match prior from the
+//!    pairs agreeing on name and complete date, divided by the share of matches the learnt m
+//!    says show that. In link mode each list is free of duplicates, so a pair's probability is
+//!    weighed against the rival pairs of its two records.
+//! 4. **Clustering** — at the model's own decision rule (match probability ≥ 0.5, no constant
+//!    tuned to a benchmark), links are taken strongest first, and two groups merge only if the
+//!    average match probability over *every* pair between them stays above the threshold. The
+//!    model's expected number of persons and its range come with the run
+//!    ([`Stats::expected_persons`]).
 //!
-//! Nothing but the pseudonyms depends on the secret: random pairs for u are drawn and ties
-//! between equal weights broken in the caller's order, and a person is named by its first
-//! record, so two secrets give the same persons up to the rare pair whose CLK similarity sits on
-//! a level's boundary (Bloom-filter collisions are keyed too).
+//! Nothing but the pseudonyms depends on the secret: random pairs for u and the pairs of the
+//! training sessions are drawn, and ties between equal weights broken, in the caller's order, and
+//! a person is named by its first record, so two secrets give the same persons up to the rare
+//! pair whose CLK similarity sits on a level's boundary (Bloom-filter collisions are keyed too).
 
 mod blocking;
 mod cluster;
@@ -43,20 +51,21 @@ pub use em::Params;
 
 /// Fields compared, in order, with their number of levels.
 pub const FIELDS: [(&str, usize); 7] = [
-    ("name", 7),
-    ("birth_date", 8),
+    ("name", 8),
+    ("birth_date", 11),
     ("id_number", 2),
     ("phone", 2),
-    ("sex", 2),
-    ("citizenship", 2),
+    ("sex", 4),
+    ("citizenship", 4),
     ("address", 4),
 ];
 
-/// Comparison level of each of [`FIELDS`]; -1 where a side has no value.
+/// Comparison level of each of [`FIELDS`]; -1 where a side has no value (the birth date has
+/// levels of its own for that: [`BIRTH_ONE_MISSING`], [`BIRTH_BOTH_MISSING`]).
 pub type Levels = [i8; FIELDS.len()];
 
 /// Bits a field's level takes in a packed comparison (the all-ones value means missing).
-const WIDTH: [u32; FIELDS.len()] = [3, 4, 2, 2, 2, 2, 3];
+const WIDTH: [u32; FIELDS.len()] = [4, 4, 2, 2, 3, 3, 3];
 /// Where each field's level starts in a packed comparison.
 const OFFSET: [u32; FIELDS.len()] = {
     let mut o = [0u32; FIELDS.len()];
@@ -69,6 +78,21 @@ const OFFSET: [u32; FIELDS.len()] = {
 };
 /// Where the term-frequency adjustment starts in a packed comparison.
 const TF_SHIFT: u32 = OFFSET[FIELDS.len() - 1] + WIDTH[FIELDS.len() - 1];
+/// Offset of the term-frequency adjustment (in quarter bits) in the bits left above the levels.
+const TF_ZERO: i32 = 1 << (31 - TF_SHIFT);
+
+/// Name level: the same full name (order, case, accents and listed variants aside).
+pub const NAME_SAME: i8 = 6;
+/// Name level: the same name as it sounds ([`tessera_pseudonym::phonetic`]), spelt otherwise.
+pub const NAME_SOUNDS_ALIKE: i8 = 7;
+/// Birth-date level: the same complete date.
+pub const BIRTH_SAME: i8 = 6;
+/// Birth-date level: one record has a year of birth, the other none.
+pub const BIRTH_ONE_MISSING: i8 = 8;
+/// Birth-date level: neither record has a year of birth.
+pub const BIRTH_BOTH_MISSING: i8 = 9;
+/// Birth-date level: years of birth two apart.
+pub const BIRTH_TWO_YEARS: i8 = 10;
 
 /// One record to link.
 #[derive(Debug, Clone)]
@@ -89,28 +113,27 @@ pub enum Mode {
     Dedupe,
 }
 
-/// Default match probability from which pairs are linked; see [`Config::threshold`].
-pub const DEFAULT_THRESHOLD: f64 = 0.08;
+/// Default match probability from which pairs are linked: a match more likely than not, the
+/// model's own decision rule; see [`Config::threshold`].
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
 
 /// Settings of a linkage run.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub mode: Mode,
     /// Match probability from which a pair is linked (and the average probability two groups
-    /// need to merge). The default, 0.08, is low because the probabilities are conservative: the
-    /// engine sees only keyed names, dates and IDs, and duplicates in real registers often lack
-    /// the date or carry a wrong one, so true matches often score 0.1-0.5. Measured on FEBRL4,
-    /// the synthetic million and the demo (see BENCHMARKS.md): 0.5 loses a tenth of the true
-    /// pairs for little precision.
+    /// need to merge). The default, 0.5, follows from the model: every parameter is learnt from
+    /// the data being linked, so a pair is linked when a match is more likely than not.
     pub threshold: f64,
     /// Blocks larger than this are skipped (their pairs are counted as not compared).
     pub max_block: usize,
     pub seed: u64,
-    /// EM iterations refining the match prior (and the m-probabilities with `em_m`).
+    /// EM iterations (at most) of each estimation.
     pub em_iterations: usize,
-    /// Let EM move the m-probabilities away from the register-based values. Off by default:
-    /// on large files EM drifts towards "namesakes born in other years are matches", because
-    /// the candidates it learns from were chosen for agreeing names.
+    /// Learn the m-probabilities by EM (on by default): the birth date, sex, citizenship and
+    /// the other fields from pairs that share the full name, the name from pairs that share
+    /// the birth date, so no field's m is learnt from pairs chosen because it agrees. Off: the
+    /// register-based starting values.
     pub em_m: bool,
     /// Keep every compared pair in [`LinkResult::candidates`] (to measure the blocking).
     pub keep_candidates: bool,
@@ -119,6 +142,10 @@ pub struct Config {
     /// A reviewer's decisions on pairs (indices of the inputs), which the clustering obeys
     /// whatever the scores say: "same" pairs are always one person, "different" pairs never.
     pub decisions: Vec<Decision>,
+    /// Link twice, the second time weighing an agreement by how many of the persons found the
+    /// first time hold the value (on by default): a person reported four times no longer makes
+    /// their name look common.
+    pub tf_from_persons: bool,
 }
 
 /// A clerical reviewer's verdict on two records.
@@ -136,14 +163,15 @@ impl Default for Config {
             threshold: DEFAULT_THRESHOLD,
             max_block: 200,
             seed: 1,
-            em_iterations: 20,
-            em_m: false,
+            em_iterations: 100,
+            em_m: true,
             keep_candidates: false,
             threads: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1)
                 .min(8),
             decisions: Vec::new(),
+            tf_from_persons: true,
         }
     }
 }
@@ -168,6 +196,13 @@ pub struct Stats {
     pub skipped_blocks: usize,
     pub linked_pairs: usize,
     pub persons: usize,
+    /// Persons the model expects, from its own probabilities rather than from the links taken:
+    /// each record starts a person unless it matches one of the persons of the records before
+    /// it (in the caller's order), with the probability the model gives that.
+    pub expected_persons: f64,
+    /// A 95% range around `expected_persons` (± 1.96 standard deviations, the records taken as
+    /// independent).
+    pub persons_range: (f64, f64),
     /// Seconds spent in each stage.
     pub seconds: Vec<(&'static str, f64)>,
 }
@@ -185,7 +220,7 @@ pub struct LinkResult {
 }
 
 /// Key kinds the engine uses, in slot order.
-const SLOTS: [KeyKind; 11] = [
+const SLOTS: [KeyKind; 12] = [
     KeyKind::FullName,
     KeyKind::FamilyName,
     KeyKind::GivenName,
@@ -197,6 +232,7 @@ const SLOTS: [KeyKind; 11] = [
     KeyKind::Address,
     KeyKind::Locality,
     KeyKind::Postcode,
+    KeyKind::NamePhonetic,
 ];
 pub(crate) const FULL: usize = 0;
 pub(crate) const FAMILY: usize = 1;
@@ -209,11 +245,13 @@ pub(crate) const PHONE: usize = 7;
 pub(crate) const ADDRESS: usize = 8;
 pub(crate) const LOCALITY: usize = 9;
 pub(crate) const POSTCODE: usize = 10;
+pub(crate) const PHON: usize = 11;
 
 /// Values whose frequency adjusts the weight of an agreement on them (a shelter's address or a
 /// 1 January placeholder proves less than a private address or a real birthday).
-pub(crate) const TF_KINDS: [usize; 8] =
-    [FULL, FAMILY, GIVEN, DATE, ID, ADDRESS, POSTCODE, DAY_MONTH];
+pub(crate) const TF_KINDS: [usize; 9] = [
+    FULL, FAMILY, GIVEN, DATE, ID, ADDRESS, POSTCODE, DAY_MONTH, PHON,
+];
 /// Index of each kind in [`Rec::tf`].
 const TF_FULL: usize = 0;
 const TF_FAMILY: usize = 1;
@@ -223,6 +261,7 @@ const TF_ID: usize = 4;
 const TF_ADDRESS: usize = 5;
 const TF_POSTCODE: usize = 6;
 const TF_DAY_MONTH: usize = 7;
+const TF_PHON: usize = 8;
 /// Index of citizenship in the term-frequency adjustments (after the keyed kinds).
 pub(crate) const TF_CIT: usize = TF_KINDS.len();
 
@@ -340,6 +379,18 @@ fn common_bits(a: &[u64; 16], b: &[u64; 16]) -> u32 {
 /// Comparison levels of a pair, and the term-frequency adjustment (bits) of what agrees.
 #[inline]
 pub(crate) fn compare(a: &Rec, b: &Rec) -> (Levels, f32) {
+    compare_as::<false>(a, b)
+}
+
+/// Sex and citizenship level when the names agree at least in part (level 2 and up): names go
+/// with sex and citizenship (given names are mostly one sex's, family names one country's), so
+/// their agreement proves less among namesakes than among strangers. Their m and u are
+/// estimated apart from those of pairs whose names differ (levels 0, 1): each pair of levels
+/// is a distribution of its own.
+pub const NAMES_ALIKE: i8 = 2;
+
+#[inline]
+pub(crate) fn compare_as<const RAW: bool>(a: &Rec, b: &Rec) -> (Levels, f32) {
     let mut l = [-1i8; FIELDS.len()];
     let mut tf = 0.0f32;
     let same = |s: usize| a.has(s) && b.has(s) && a.keys[s] == b.keys[s];
@@ -349,33 +400,34 @@ pub(crate) fn compare(a: &Rec, b: &Rec) -> (Levels, f32) {
         let d = 2.0 * common_bits(&a.clk, &b.clk) as f64 / (a.ones as f64 + b.ones as f64);
         let (fam, giv) = (same(FAMILY), same(GIVEN));
         l[0] = if same(FULL) {
-            tf += a.tf[TF_FULL];
-            6
+            NAME_SAME
+        } else if same(PHON) {
+            // Spelt otherwise, sounding alike: a transliteration or a typo in a vowel, in
+            // either order of the parts.
+            NAME_SOUNDS_ALIKE
         } else if fam && both(GIVEN) && d >= 0.7 {
             // The same family name and a given name one typo away.
-            tf += a.tf[TF_FAMILY];
             5
         } else if giv && both(FAMILY) && d >= 0.7 {
-            tf += a.tf[TF_GIVEN];
             4
         } else if !fam && !giv && d >= 0.8 {
             3
         } else if fam || giv {
             // One part the same, the other different, truncated or missing on one side.
-            tf += if fam { a.tf[TF_FAMILY] } else { a.tf[TF_GIVEN] };
             2
         } else if d >= 0.6 {
             1
         } else {
             0
         };
+        tf += name_tf(&name_tfs(a), l[0], fam);
     }
-    if a.birth_year != 0 && b.birth_year != 0 {
+    l[1] = if a.birth_year != 0 && b.birth_year != 0 {
         let day_month = same(DAY_MONTH);
         let same_year = a.birth_year == b.birth_year;
-        l[1] = if same(DATE) {
+        if same(DATE) {
             tf += a.tf[TF_DATE];
-            6
+            BIRTH_SAME
         } else if day_month && same_year {
             // Day and month swapped.
             5
@@ -393,12 +445,18 @@ pub(crate) fn compare(a: &Rec, b: &Rec) -> (Levels, f32) {
                 // One side knows only the year: no evidence beyond it.
                 3
             }
-        } else if a.birth_year.abs_diff(b.birth_year) == 1 {
-            1
         } else {
-            0
-        };
-    }
+            match a.birth_year.abs_diff(b.birth_year) {
+                1 => 1,
+                2 => BIRTH_TWO_YEARS,
+                _ => 0,
+            }
+        }
+    } else if a.birth_year != 0 || b.birth_year != 0 {
+        BIRTH_ONE_MISSING
+    } else {
+        BIRTH_BOTH_MISSING
+    };
     for (i, s) in [(2, ID), (3, PHONE)] {
         if both(s) {
             l[i] = i8::from(a.keys[s] == b.keys[s]);
@@ -407,16 +465,14 @@ pub(crate) fn compare(a: &Rec, b: &Rec) -> (Levels, f32) {
             }
         }
     }
-    // Names go with sex and citizenship (given names are mostly one sex's, family names one
-    // country's): when a name part agrees, their agreement says little more, so only their
-    // disagreement counts.
-    let names_agree = l[0] >= 2;
-    if a.sex != 0 && b.sex != 0 && !(names_agree && a.sex == b.sex) {
-        l[4] = i8::from(a.sex == b.sex);
+    // Sex and citizenship, in two sets of levels: names unlike, names alike (see NAMES_ALIKE).
+    let alike = if l[0] >= 2 { NAMES_ALIKE } else { 0 };
+    if a.sex != 0 && b.sex != 0 {
+        l[4] = alike + i8::from(a.sex == b.sex);
     }
-    if a.cit != 0 && b.cit != 0 && !(names_agree && a.cit == b.cit) {
-        l[5] = i8::from(a.cit == b.cit);
-        if l[5] == 1 {
+    if a.cit != 0 && b.cit != 0 {
+        l[5] = alike + i8::from(a.cit == b.cit);
+        if a.cit == b.cit && alike == 0 && !RAW {
             tf += a.tf[TF_CIT];
         }
     }
@@ -442,6 +498,62 @@ pub(crate) fn compare(a: &Rec, b: &Rec) -> (Levels, f32) {
     (l, tf)
 }
 
+/// A record's term-frequency adjustments of its names: full, family, given, as it sounds.
+#[inline]
+fn name_tfs(r: &Rec) -> [f32; 4] {
+    [
+        r.tf[TF_FULL],
+        r.tf[TF_FAMILY],
+        r.tf[TF_GIVEN],
+        r.tf[TF_PHON],
+    ]
+}
+
+/// The adjustment an agreement on the names at `level` earns (`family`: whether the family
+/// names are the same, which decides the part of level 2).
+#[inline]
+fn name_tf(t: &[f32; 4], level: i8, family: bool) -> f32 {
+    match level {
+        NAME_SAME => t[0],
+        NAME_SOUNDS_ALIKE => t[3],
+        5 => t[1],
+        4 => t[2],
+        2 if family => t[1],
+        2 => t[2],
+        _ => 0.0,
+    }
+}
+
+/// The codes again after the names' adjustments changed from `before`: each corrected by the
+/// difference at its name level.
+fn retf(
+    recs: &[Rec],
+    before: &[[f32; 4]],
+    candidates: &[u64],
+    mut codes: Vec<u32>,
+    cfg: &Config,
+) -> Vec<u32> {
+    let step = codes.len().div_ceil(cfg.threads.max(1)).max(1);
+    std::thread::scope(|s| {
+        for (chunk, cands) in codes.chunks_mut(step).zip(candidates.chunks(step)) {
+            s.spawn(move || {
+                for (code, &p) in chunk.iter_mut().zip(cands) {
+                    let (a, b) = unpair(p);
+                    let (ra, rb) = (&recs[a as usize], &recs[b as usize]);
+                    let (levels, tf) = unpack(*code);
+                    let family = ra.key(FAMILY).is_some() && ra.key(FAMILY) == rb.key(FAMILY);
+                    let delta = name_tf(&name_tfs(ra), levels[0], family)
+                        - name_tf(&before[a as usize], levels[0], family);
+                    if delta != 0.0 {
+                        *code = pack(&levels, tf + delta);
+                    }
+                }
+            });
+        }
+    });
+    codes
+}
+
 /// A pair's comparison packed in 32 bits: each field's level in [`WIDTH`] bits (all ones when
 /// missing), then the term-frequency adjustment in quarter bits, offset to be positive.
 pub(crate) fn pack(levels: &Levels, tf: f32) -> u32 {
@@ -450,7 +562,7 @@ pub(crate) fn pack(levels: &Levels, tf: f32) -> u32 {
         let mask = (1u32 << WIDTH[f]) - 1;
         c |= (if *l < 0 { mask } else { *l as u32 & mask }) << OFFSET[f];
     }
-    let q = ((tf * 4.0).round() as i32).clamp(-8192, 8191) + 8192;
+    let q = ((tf * 4.0).round() as i32).clamp(-TF_ZERO, TF_ZERO - 1) + TF_ZERO;
     c | (q as u32) << TF_SHIFT
 }
 
@@ -463,7 +575,13 @@ pub(crate) fn unpack(code: u32) -> (Levels, f32) {
             *x = v as i8;
         }
     }
-    (l, ((code >> TF_SHIFT) as i32 - 8192) as f32 / 4.0)
+    (l, ((code >> TF_SHIFT) as i32 - TF_ZERO) as f32 / 4.0)
+}
+
+/// The comparison levels of two records, as the engine sees them (every term frequency aside):
+/// to explain a pair, or to measure a field's m on data whose truth is known.
+pub fn levels(a: &LinkInput, b: &LinkInput) -> Levels {
+    compare(&Rec::new(a), &Rec::new(b)).0
 }
 
 /// Links `inputs`: blocking, comparison, EM, scoring and clustering.
@@ -539,26 +657,11 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
     }
     drop(placed);
     lap("ordering");
-    em::term_frequencies(&mut recs, cfg.threads);
+    em::term_frequencies(&mut recs, cfg.threads, None);
     lap("term frequencies");
     let (candidates, skipped) = blocking::candidates(&recs, cfg);
     lap("blocking");
-    let parts = parallel(candidates.len(), cfg.threads, |range| {
-        candidates[range]
-            .iter()
-            .map(|&p| {
-                let (a, b) = unpair(p);
-                let (l, tf) = compare(&recs[a as usize], &recs[b as usize]);
-                pack(&l, tf)
-            })
-            .collect::<Vec<u32>>()
-    });
-    // Sized once: collecting the parts through a flattening iterator grows the vector by
-    // doubling, copying tens of millions of codes and touching fresh memory each time.
-    let mut codes: Vec<u32> = Vec::with_capacity(candidates.len());
-    for part in parts {
-        codes.extend_from_slice(&part);
-    }
+    let codes = compare_all(&recs, &candidates, cfg);
     lap("comparison");
     // Position of each of the caller's records in `recs`: random pairs for u are drawn in the
     // caller's numbering, so they do not depend on the keyed values the records were sorted by.
@@ -566,63 +669,44 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
     for (i, &o) in order.iter().enumerate() {
         rank[o as usize] = i as u32;
     }
-    let params = em::estimate(&recs, &rank, &codes, cfg);
+    let mut params = em::estimate(&recs, &rank, &order, &codes, cfg);
     lap("estimation");
-    let prior = params.prior();
-    let table = params.table();
-    // Score every candidate; keep those that could matter for a link or for review.
-    let mut pairs: Vec<ScoredPair> = candidates
+    // The reviewer's decisions, in the internal numbering (inputs out of range are ignored).
+    let decisions: Vec<Decision> = cfg
+        .decisions
         .iter()
-        .zip(&codes)
-        .filter_map(|(&p, &code)| {
-            let (a, b) = unpair(p);
-            let weight = prior + em::weight_from(&table, code);
-            (weight >= -6.6).then(|| ScoredPair {
-                a,
-                b,
-                levels: unpack(code).0,
-                weight,
-                probability: probability(weight),
-            })
+        .filter(|d| (d.a as usize) < rank.len() && (d.b as usize) < rank.len())
+        .map(|d| Decision {
+            a: rank[d.a as usize],
+            b: rank[d.b as usize],
+            same: d.same,
         })
         .collect();
-    drop(codes);
+    drop(rank);
+    let mut pairs = score(&candidates, &codes, &params, &order, &recs, cfg);
+    lap("scoring");
+    let mut person = cluster::cluster(&recs, &pairs, &params, cfg, &decisions);
+    lap("clustering");
+    if cfg.tf_from_persons {
+        // Second pass: how common a name is among the persons just found, not among records.
+        // Only the names' adjustments change: each code is corrected by the difference, without
+        // comparing the pair again.
+        let before: Vec<[f32; 4]> = recs.iter().map(name_tfs).collect();
+        em::term_frequencies(&mut recs, cfg.threads, Some(&person));
+        let codes = retf(&recs, &before, &candidates, codes, cfg);
+        params.lambda = em::match_prior(&recs, &codes, &params.m, &params.u, cfg);
+        drop(pairs);
+        pairs = score(&candidates, &codes, &params, &order, &recs, cfg);
+        person = cluster::cluster(&recs, &pairs, &params, cfg, &decisions);
+        lap("second pass");
+    }
     let candidate_pairs = candidates.len();
     let candidates = if cfg.keep_candidates {
         candidates
     } else {
-        // Not needed past this point: freed before the clustering.
         Vec::new()
     };
-    // Equal weights are frequent (levels are discrete); ties are broken by the caller's
-    // numbering, not by the sorted order, which follows the keyed (secret-dependent) values.
-    let caller = |p: &ScoredPair| {
-        let (a, b) = (order[p.a as usize], order[p.b as usize]);
-        (a.min(b), a.max(b))
-    };
-    // Every pair is distinct, so the order is total and an unstable sort (no buffer) gives the
-    // same result as a stable one.
-    pairs.sort_unstable_by(|x, y| {
-        y.weight
-            .total_cmp(&x.weight)
-            .then_with(|| caller(x).cmp(&caller(y)))
-    });
-    lap("scoring");
-    // The reviewer's decisions, in the internal numbering (inputs out of range are ignored).
-    let position = rank;
-    let decisions: Vec<Decision> = cfg
-        .decisions
-        .iter()
-        .filter(|d| (d.a as usize) < position.len() && (d.b as usize) < position.len())
-        .map(|d| Decision {
-            a: position[d.a as usize],
-            b: position[d.b as usize],
-            same: d.same,
-        })
-        .collect();
-    drop(position);
-    let person = cluster::cluster(&recs, &pairs, &params, cfg, &decisions);
-    lap("clustering");
+
     let linked_pairs = pairs
         .iter()
         .filter(|p| p.probability >= cfg.threshold)
@@ -643,6 +727,7 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
     for p in &mut pairs {
         (p.a, p.b) = (order[p.a as usize], order[p.b as usize]);
     }
+    let (expected_persons, persons_range) = expected_persons(&pairs, &person);
     let mut roots: Vec<u32> = person.clone();
     roots.sort_unstable();
     roots.dedup();
@@ -652,6 +737,8 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
         skipped_blocks: skipped,
         linked_pairs,
         persons: roots.len(),
+        expected_persons,
+        persons_range,
         seconds,
     };
     LinkResult {
@@ -671,6 +758,134 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
             Vec::new()
         },
     }
+}
+
+/// The packed comparison of every candidate pair, on every thread.
+fn compare_all(recs: &[Rec], candidates: &[u64], cfg: &Config) -> Vec<u32> {
+    let parts = parallel(candidates.len(), cfg.threads, |range| {
+        candidates[range]
+            .iter()
+            .map(|&p| {
+                let (a, b) = unpair(p);
+                let (l, tf) = compare(&recs[a as usize], &recs[b as usize]);
+                pack(&l, tf)
+            })
+            .collect::<Vec<u32>>()
+    });
+    // Sized once: collecting the parts through a flattening iterator grows the vector by
+    // doubling, copying tens of millions of codes and touching fresh memory each time.
+    let mut codes: Vec<u32> = Vec::with_capacity(candidates.len());
+    for part in parts {
+        codes.extend_from_slice(&part);
+    }
+    codes
+}
+
+/// Scores the candidates, keeps those that could matter for a link or for review, strongest
+/// first.
+fn score(
+    candidates: &[u64],
+    codes: &[u32],
+    params: &Params,
+    order: &[u32],
+    recs: &[Rec],
+    cfg: &Config,
+) -> Vec<ScoredPair> {
+    let prior = params.prior();
+    let table = params.table();
+    let mut pairs: Vec<ScoredPair> = candidates
+        .iter()
+        .zip(codes)
+        .filter_map(|(&p, &code)| {
+            let (a, b) = unpair(p);
+            let weight = prior + em::weight_from(&table, code);
+            (weight >= -6.6).then(|| ScoredPair {
+                a,
+                b,
+                levels: unpack(code).0,
+                weight,
+                probability: probability(weight),
+            })
+        })
+        .collect();
+    if cfg.mode == Mode::Link {
+        one_to_one(&mut pairs, params, recs);
+    }
+    // Equal weights are frequent (levels are discrete); ties are broken by the caller's
+    // numbering, not by the sorted order, which follows the keyed (secret-dependent) values.
+    let caller = |p: &ScoredPair| {
+        let (a, b) = (order[p.a as usize], order[p.b as usize]);
+        (a.min(b), a.max(b))
+    };
+    // Every pair is distinct, so the order is total and an unstable sort (no buffer) gives the
+    // same result as a stable one.
+    pairs.sort_unstable_by(|x, y| {
+        y.weight
+            .total_cmp(&x.weight)
+            .then_with(|| caller(x).cmp(&caller(y)))
+    });
+    pairs
+}
+
+/// Link mode: each list is free of duplicates, so a record is at most one record of each other
+/// list. A pair's probability then weighs its odds against those of every rival pair of either
+/// record in the same list, and against the chance that the record has no match there at all:
+/// P(a = b) = odds(a, b) / (ε + Σ odds(a, ·) + Σ odds(·, b) − odds(a, b)), where ε = 1 − π and π
+/// is the share of a list's records the model expects to have a match in the other (from the
+/// match prior). A pair whose only evidence is a shared name then counts for more when neither
+/// record has a better partner, and for less when one has.
+fn one_to_one(pairs: &mut [ScoredPair], params: &Params, recs: &[Rec]) {
+    let mut per_source: rustc_hash::FxHashMap<u16, f64> = rustc_hash::FxHashMap::default();
+    for r in recs {
+        *per_source.entry(r.source).or_default() += 1.0;
+    }
+    let n = recs.len() as f64;
+    // Expected matches of one record in the other lists.
+    let pi = |s: u16| (params.lambda * (n - per_source.get(&s).copied().unwrap_or(0.0))).min(0.99);
+    let odds = |p: &ScoredPair| 2f64.powf(p.weight.clamp(-60.0, 60.0));
+    // Σ odds of each record against each other list.
+    let mut sums: rustc_hash::FxHashMap<(u32, u16), f64> = rustc_hash::FxHashMap::default();
+    for p in pairs.iter() {
+        let o = odds(p);
+        let (sa, sb) = (recs[p.a as usize].source, recs[p.b as usize].source);
+        *sums.entry((p.a, sb)).or_default() += o;
+        *sums.entry((p.b, sa)).or_default() += o;
+    }
+    for p in pairs.iter_mut() {
+        let o = odds(p);
+        let (sa, sb) = (recs[p.a as usize].source, recs[p.b as usize].source);
+        let eps = (1.0 - pi(sa).min(pi(sb))).max(0.01);
+        let rivals = sums[&(p.a, sb)] + sums[&(p.b, sa)] - o;
+        let prob = (o / (eps + rivals)).clamp(1e-12, 1.0 - 1e-12);
+        p.probability = prob;
+        p.weight = (prob / (1.0 - prob)).log2();
+    }
+}
+
+/// The persons the model expects (see [`Stats::expected_persons`]): record `i` matches an earlier
+/// person `C` with the largest probability between `i` and a record of `C` (the persons are those
+/// of the clustering), and matches any earlier person with the sum of those, at most one. Pairs
+/// and persons in the caller's numbering.
+fn expected_persons(pairs: &[ScoredPair], person: &[u32]) -> (f64, (f64, f64)) {
+    // For each record, its strongest link to each earlier person.
+    let mut best: rustc_hash::FxHashMap<(u32, u32), f64> = rustc_hash::FxHashMap::default();
+    for p in pairs {
+        let (a, b) = (p.a.min(p.b), p.a.max(p.b));
+        let e = best.entry((b, person[a as usize])).or_default();
+        *e = e.max(p.probability);
+    }
+    let mut matched = vec![0.0f64; person.len()];
+    for ((b, _), p) in best {
+        matched[b as usize] += p;
+    }
+    let (mut mean, mut var) = (0.0, 0.0);
+    for m in matched {
+        let new = 1.0 - m.min(1.0);
+        mean += new;
+        var += new * (1.0 - new);
+    }
+    let half = 1.96 * var.sqrt();
+    (mean, (mean - half, mean + half))
 }
 
 /// The two records of a packed candidate pair.
@@ -748,12 +963,17 @@ mod tests {
             compare(&a, &rec("Clarisse", "Ngoma", "1990-05-11")).0[..2],
             [6, 6]
         );
+        // A typo in a vowel or a doubled letter sounds alike; in a consonant, it is a typo.
         assert_eq!(
-            compare(&a, &rec("Clarise", "Ngoma", "1990-11-05")).0[..2],
+            compare(&a, &rec("Clarise", "NGOMA", "1990-11-05")).0[..2],
+            [NAME_SOUNDS_ALIKE, 5]
+        );
+        assert_eq!(
+            compare(&a, &rec("Clarisze", "Ngoma", "1990-11-05")).0[..2],
             [5, 5]
         );
         assert_eq!(
-            compare(&a, &rec("Clarisse", "Ngomo", "1990-05-20")).0[..2],
+            compare(&a, &rec("Clarisse", "Ngomba", "1990-05-20")).0[..2],
             [4, 4]
         );
         assert_eq!(
@@ -768,6 +988,19 @@ mod tests {
         assert_eq!(compare(&a, &rec("Odette", "Zanga", "1980-11-05")).0[1], 7);
         assert_eq!(compare(&a, &rec("Odette", "Zanga", "1991-06-11")).0[1], 1);
         assert_eq!(compare(&a, &rec("Odette", "Zanga", "1990")).0[1], 3);
+        assert_eq!(
+            compare(&a, &rec("Odette", "Zanga", "1992-01-02")).0[1],
+            BIRTH_TWO_YEARS
+        );
+        // A missing birth date is a level of its own, on one side or both.
+        assert_eq!(
+            compare(&a, &rec("Odette", "Zanga", "")).0[1],
+            BIRTH_ONE_MISSING
+        );
+        assert_eq!(
+            compare(&rec("Aline", "Sélé", ""), &rec("Odette", "Zanga", "")).0[1],
+            BIRTH_BOTH_MISSING
+        );
         // Without addresses the residence field gives no evidence.
         assert_eq!(compare(&a, &rec("Odette", "Zanga", "1990")).0[6], -1);
     }
@@ -870,5 +1103,151 @@ mod tests {
         // Record 3 now belongs with 2, so it cannot also carry 0 or 1 into one person with both.
         assert!(!(p[3] == p[0] && p[3] == p[1]));
         assert_eq!(decided.stats.persons, 2);
+    }
+
+    #[test]
+    fn a_swapped_name_without_a_birth_date_is_found_among_namesakes() {
+        // One woman reported twice: once with her birth date, once family name first and no
+        // date. Her name is common (sixty namesakes of every age, more than a block holds), and
+        // four hundred others fill the register.
+        let enc = KeyedEncoder::new(&Secret::from_bytes(&[13; 32]).unwrap());
+        let mut inputs = vec![
+            input(&enc, 0, "Fatema", "Begum", "1994-03-17"),
+            input(&enc, 1, "BEGUM", "FATEMA", ""),
+        ];
+        for i in 0..260 {
+            let dob = format!("{}-{:02}-{:02}", 1960 + i % 45, 1 + i % 12, 1 + i % 28);
+            let mut x = input(&enc, 2 + (i % 3) as u16, "Fatema", "Begum", &dob);
+            x.citizenship = Some(["BD", "IN", "MM"][i % 3].into());
+            inputs.push(x);
+        }
+        for i in 0..400 {
+            let g = format!("G{}x{}", i % 37, i / 37);
+            let f = format!("F{}", i % 53);
+            inputs.push(input(&enc, 2, &g, &f, &format!("19{}-02-03", 50 + i % 40)));
+        }
+        let r = link(
+            &inputs,
+            &Config {
+                keep_candidates: true,
+                ..Config::default()
+            },
+        );
+        assert!(
+            r.candidates
+                .iter()
+                .any(|&(a, b)| (a.min(b), a.max(b)) == (0, 1)),
+            "the pair was never compared"
+        );
+        // A spelling no table lists, a vowel apart, without a date either, meets too.
+        let inputs = vec![
+            input(&enc, 0, "Rokeya", "Khatun", ""),
+            input(&enc, 1, "KHATOON", "Rokeeya", ""),
+            input(&enc, 2, "Odette", "Zanga", "1971-02-03"),
+        ];
+        let r = link(
+            &inputs,
+            &Config {
+                keep_candidates: true,
+                ..Config::default()
+            },
+        );
+        assert!(
+            r.candidates
+                .iter()
+                .any(|&(a, b)| a.min(b) == 0 && a.max(b) == 1)
+        );
+    }
+
+    #[test]
+    fn em_recovers_the_m_probabilities_of_generated_registers() {
+        use tessera_registers::{Spec, generate};
+        let spec = Spec::tuning();
+        let records = generate(&spec).unwrap();
+        let enc = KeyedEncoder::new(&Secret::from_bytes(&[3; 32]).unwrap());
+        let inputs: Vec<LinkInput> = records
+            .iter()
+            .map(|r| {
+                let opt = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+                LinkInput {
+                    source: ["police", "ngo", "shelter", "labour_inspection"]
+                        .iter()
+                        .position(|p| *p == r.provider)
+                        .unwrap_or(0) as u16,
+                    pseudonyms: enc.encode(&Identifiers {
+                        given_name: Some(r.given_name.as_str()),
+                        family_name: Some(r.family_name.as_str()),
+                        birth_date: Some(r.birth_date.as_str()).filter(|s| !s.is_empty()),
+                        ..Default::default()
+                    }),
+                    sex: opt(&r.sex),
+                    citizenship: opt(&r.citizenship),
+                }
+            })
+            .collect();
+        // The true m: the levels of every pair of one person's records.
+        let mut by_person: std::collections::HashMap<u32, Vec<usize>> = Default::default();
+        for (i, r) in records.iter().enumerate() {
+            by_person.entry(r.person).or_default().push(i);
+        }
+        let mut truth: Vec<Vec<f64>> = FIELDS.iter().map(|(_, k)| vec![0.0; *k]).collect();
+        for v in by_person.values() {
+            for x in 0..v.len() {
+                for y in x + 1..v.len() {
+                    for (f, l) in levels(&inputs[v[x]], &inputs[v[y]]).iter().enumerate() {
+                        if *l >= 0 {
+                            truth[f][*l as usize] += 1.0;
+                        }
+                    }
+                }
+            }
+        }
+        let r = link(&inputs, &Config::default());
+        for (f, name) in [(0, "name"), (1, "birth date")] {
+            let total: f64 = truth[f].iter().sum();
+            for (l, t) in truth[f].iter().enumerate() {
+                let (want, got) = (t / total, r.params.m[f][l]);
+                assert!(
+                    (want - got).abs() < 0.05,
+                    "{name} level {l}: m {got:.3}, true {want:.3}"
+                );
+            }
+        }
+        // Sex given names alike: m of agreement within 0.02 of the truth.
+        let alike = truth[4][2] + truth[4][3];
+        assert!((r.params.m[4][3] - truth[4][3] / alike).abs() < 0.02);
+    }
+
+    #[test]
+    fn two_small_lists_link_their_one_shared_person_of_each_kind() {
+        // What `tessera link` is shown with: three records a list, too few to learn from.
+        let enc = KeyedEncoder::new(&Secret::from_bytes(&[17; 32]).unwrap());
+        let rec = |s: u16, g: &str, f: &str, d: &str, sex: &str| LinkInput {
+            sex: Some(sex.into()),
+            citizenship: None,
+            ..input(&enc, s, g, f, d)
+        };
+        let inputs = vec![
+            rec(0, "Mohamed", "Abakar", "2001-03-04", "M"),
+            rec(0, "Clarisse", "Zanga", "1999-12-01", "F"),
+            rec(0, "Odette", "Ngoma", "1987", "F"),
+            rec(1, "ABAKAR", "Mahamat", "2001-04-03", "M"),
+            rec(1, "Clarise", "Zanga", "1999-12-01", "F"),
+            rec(1, "Jean", "Kongbo", "1975-05-05", "M"),
+        ];
+        for mode in [Mode::Link, Mode::Dedupe] {
+            let r = link(
+                &inputs,
+                &Config {
+                    mode,
+                    ..Config::default()
+                },
+            );
+            let p = &r.person;
+            assert_eq!(p[0], p[3], "{mode:?}: transliteration, order and day/month");
+            assert_eq!(p[1], p[4], "{mode:?}: typo");
+            assert_ne!(p[2], p[5]);
+            assert_eq!(r.stats.persons, 4, "{mode:?}");
+        }
     }
 }

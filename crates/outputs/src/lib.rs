@@ -6,9 +6,9 @@
 //! the dictionary's mappings (`glotip`, `eurostat`, `alpha3`, `protocol` schemes of the code
 //! lists): a national code with no mapping in the return's scheme is counted under `UNMAPPED`
 //! with a footnote naming it, never guessed into a category ([`cube`]). Every table then goes
-//! through the analysis crate's one disclosure control ([`tessera_analysis::suppress`], primary
-//! and complementary suppression at the deployment's threshold), and every output states the
-//! protection applied. Returns are national aggregates: no table breaks counts down by provider.
+//! through the analysis crate's one disclosure control ([`tessera_analysis::Disclosure`]: primary
+//! and complementary suppression at the deployment's threshold, then the deployment's optional
+//! rounding), and every output states the protection applied. Returns are national aggregates: no table breaks counts down by provider.
 //!
 //! ```text
 //! let facts = Facts::build(&store, &dict).await?;
@@ -93,6 +93,9 @@ pub struct Options {
     pub lang: String,
     /// Cells from 1 to below this are hidden (see [`tessera_analysis::disclosure`]).
     pub threshold: f64,
+    /// Published counts are rounded to a multiple of this after suppression; 0: no rounding
+    /// (the deployment setting `disclosure_rounding`).
+    pub rounding: u32,
     /// The reporting country (ISO 3166-1 alpha-2): nationals are its citizens.
     pub country: String,
 }
@@ -113,8 +116,20 @@ impl Options {
             year,
             lang: "en".into(),
             threshold,
+            rounding: 0,
             country,
         })
+    }
+
+    /// With the rounding base of the deployment (0: none).
+    pub fn rounding(mut self, base: u32) -> Options {
+        self.rounding = base;
+        self
+    }
+
+    /// The disclosure control these options ask for.
+    pub fn disclosure(&self) -> tessera_analysis::Disclosure {
+        tessera_analysis::Disclosure::new(self.threshold).with_rounding(self.rounding)
     }
 
     pub fn lang(mut self, lang: &str) -> Options {
@@ -123,11 +138,22 @@ impl Options {
     }
 }
 
-/// The disclosure control applied to a return, stated in every output.
+/// The disclosure control applied to a return (or a report), stated in every output.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Protection {
     /// Counts from 1 to below this are hidden (primary), with complementary cells.
     pub threshold: f64,
+    /// Published counts rounded to a multiple of this after suppression; 0: no rounding.
+    pub rounding: u32,
+}
+
+impl From<tessera_analysis::Disclosure> for Protection {
+    fn from(d: tessera_analysis::Disclosure) -> Protection {
+        Protection {
+            threshold: d.threshold,
+            rounding: d.rounding,
+        }
+    }
 }
 
 impl Protection {
@@ -135,23 +161,42 @@ impl Protection {
     pub fn statement(&self, lang: &str) -> String {
         let t = tessera_analysis::table::format_number(self.threshold);
         let below = tessera_analysis::table::format_number(self.threshold - 1.0);
+        let base = self.rounding;
         if lang == "fr" {
+            let rounding = if base >= 2 {
+                format!(
+                    "Arrondi : après la suppression, chaque effectif publié est arrondi au multiple de {base} le plus proche (base d'arrondi {base}) ; les totaux peuvent donc différer de la somme des cellules."
+                )
+            } else {
+                "Pas d'arrondi.".to_string()
+            };
             format!(
-                "Contrôle de la divulgation : suppression primaire et complémentaire des cellules (seuil {t}) : les effectifs de 1 à {below} sont masqués, puis d'autres cellules afin qu'aucun effectif masqué ne puisse être retrouvé à partir des totaux ; les cellules masquées sont marquées c et laissées vides. Les nationalités comptant moins de {t} chacune sont regroupées (_O). Pas d'arrondi. Agrégats nationaux : aucune ventilation par fournisseur."
+                "Contrôle de la divulgation : suppression primaire et complémentaire des cellules (seuil {t}) : les effectifs de 1 à {below} sont masqués, puis d'autres cellules afin qu'aucun effectif masqué ne puisse être retrouvé à partir des totaux ; les cellules masquées sont marquées c et laissées vides. Les nationalités comptant moins de {t} chacune sont regroupées (_O). {rounding} Agrégats nationaux : aucune ventilation par fournisseur."
             )
         } else {
+            let rounding = if base >= 2 {
+                format!(
+                    "Rounding: after suppression, every published count is rounded to the nearest multiple of {base} (rounding base {base}), so totals may differ from the sum of their cells."
+                )
+            } else {
+                "No rounding.".to_string()
+            };
             format!(
-                "Disclosure control: primary and complementary cell suppression (threshold {t}): counts from 1 to {below} are hidden, then further cells so that no hidden count can be worked out from the totals; hidden cells are marked c and left empty. Citizenships counting fewer than {t} each are grouped (_O). No rounding. National aggregates: no breakdown by provider."
+                "Disclosure control: primary and complementary cell suppression (threshold {t}): counts from 1 to {below} are hidden, then further cells so that no hidden count can be worked out from the totals; hidden cells are marked c and left empty. Citizenships counting fewer than {t} each are grouped (_O). {rounding} National aggregates: no breakdown by provider."
             )
         }
     }
 
     /// The same in a few words (DHIS2 comments, SDMX attribute).
     pub fn short(&self) -> String {
-        format!(
+        let mut s = format!(
             "cell suppression, primary and complementary, threshold {}",
             tessera_analysis::table::format_number(self.threshold)
-        )
+        );
+        if self.rounding >= 2 {
+            s.push_str(&format!(", rounded to base {}", self.rounding));
+        }
+        s
     }
 }
 
@@ -365,7 +410,7 @@ pub fn build(
 }
 
 /// Reads what a return needs from the store and builds it for `year` in `lang`: the facts, the
-/// deployment's threshold (`disclosure_threshold` setting) and, with `persons`, the record
+/// deployment's disclosure control (`disclosure_threshold` and `disclosure_rounding` settings) and, with `persons`, the record
 /// linkage (each person counted once).
 pub async fn from_store(
     store: &Store,
@@ -375,8 +420,10 @@ pub async fn from_store(
     lang: &str,
     persons: bool,
 ) -> Result<Return, OutputError> {
-    let threshold = tessera_analysis::deployment_threshold(store).await?;
-    let opts = Options::new(dict, year, threshold)?.lang(lang);
+    let disclosure = tessera_analysis::deployment_disclosure(store).await?;
+    let opts = Options::new(dict, year, disclosure.threshold)?
+        .rounding(disclosure.rounding)
+        .lang(lang);
     let facts = Facts::build(store, dict).await?;
     let map = if persons {
         Some(tessera_analysis::link_persons(store).await?)

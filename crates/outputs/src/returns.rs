@@ -16,7 +16,7 @@
 //! record counts under "unknown".
 
 use tessera_analysis::facts::{ColumnData, EntityFacts, MISSING, year_of};
-use tessera_analysis::{Facts, Key, PersonMap, suppress};
+use tessera_analysis::{Facts, Key, PersonMap};
 use tessera_dictionary::{CodeList, Dictionary};
 
 use crate::cube::{Axis, Dimension, Member, Population, count, tr};
@@ -101,19 +101,19 @@ impl<'a> Ctx<'a> {
             axes,
             self.lang(),
         );
-        let threshold = self.opts.threshold;
+        let disclosure = self.opts.disclosure();
         let mut notes = c.notes;
         notes.extend(extra_notes.iter().map(|s| s.to_string()));
         ReturnTable {
             id: id.to_string(),
             title: title.to_string(),
             dims: c.axes_dims,
-            table: suppress(&c.table, threshold),
+            table: disclosure.table(&c.table),
             // A total is a table of one cell: hidden when small, like any cell.
             totals: c
                 .totals
                 .into_iter()
-                .map(|(k, v)| (k, (v == 0.0 || v >= threshold).then_some(v)))
+                .map(|(k, v)| (k, disclosure.count(v)))
                 .collect(),
             notes,
         }
@@ -462,9 +462,7 @@ impl<'a> Ctx<'a> {
             lang: self.opts.lang.clone(),
             unit: self.unit_name().to_string(),
             dictionary_version: self.dict.full_version(),
-            protection: Protection {
-                threshold: self.opts.threshold,
-            },
+            protection: Protection::from(self.opts.disclosure()),
             tables,
             notes,
         }

@@ -21,7 +21,8 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 pub use normalise::{
-    BirthDate, normalise_address, normalise_id, normalise_name, normalise_phone, normalise_place,
+    BirthDate, glue_initials, normalise_address, normalise_id, normalise_name, normalise_phone,
+    normalise_place, phonetic,
 };
 
 type HmacSha256 = Hmac<Sha256>;
@@ -160,6 +161,9 @@ pub enum KeyKind {
     Locality = 13,
     /// Postcode.
     Postcode = 14,
+    /// All name tokens as they sound ([`phonetic`]), sorted: the same name under spellings that
+    /// no table lists, and a typo in a vowel.
+    NamePhonetic = 15,
 }
 
 impl KeyKind {
@@ -180,6 +184,7 @@ impl KeyKind {
             Address,
             Locality,
             Postcode,
+            NamePhonetic,
         ]
         .into_iter()
         .find(|k| *k as u8 == b)
@@ -481,6 +486,18 @@ impl Encoder for KeyedEncoder {
         if !all.is_empty() {
             keys.push((KeyKind::FullName, self.key(b"name", &[&joined])));
         }
+        if !all.is_empty() {
+            let mut sounds: Vec<String> = glue_initials(&given)
+                .iter()
+                .chain(glue_initials(&family).iter())
+                .map(|t| phonetic(t))
+                .collect();
+            sounds.sort();
+            keys.push((
+                KeyKind::NamePhonetic,
+                self.key(b"phon", &[&sounds.join(" ")]),
+            ));
+        }
         if !family.is_empty() {
             keys.push((
                 KeyKind::FamilyName,
@@ -626,6 +643,10 @@ mod tests {
         let c = enc().encode(&ids("Mahamat", "abakar", "2001-03-04"));
         assert_eq!(a.key(KeyKind::FullName), b.key(KeyKind::FullName));
         assert_eq!(a.key(KeyKind::NameBirthDate), c.key(KeyKind::NameBirthDate));
+        // Spellings no table lists still sound alike, in either order.
+        let d = enc().encode(&ids("Abakaar", "MOHAMAD", "2001-03-04"));
+        assert_ne!(a.key(KeyKind::FullName), d.key(KeyKind::FullName));
+        assert_eq!(a.key(KeyKind::NamePhonetic), d.key(KeyKind::NamePhonetic));
         assert_eq!(a.clk, b.clk);
     }
 

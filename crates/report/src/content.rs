@@ -6,7 +6,7 @@ use tessera_analysis::dashboard::{Filters, Scope};
 use tessera_analysis::nap::NapReport;
 use tessera_analysis::table::format_number;
 use tessera_analysis::{
-    Expr, Facts, Measure, NapPlan, Table, Unit, aggregate, nap_progress, suppress, svg,
+    Disclosure, Expr, Facts, Measure, NapPlan, PersonMap, Table, Unit, aggregate, nap_progress, svg,
 };
 use tessera_dictionary::Dictionary;
 use tessera_outputs::{Kind, Options};
@@ -36,9 +36,14 @@ pub struct Meta {
     /// How records are counted and persons deduplicated.
     pub linkage: String,
     pub threshold: f64,
+    /// Published counts are multiples of this (0: no rounding).
+    pub rounding: u32,
     /// The disclosure control applied, as a sentence in the report's language.
     pub protection: String,
     pub preface: String,
+    /// How many sentences were edited by hand, as a sentence in the report's language; empty
+    /// when none ([`Report::apply_edits`]).
+    pub edits: String,
 }
 
 /// A headline number with the previous year's, as the summary shows it.
@@ -59,6 +64,8 @@ pub struct Sentence {
     pub id: String,
     pub section: String,
     pub text: String,
+    /// The text is the analyst's, not the generated one ([`Report::apply_edits`]).
+    pub edited: bool,
 }
 
 /// A table cell: text (row labels) or a number (`None`: hidden by disclosure control).
@@ -103,6 +110,8 @@ pub struct Figure {
     pub section: String,
     pub title: String,
     pub svg: String,
+    /// The published table the chart draws (what a format without SVG, such as DOCX, shows).
+    pub data: ReportTable,
 }
 
 /// A chapter: its title, and the ids of its sentences, tables and figures.
@@ -141,7 +150,8 @@ impl Report {
 }
 
 /// Reads what the report needs from the store and builds it: the facts, the deployment's
-/// threshold, the National Action Plan if one is loaded, and the approved fingerprint.
+/// disclosure control, the National Action Plan if one is loaded, the persons behind the records
+/// (record linkage) and the approved fingerprint.
 pub async fn from_store(
     store: &Store,
     dict: &Dictionary,
@@ -149,8 +159,11 @@ pub async fn from_store(
     lang: &str,
     config: &Config,
 ) -> Result<Report, ReportError> {
-    let threshold = tessera_analysis::deployment_threshold(store).await?;
+    let disclosure = tessera_analysis::deployment_disclosure(store).await?;
     let facts = Facts::build(store, dict).await?;
+    // Persons behind the records (record linkage of the stored pseudonyms, reviewers' verdicts
+    // applied): the quality chapter counts them and estimates the hidden victims from them.
+    let persons = tessera_analysis::link_persons(store).await?;
     let nap = match store.setting("nap_plan").await? {
         Some(text) => {
             let plan = NapPlan::from_toml(&text, dict)?.with_entered(store.nap_values().await?)?;
@@ -165,20 +178,31 @@ pub async fn from_store(
         }
         None => None,
     };
-    build(&facts, dict, year, lang, threshold, nap.as_ref(), config)
+    build(
+        &facts,
+        dict,
+        year,
+        lang,
+        disclosure,
+        nap.as_ref(),
+        Some(&persons),
+        config,
+    )
 }
 
-/// A table as partners get it: primary and complementary suppression at `threshold`, then the
-/// rows left with no published value dropped (as [`Scope::Partner`] publishes).
-fn publish(t: &Table, threshold: f64) -> Table {
-    let mut t = suppress(t, threshold);
+/// A table as partners get it: the deployment's disclosure control (primary and complementary
+/// suppression, then rounding), then the rows left with no published value dropped (as
+/// [`Scope::Partner`] publishes).
+fn publish(t: &Table, d: Disclosure) -> Table {
+    let mut t = d.table(t);
     t.rows.retain(|r| r.values.iter().any(Option::is_some));
     t
 }
 
-/// A total as published: hidden from 1 to under the threshold.
-fn publish_total(v: f64, threshold: f64) -> Option<f64> {
-    (v == 0.0 || v >= threshold).then_some(v)
+/// A total as published: hidden from 1 to under the threshold, else rounded when the
+/// deployment rounds.
+fn publish_total(v: f64, d: Disclosure) -> Option<f64> {
+    d.count(v)
 }
 
 /// Keeps the first `n` value columns of `t`.
@@ -193,6 +217,8 @@ fn first_values(mut t: Table, n: usize) -> Table {
 struct Builder<'a> {
     lang: Lang,
     threshold: f64,
+    /// The deployment's disclosure control (`threshold` is its threshold).
+    disclosure: Disclosure,
     protection_note: String,
     r: Report,
     _facts: &'a Facts,
@@ -224,54 +250,62 @@ impl Builder<'_> {
             id: id.into(),
             section,
             text,
+            edited: false,
         });
     }
 
     /// Adds a published table (already suppressed) to the current section.
     fn table(&mut self, t: &Table) {
         let section = self.current().id.clone();
-        let mut headers = t.key_headers.clone();
-        headers.extend(t.value_headers.iter().cloned());
-        let rows: Vec<Vec<Cell>> = t
-            .rows
-            .iter()
-            .map(|r| {
-                r.keys
-                    .iter()
-                    .map(|k| Cell::Text(k.label.clone()))
-                    .chain(r.values.iter().map(|v| Cell::Num(*v)))
-                    .collect()
-            })
-            .collect();
-        let cells = rows
-            .iter()
-            .map(|r| r.iter().map(Cell::text).collect())
-            .collect();
-        let rows_for_numeric = rows.clone();
+        let table = report_table(t, &section, &self.protection_note);
         self.current().tables.push(t.id.clone());
-        self.r.tables.push(ReportTable {
-            id: t.id.clone(),
-            section,
-            title: t.title.clone(),
-            headers,
-            rows,
-            cells,
-            keys: t.key_headers.len(),
-            numeric: numeric(&rows_for_numeric),
-            note: self.protection_note.clone(),
-        });
+        self.r.tables.push(table);
     }
 
     fn figure(&mut self, chart: svg::Chart) {
         let section = self.current().id.clone();
         let id = format!("fig_{}", chart.table.id);
         self.current().figures.push(id.clone());
+        let data = report_table(&chart.table, &section, &self.protection_note);
         self.r.figures.push(Figure {
             id,
             section,
             title: chart.table.title.clone(),
             svg: chart.svg,
+            data,
         });
+    }
+}
+
+/// A published table (already suppressed) as the report prints it.
+fn report_table(t: &Table, section: &str, note: &str) -> ReportTable {
+    let mut headers = t.key_headers.clone();
+    headers.extend(t.value_headers.iter().cloned());
+    let rows: Vec<Vec<Cell>> = t
+        .rows
+        .iter()
+        .map(|r| {
+            r.keys
+                .iter()
+                .map(|k| Cell::Text(k.label.clone()))
+                .chain(r.values.iter().map(|v| Cell::Num(*v)))
+                .collect()
+        })
+        .collect();
+    let cells = rows
+        .iter()
+        .map(|r| r.iter().map(Cell::text).collect())
+        .collect();
+    ReportTable {
+        id: t.id.clone(),
+        section: section.into(),
+        title: t.title.clone(),
+        headers,
+        numeric: numeric(&rows),
+        rows,
+        cells,
+        keys: t.key_headers.len(),
+        note: note.into(),
     }
 }
 
@@ -284,34 +318,41 @@ fn numeric(rows: &[Vec<Cell>]) -> Vec<bool> {
 }
 
 fn key(b: &Builder, id: &str, label: &str, value: f64, previous: f64) -> KeyFigure {
-    let v = publish_total(value, b.threshold);
+    let v = publish_total(value, b.disclosure);
     KeyFigure {
         id: id.into(),
         label: label.into(),
         value: v,
-        previous: publish_total(previous, b.threshold),
+        previous: publish_total(previous, b.disclosure),
         text: v.map_or_else(|| "c".to_string(), |v| b.lang.number(v)),
     }
 }
 
-/// Builds the report for `year` in `lang` from `facts` (approved records only are counted).
+/// Builds the report for `year` in `lang` from `facts` (approved records only are counted),
+/// under the deployment's disclosure control, with the National Action Plan's progress and the
+/// linked persons (record → person) when there are (`None`: the report says so).
+#[allow(clippy::too_many_arguments)]
 pub fn build(
     facts: &Facts,
     dict: &Dictionary,
     year: i32,
     lang: &str,
-    threshold: f64,
+    disclosure: Disclosure,
     nap: Option<&NapReport>,
+    persons: Option<&PersonMap>,
     config: &Config,
 ) -> Result<Report, ReportError> {
+    let (threshold, d) = (disclosure.threshold, disclosure);
     if !matches!(lang, "en" | "fr") {
         return Err(ReportError::Options(format!(
             "the report's language \"{lang}\" is not en or fr"
         )));
     }
     let l = Lang::of(lang);
-    let opts = Options::new(dict, year, threshold)?.lang(lang);
-    let protection = tessera_outputs::Protection { threshold }.statement(lang);
+    let opts = Options::new(dict, year, threshold)?
+        .rounding(disclosure.rounding)
+        .lang(lang);
+    let protection = tessera_outputs::Protection::from(disclosure).statement(lang);
     let country_name = dict
         .codelists
         .get("country")
@@ -345,22 +386,16 @@ pub fn build(
             )
             .into(),
         threshold,
+        rounding: disclosure.rounding,
         protection: protection.clone(),
         preface: config.preface.get(lang).to_string(),
+        edits: String::new(),
     };
     let mut b = Builder {
         lang: l,
         threshold,
-        protection_note: match lang {
-            "fr" => format!(
-                "Protection : suppression primaire et complémentaire des cellules, seuil {}.",
-                format_number(threshold)
-            ),
-            _ => format!(
-                "Protection: primary and complementary cell suppression, threshold {}.",
-                format_number(threshold)
-            ),
-        },
+        disclosure,
+        protection_note: protection.clone(),
         r: Report {
             meta,
             key_figures: vec![],
@@ -484,6 +519,16 @@ pub fn build(
             smug.migrants.unwrap_or(0.0),
             smug_prev.migrants.unwrap_or(0.0),
         ),
+        key(
+            &b,
+            "assisted",
+            l.tr(
+                "Victims assisted (assistance records)",
+                "Victimes assistées (enregistrements d'assistance)",
+            ),
+            count("assistance", year)?,
+            count("assistance", year - 1)?,
+        ),
     ];
     b.r.key_figures = kf.clone();
 
@@ -504,7 +549,7 @@ pub fn build(
                 b.section("victims", &title);
                 let s = change_sentence(l, "victims", kf[0].value, kf[0].previous, year, threshold);
                 b.say("victims_total", s);
-                let series = publish(&victims_series.by_year, threshold);
+                let series = publish(&victims_series.by_year, d);
                 b.figure(svg::line(&series, lang));
                 for t in [
                     &victims.by_sex,
@@ -514,7 +559,7 @@ pub fn build(
                     &victims.vulnerable_groups,
                     &victims.cross_border,
                 ] {
-                    let p = publish(t, threshold);
+                    let p = publish(t, d);
                     if p.id == "victims_by_exploitation" {
                         b.figure(svg::bar(&p, lang));
                     }
@@ -561,11 +606,11 @@ pub fn build(
                         lang,
                     )?
                     .with_title(id, l.tr(en, fr));
-                    b.table(&publish(&t, threshold));
+                    b.table(&publish(&t, d));
                 }
                 let mut stages = first_values(funnel.stages.clone(), 1);
                 stages.rows.retain(|r| r.keys[0].code == "ALL");
-                let stages = publish(&stages, threshold);
+                let stages = publish(&stages, d);
                 b.figure(svg::funnel(&stages, lang));
                 b.table(&stages);
             }
@@ -597,9 +642,11 @@ pub fn build(
                     &smug.migrants_by_sex,
                     &smug.migrants_by_age_band,
                 ] {
-                    b.table(&publish(t, threshold));
+                    b.table(&publish(t, d));
                 }
+                tip_and_som(&mut b, facts, year)?;
             }
+            "assistance" => assistance_section(&mut b, facts, year, &kf[6])?,
             "nap" => {
                 let title = b
                     .tr(
@@ -620,13 +667,13 @@ pub fn build(
                     Some(n) => nap_section(&mut b, n, year),
                 }
             }
-            "quality" => quality_section(&mut b, facts, dict, year)?,
+            "quality" => quality_section(&mut b, facts, dict, year, persons)?,
             "annex" => {
                 let title = b.tr("Annex tables", "Tableaux annexes").to_string();
                 b.section("annex", &title);
-                b.table(&publish(&victims.by_region, threshold));
-                b.table(&publish(&victims.by_citizenship, threshold));
-                b.table(&publish(&victims.by_identification_status, threshold));
+                b.table(&publish(&victims.by_region, d));
+                b.table(&publish(&victims.by_citizenship, d));
+                b.table(&publish(&victims.by_identification_status, d));
                 let glotip = tessera_outputs::build(Kind::Glotip, facts, dict, &opts, None)?;
                 for rt in &glotip.tables {
                     // Already protected by the outputs crate at the same threshold.
@@ -643,9 +690,448 @@ pub fn build(
     Ok(b.r)
 }
 
+/// Approved records of `entity` matching `condition` (national data).
+fn records(facts: &Facts, entity: &str, condition: &str) -> Result<f64, ReportError> {
+    Ok(aggregate(
+        facts,
+        entity,
+        &Access::National,
+        &Expr::parse(condition)?,
+        &[],
+        Measure::Count,
+        Unit::Records,
+        "en",
+    )?
+    .total())
+}
+
+/// A table of one key and one value column grouped by `dim`, as partners get it.
+fn grouped(
+    b: &Builder,
+    facts: &Facts,
+    entity: &str,
+    condition: &str,
+    dim: &str,
+    (id, en, fr): (&str, &str, &str),
+) -> Result<Table, ReportError> {
+    let t = aggregate(
+        facts,
+        entity,
+        &Access::National,
+        &Expr::parse(condition)?,
+        &[dim],
+        Measure::Count,
+        Unit::Records,
+        b.lang.code(),
+    )?
+    .with_title(id, b.tr(en, fr));
+    Ok(publish(&t, b.disclosure))
+}
+
+/// The published value of the row keyed `codes` in a suppressed table: `Some(0.0)` when the row
+/// is absent (nothing counted), `None` when the cell is hidden.
+fn published_cell(t: &Table, codes: &[&str]) -> Option<f64> {
+    match t.rows.iter().find(|r| {
+        r.keys.len() == codes.len() && r.keys.iter().zip(codes).all(|(k, c)| k.code == *c)
+    }) {
+        Some(r) => r.values.first().copied().flatten(),
+        None => Some(0.0),
+    }
+}
+
+/// A published total as a sentence prints it: the number, or "fewer than" the threshold when it
+/// is hidden (a total is hidden only from 1 to under the threshold, see [`publish_total`]).
+fn count_text(l: Lang, v: Option<f64>, threshold: f64) -> String {
+    match v {
+        Some(v) => l.number(v),
+        None => l
+            .tr("fewer than {t}", "moins de {t}")
+            .replace("{t}", &l.number(threshold)),
+    }
+}
+
+/// The smuggling chapter's part on how trafficking in persons (TIP) and smuggling of migrants
+/// (SOM) relate, from what the data model holds without linking persons across entities:
+/// criminal-justice cases by offence (the ICCS code's protocol), smuggled migrants' countries of
+/// departure beside cross-border victims' countries of origin, victims recorded as migrants and
+/// smuggled migrants with a vulnerability recorded.
+fn tip_and_som(b: &mut Builder, facts: &Facts, year: i32) -> Result<(), ReportError> {
+    let l = b.lang;
+    let lang = l.code();
+    let threshold = b.threshold;
+    let d = b.disclosure;
+    let of_year = format!("year = {year}");
+    let victims_of_year = format!("year = {year} and {VICTIM_CONDITION}");
+
+    // Criminal-justice cases investigated in the year, by the protocol of their offence.
+    let cases = aggregate(
+        facts,
+        "cj_case",
+        &Access::National,
+        &Expr::parse(&of_year)?,
+        &["offence_group"],
+        Measure::Count,
+        Unit::Records,
+        lang,
+    )?
+    .with_title(
+        "tip_som_cases",
+        l.tr(
+            "Criminal-justice cases investigated, by offence: trafficking in persons or smuggling of migrants",
+            "Affaires pénales ayant fait l'objet d'une enquête, par infraction : traite des personnes ou trafic illicite de migrants",
+        ),
+    );
+    let hidden = d.table(&cases);
+    let (tip, som) = (
+        published_cell(&hidden, &["TIP"]),
+        published_cell(&hidden, &["SOM"]),
+    );
+    // A hidden cell may be a complement (at or above the threshold): say neither number then.
+    let text = match (tip, som) {
+        (Some(t), Some(s)) => l.tr(
+            "In {y}, {t} criminal-justice cases investigated concerned trafficking in persons and {s} smuggling of migrants.",
+            "En {y}, {t} affaires pénales ayant fait l'objet d'une enquête concernaient la traite des personnes et {s} le trafic illicite de migrants.",
+        )
+        .replace("{t}", &l.number(t))
+        .replace("{s}", &l.number(s)),
+        _ => l.tr(
+            "In {y}, how the criminal-justice cases investigated divide between trafficking in persons and smuggling of migrants is not published: one of the counts is under the threshold of {n}.",
+            "En {y}, la répartition des affaires pénales ayant fait l'objet d'une enquête entre traite des personnes et trafic illicite de migrants n'est pas publiée : l'un des effectifs est inférieur au seuil de {n}.",
+        )
+        .replace("{n}", &l.number(threshold)),
+    }
+    .replace("{y}", &year.to_string());
+    b.say("tip_som_cases", text);
+    b.table(&publish(&cases, d));
+
+    // Where smuggled migrants departed from, beside where cross-border victims came from.
+    let migrants = aggregate(
+        facts,
+        "smuggled_migrant",
+        &Access::National,
+        &Expr::parse(&of_year)?,
+        &["country_of_origin"],
+        Measure::Count,
+        Unit::Records,
+        lang,
+    )?;
+    let victims = aggregate(
+        facts,
+        "victim",
+        &Access::National,
+        &Expr::parse(&format!("{victims_of_year} and cross_border = true"))?,
+        &["country_of_origin"],
+        Measure::Count,
+        Unit::Records,
+        lang,
+    )?;
+    let mut origins = tessera_analysis::dashboard::merge_values(
+        vec![migrants, victims],
+        vec![
+            l.tr(
+                "Smuggled migrants (records)",
+                "Migrants objets de trafic illicite (enregistrements)",
+            )
+            .into(),
+            l.tr(
+                "Victims of cross-border trafficking",
+                "Victimes de traite transfrontalière",
+            )
+            .into(),
+        ],
+    )
+    .with_title(
+        "tip_som_origins",
+        l.tr(
+            "Smuggled migrants by country of departure and victims of cross-border trafficking by country of origin",
+            "Migrants objets de trafic illicite par pays de départ et victimes de traite transfrontalière par pays d'origine",
+        ),
+    );
+    origins.key_headers = vec![
+        l.tr(
+            "Country of departure or origin",
+            "Pays de départ ou d'origine",
+        )
+        .into(),
+    ];
+    let sum = |r: &tessera_analysis::TableRow| r.values.iter().flatten().sum::<f64>();
+    origins.rows.sort_by(|a, b| {
+        sum(b)
+            .total_cmp(&sum(a))
+            .then_with(|| a.keys[0].label.cmp(&b.keys[0].label))
+    });
+    let origins = publish(&origins, d);
+    let shared: Vec<&str> = origins
+        .rows
+        .iter()
+        .filter(|r| {
+            !r.keys[0].code.is_empty() && r.values.iter().all(|v| v.is_some_and(|v| v > 0.0))
+        })
+        .map(|r| r.keys[0].label.as_str())
+        .collect();
+    let text = if shared.is_empty() {
+        l.tr(
+            "In {y}, no country appears in the published figures both as a country of departure of smuggled migrants and as a country of origin of victims of cross-border trafficking.",
+            "En {y}, aucun pays n'apparaît dans les chiffres publiés à la fois comme pays de départ de migrants objets de trafic illicite et comme pays d'origine de victimes de traite transfrontalière.",
+        )
+        .replace("{y}", &year.to_string())
+    } else {
+        let mut names = shared
+            .iter()
+            .take(5)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if shared.len() > 5 {
+            names.push_str(
+                &l.tr(" and {n} others", " et {n} autres")
+                    .replace("{n}", &(shared.len() - 5).to_string()),
+            );
+        }
+        if shared.len() == 1 {
+            l.tr(
+                "In {y}, one country was both a country of departure of smuggled migrants and a country of origin of victims of cross-border trafficking: {names}.",
+                "En {y}, un pays était à la fois un pays de départ de migrants objets de trafic illicite et un pays d'origine de victimes de traite transfrontalière : {names}.",
+            )
+        } else {
+            l.tr(
+                "In {y}, {k} countries were both a country of departure of smuggled migrants and a country of origin of victims of cross-border trafficking: {names}.",
+                "En {y}, {k} pays étaient à la fois un pays de départ de migrants objets de trafic illicite et un pays d'origine de victimes de traite transfrontalière : {names}.",
+            )
+        }
+        .replace("{y}", &year.to_string())
+        .replace("{k}", &shared.len().to_string())
+        .replace("{names}", &names)
+    };
+    b.say("tip_som_origins", text);
+    b.table(&origins);
+
+    // Victims recorded as migrants; smuggled migrants with a vulnerability recorded.
+    let victims_total = publish_total(records(facts, "victim", &victims_of_year)?, d);
+    let migrant_victims = publish_total(
+        records(
+            facts,
+            "victim",
+            &format!("{victims_of_year} and vulnerabilities = \"MIGRANT\""),
+        )?,
+        d,
+    );
+    b.say(
+        "tip_som_migrant_victims",
+        l.tr(
+            "{a} of the {v} victims identified in {y} were recorded as migrants.",
+            "{a} des {v} victimes identifiées en {y} étaient enregistrées comme migrantes.",
+        )
+        .replace("{a}", &count_text(l, migrant_victims, threshold))
+        .replace("{v}", &count_text(l, victims_total, threshold))
+        .replace("{y}", &year.to_string()),
+    );
+    let migrants_raw = records(facts, "smuggled_migrant", &of_year)?;
+    let vulnerable_raw = records(
+        facts,
+        "smuggled_migrant",
+        &format!("{of_year} and vulnerabilities is known"),
+    )?;
+    let (migrants, vulnerable) = (
+        publish_total(migrants_raw, d),
+        publish_total(vulnerable_raw, d),
+    );
+    let text = if vulnerable_raw == 0.0 {
+        l.tr(
+            "No vulnerability is recorded in any of the {n} records of smuggled migrants of {y}: they cannot show which of these migrants may also be victims of trafficking.",
+            "Aucune vulnérabilité n'est enregistrée dans les {n} enregistrements de migrants objets de trafic illicite de {y} : ils ne permettent pas de savoir lesquels de ces migrants pourraient aussi être victimes de la traite.",
+        )
+    } else {
+        l.tr(
+            "{k} of the {n} records of smuggled migrants of {y} note at least one vulnerability (such as unaccompanied children), a reason to screen these migrants as possible victims of trafficking.",
+            "{k} des {n} enregistrements de migrants objets de trafic illicite de {y} notent au moins une vulnérabilité (enfants non accompagnés, par exemple), ce qui justifie d'examiner ces migrants comme victimes possibles de la traite.",
+        )
+    }
+    .replace("{k}", &count_text(l, vulnerable, threshold))
+    .replace("{n}", &count_text(l, migrants, threshold))
+    .replace("{y}", &year.to_string());
+    b.say("tip_som_vulnerable_migrants", text);
+    b.say(
+        "tip_som_linkage",
+        l.tr(
+            "These figures compare counts, not persons: whether the same persons were recorded both as victims of trafficking and as smuggled migrants can only be known by linking records across the two entities, which this edition does not yet do.",
+            "Ces chiffres comparent des effectifs, non des personnes : savoir si les mêmes personnes ont été enregistrées à la fois comme victimes de la traite et comme migrants objets de trafic illicite exige de coupler les enregistrements des deux entités, ce que cette édition ne fait pas encore.",
+        )
+        .into(),
+    );
+    Ok(())
+}
+
+/// The assistance and referral chapter: assistance records started in the year (approved), by
+/// service and by the type of organisation that referred the victim, with the change on the
+/// previous year and the share of the year's victims referred to assistance.
+fn assistance_section(
+    b: &mut Builder,
+    facts: &Facts,
+    year: i32,
+    assisted: &KeyFigure,
+) -> Result<(), ReportError> {
+    let l = b.lang;
+    let lang = l.code();
+    let threshold = b.threshold;
+    let d = b.disclosure;
+    let title = l
+        .tr("Assistance and referral", "Assistance et orientation")
+        .to_string();
+    b.section("assistance", &title);
+    let s = change_sentence(
+        l,
+        "assisted",
+        assisted.value,
+        assisted.previous,
+        year,
+        threshold,
+    );
+    b.say("assistance_total", s);
+
+    // Assistance that followed a referral by another organisation.
+    let referrals = |y: i32| -> Result<Option<f64>, ReportError> {
+        Ok(publish_total(
+            records(
+                facts,
+                "assistance",
+                &format!("year = {y} and referred_by is known"),
+            )?,
+            d,
+        ))
+    };
+    let s = change_sentence(
+        l,
+        "referrals",
+        referrals(year)?,
+        referrals(year - 1)?,
+        year,
+        threshold,
+    );
+    b.say("assistance_referrals", s);
+
+    // The year's victims referred to assistance by the provider that identified them.
+    let victims_of_year = format!("year = {year} and {VICTIM_CONDITION}");
+    let identified = publish_total(records(facts, "victim", &victims_of_year)?, d);
+    let referred = publish_total(
+        records(
+            facts,
+            "victim",
+            &format!("{victims_of_year} and referred_to_assistance = true"),
+        )?,
+        d,
+    );
+    let share = match (referred, identified) {
+        (Some(k), Some(n)) if n > 0.0 => l
+            .tr(" ({p}%)", " ({p}\u{a0}%)")
+            .replace("{p}", &l.number((k / n * 100.0).round())),
+        _ => String::new(),
+    };
+    b.say(
+        "assistance_victims_referred",
+        l.tr(
+            "{k} of the {n} victims identified in {y}{share} were referred to assistance by the provider that identified them.",
+            "{k} des {n} victimes identifiées en {y}{share} ont été orientées vers une assistance par le fournisseur qui les a identifiées.",
+        )
+        .replace("{k}", &count_text(l, referred, threshold))
+        .replace("{n}", &count_text(l, identified, threshold))
+        .replace("{y}", &year.to_string())
+        .replace("{share}", &share),
+    );
+
+    // Services by type (a record with several services counts under each).
+    let of_year = format!("year = {year}");
+    let by_service = grouped(
+        b,
+        facts,
+        "assistance",
+        &of_year,
+        "services",
+        (
+            "assistance_services",
+            "Services provided, by type",
+            "Services fournis, par type",
+        ),
+    )?;
+    let top = by_service
+        .rows
+        .iter()
+        .filter(|r| !r.keys[0].code.is_empty())
+        .filter_map(|r| r.values.first().copied().flatten().map(|v| (r, v)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((row, v)) = top {
+        b.say(
+            "assistance_top_service",
+            l.tr(
+                "The service most often provided in {y} was \u{201c}{s}\u{201d} ({n} assistance records; a victim receiving several services counts under each).",
+                "Le service le plus souvent fourni en {y} a été «\u{a0}{s}\u{a0}» ({n} enregistrements d'assistance ; une victime recevant plusieurs services est comptée pour chacun).",
+            )
+            .replace("{y}", &year.to_string())
+            .replace("{s}", &row.keys[0].label)
+            .replace("{n}", &l.number(v)),
+        );
+    }
+    b.figure(svg::bar(&by_service, lang));
+    b.table(&by_service);
+
+    // Who referred the victims, and where they were referred onward.
+    let by_referrer = grouped(
+        b,
+        facts,
+        "assistance",
+        &of_year,
+        "referred_by",
+        (
+            "assistance_referred_by",
+            "Assistance by type of referring organisation",
+            "Assistance par type d'organisation ayant orienté la victime",
+        ),
+    )?;
+    let top = by_referrer
+        .rows
+        .iter()
+        .filter(|r| !r.keys[0].code.is_empty())
+        .filter_map(|r| r.values.first().copied().flatten().map(|v| (r, v)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((row, v)) = top {
+        b.say(
+            "assistance_top_referrer",
+            l.tr(
+                "Referrals came most often from organisations of the type \u{201c}{s}\u{201d} ({n}).",
+                "Les orientations provenaient le plus souvent d'organisations du type «\u{a0}{s}\u{a0}» ({n}).",
+            )
+            .replace("{s}", &row.keys[0].label)
+            .replace("{n}", &l.number(v)),
+        );
+    }
+    b.table(&by_referrer);
+    let onward = grouped(
+        b,
+        facts,
+        "assistance",
+        &of_year,
+        "referred_to",
+        (
+            "assistance_referred_to",
+            "Assistance by type of organisation the victim was referred onward to",
+            "Assistance par type d'organisation vers laquelle la victime a été réorientée",
+        ),
+    )?;
+    b.table(&onward);
+    b.say(
+        "assistance_definitions",
+        l.tr(
+            "Assistance is counted in the year it started, from the approved records of the providers that give it; a victim assisted by two providers counts once at each.",
+            "L'assistance est comptée l'année de son début, à partir des enregistrements approuvés des fournisseurs qui la dispensent ; une victime assistée par deux fournisseurs est comptée une fois chez chacun.",
+        )
+        .into(),
+    );
+    Ok(())
+}
+
 fn nap_section(b: &mut Builder, n: &NapReport, year: i32) {
     let l = b.lang;
-    let threshold = b.threshold;
+    let d = b.disclosure;
     let mut rows = Vec::new();
     let (mut on_track, mut total) = (0usize, 0usize);
     for p in &n.pillars {
@@ -661,7 +1147,7 @@ fn nap_section(b: &mut Builder, n: &NapReport, year: i32) {
             }
             let value = latest.and_then(|y| y.value);
             // A figure of the plan may itself be a small count: hidden like any other.
-            let value = value.and_then(|v| publish_total(v, threshold));
+            let value = value.and_then(|v| publish_total(v, d));
             rows.push(vec![
                 Cell::Text(p.label.clone()),
                 Cell::Text(i.title.clone()),
@@ -714,6 +1200,7 @@ fn quality_section(
     facts: &Facts,
     dict: &Dictionary,
     year: i32,
+    persons: Option<&PersonMap>,
 ) -> Result<(), ReportError> {
     let l = b.lang;
     let title = l
@@ -760,7 +1247,143 @@ fn quality_section(
         ));
         s
     });
+    persons_and_hidden_victims(b, facts, dict, year, persons)?;
     let protection = b.r.meta.protection.clone();
     b.say("quality_protection", protection);
+    Ok(())
+}
+
+/// The quality chapter's persons and hidden victims: how many distinct persons the year's
+/// approved victim records are after record linkage, and the multiple systems estimate of the
+/// victims no provider recorded, from the overlap of the provider types' lists
+/// ([`tessera_analysis::hidden_victims`]: the largest lists kept, the model chosen by the Home
+/// Office's stepwise procedure, else by minimum BIC), with its 95% interval and caveats. The
+/// persons count passes disclosure control like any figure; an estimate is given only over a
+/// published count of persons.
+fn persons_and_hidden_victims(
+    b: &mut Builder,
+    facts: &Facts,
+    dict: &Dictionary,
+    year: i32,
+    persons: Option<&PersonMap>,
+) -> Result<(), ReportError> {
+    let l = b.lang;
+    let d = b.disclosure;
+    let y = year.to_string();
+    let Some(map) = persons else {
+        b.say(
+            "quality_persons",
+            l.tr(
+                "Record linkage was not run for this edition: the number of distinct persons behind the victim records of {y} is not given, and no estimate of hidden victims is made.",
+                "Le couplage des enregistrements n'a pas été effectué pour cette édition : le nombre de personnes distinctes derrière les enregistrements de victimes de {y} n'est pas donné, et aucune estimation des victimes cachées n'est faite.",
+            )
+            .replace("{y}", &y),
+        );
+        return Ok(());
+    };
+    let filters = Filters {
+        year_from: Some(year),
+        year_to: Some(year),
+        expr: Some(VICTIM_CONDITION.into()),
+        ..Filters::default()
+    };
+    let national = Scope::Internal(Access::National);
+    let count = |unit: Unit| -> Result<f64, ReportError> {
+        Ok(
+            tessera_analysis::victims(facts, &national, &filters, unit, l.code())?
+                .total
+                .unwrap_or(0.0),
+        )
+    };
+    let records = d.count(count(Unit::Records)?);
+    let people = d.count(count(Unit::Persons(map))?);
+    b.say(
+        "quality_persons",
+        l.tr(
+            "After record linkage, the {r} approved victim records of {y} correspond to {p} distinct persons: a person reported by several providers, or twice by one, counts once.",
+            "Après couplage des enregistrements, les {r} enregistrements de victimes approuvés de {y} correspondent à {p} personnes distinctes : une personne signalée par plusieurs fournisseurs, ou deux fois par le même, compte une fois.",
+        )
+        .replace("{r}", &count_text(l, records, d.threshold))
+        .replace("{p}", &count_text(l, people, d.threshold))
+        .replace("{y}", &y),
+    );
+    // Too few persons to publish: no estimate either (it would be built from them).
+    if people.is_none() {
+        return Ok(());
+    }
+    let sentence = match tessera_analysis::hidden_victims(facts, "victim", &filters, map, "provider_type") {
+        Err(e) => l
+            .tr(
+                "No estimate of hidden victims could be made for {y}: {e}.",
+                "Aucune estimation des victimes cachées n'a pu être faite pour {y} : {e}.",
+            )
+            .replace("{e}", &e.to_string()),
+        Ok(h) => match h.estimates.iter().find_map(|(m, r)| Some((m, r.as_ref().ok()?))) {
+            None => l
+                .tr(
+                    "No estimate of hidden victims could be made for {y}: no log-linear model has an estimate for the overlap of the lists.",
+                    "Aucune estimation des victimes cachées n'a pu être faite pour {y} : aucun modèle log-linéaire ne donne d'estimation pour le recoupement des listes.",
+                )
+                .to_string(),
+            Some((method, e)) => {
+                let chosen = match method.name() {
+                    "min-bic" => l.tr("by minimum BIC", "par le critère BIC minimal"),
+                    _ => l.tr(
+                        "by the UK Home Office's stepwise procedure",
+                        "par la procédure pas à pas du Home Office britannique",
+                    ),
+                };
+                let whole = |v: f64| l.number(d.round(v.round()));
+                // The lists by their provider type's name; the smaller ones pooled by folding.
+                let lists: Vec<String> = h
+                    .table
+                    .lists
+                    .iter()
+                    .map(|code| match code.as_str() {
+                        tessera_analysis::OTHER_LISTS => l
+                            .tr("the others pooled", "les autres regroupés")
+                            .to_string(),
+                        _ => dict
+                            .codelist("provider_type")
+                            .and_then(|cl| cl.get(code))
+                            .map_or_else(|| code.clone(), |c| c.label.get(l.code()).to_string()),
+                    })
+                    .collect();
+                let model = match l {
+                    Lang::Fr => e.model.replace("main effects", "effets principaux"),
+                    Lang::En => e.model.clone(),
+                };
+                let mut text = l
+                    .tr(
+                        "Multiple systems estimation from the overlap of {k} lists of providers by type ({lists}): {o} persons were recorded in {y}; the log-linear model {model}, chosen {chosen}, estimates about {est} victims in all, so about {hidden} that no provider recorded, with a 95% interval from {low} to {high}.",
+                        "Estimation par systèmes multiples à partir du recoupement de {k} listes de fournisseurs par type ({lists}) : {o} personnes ont été enregistrées en {y} ; le modèle log-linéaire {model}, choisi {chosen}, estime le total à environ {est} victimes, dont environ {hidden} qu'aucun fournisseur n'a enregistrées, avec un intervalle à 95 % de {low} à {high}.",
+                    )
+                    .replace("{k}", &h.table.k().to_string())
+                    .replace("{lists}", &lists.join(", "))
+                    .replace("{o}", &count_text(l, d.count(e.observed), d.threshold))
+                    .replace("{model}", &model)
+                    .replace("{chosen}", chosen)
+                    .replace("{est}", &whole(e.estimate))
+                    .replace("{hidden}", &whole(e.estimate - e.observed))
+                    .replace("{low}", &whole(e.ci_low))
+                    .replace("{high}", &whole(e.ci_high));
+                let caveats: Vec<String> = e.caveats.iter().map(|c| c.text(l.code())).collect();
+                text.push(' ');
+                text.push_str(l.tr(
+                    "The estimate assumes the model captures how the lists depend on each other; other reasonable models can give quite different figures.",
+                    "L'estimation suppose que le modèle rend compte de la dépendance entre les listes ; d'autres modèles raisonnables peuvent donner des chiffres très différents.",
+                ));
+                if !caveats.is_empty() {
+                    text.push(' ');
+                    text.push_str(l.tr("Caveats: ", "Mises en garde : "));
+                    text.push_str(&caveats.join("; "));
+                    text.push('.');
+                }
+                text
+            }
+        },
+    }
+    .replace("{y}", &y);
+    b.say("quality_hidden_victims", sentence);
     Ok(())
 }

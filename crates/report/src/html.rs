@@ -15,6 +15,8 @@ pub struct View<'a> {
     pub id: &'a str,
     pub title: &'a str,
     pub sentences: Vec<&'a str>,
+    /// Per sentence, whether its text was edited by hand (shown in the analyst's preview).
+    pub edited: Vec<bool>,
     pub figures: Vec<&'a Figure>,
     pub tables: Vec<&'a ReportTable>,
 }
@@ -31,6 +33,11 @@ pub fn views(report: &Report) -> Vec<View<'_>> {
                 .sentences
                 .iter()
                 .filter_map(|id| report.sentence(id).map(|x| x.text.as_str()))
+                .collect(),
+            edited: s
+                .sentences
+                .iter()
+                .filter_map(|id| report.sentence(id).map(|x| x.edited))
                 .collect(),
             figures: s
                 .figures
@@ -58,6 +65,8 @@ pub fn labels(lang: &str) -> serde_json::Value {
         "linkage": t("Counting and linkage", "Décompte et couplage"),
         "protection": t("Protection applied", "Protection appliquée"),
         "hidden": t("c: hidden by disclosure control", "c : masqué par le contrôle de la divulgation"),
+        "edits": t("Sentences edited by hand", "Phrases modifiées à la main"),
+        "edited": t("edited", "modifiée"),
     })
 }
 
@@ -95,6 +104,16 @@ fn logo_uri(config: &Config) -> Result<Option<String>, ReportError> {
 
 /// Renders `report` as one HTML document.
 pub fn render(report: &Report, config: &Config) -> Result<String, ReportError> {
+    render_with(report, config, false)
+}
+
+/// Renders `report` for the analyst's preview: the same document, with every sentence edited by
+/// hand marked as such.
+pub fn render_preview(report: &Report, config: &Config) -> Result<String, ReportError> {
+    render_with(report, config, true)
+}
+
+fn render_with(report: &Report, config: &Config, preview: bool) -> Result<String, ReportError> {
     let source = config.html_template()?;
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
@@ -109,6 +128,7 @@ pub fn render(report: &Report, config: &Config) -> Result<String, ReportError> {
         sections => views(report),
         labels => labels(&report.meta.lang),
         logo => logo_uri(config)?,
+        preview,
     })
     .map_err(|e| ReportError::Template(format!("{e:#}")))
 }

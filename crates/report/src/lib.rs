@@ -1,8 +1,10 @@
 //! The annual country report: its content built from **approved** data for one year
 //! ([`build`], [`from_store`]) as a [`Report`] — sections, key figures, generated sentences in the
 //! report's language, tables and charts — kept apart from its rendering: self-contained HTML
-//! ([`html`], charts as inline SVG from [`tessera_analysis::svg`]) and, with the cargo feature
-//! `pdf`, PDF through embedded Typst ([`pdf`]).
+//! ([`html`], charts as inline SVG from [`tessera_analysis::svg`]), a Word document written here
+//! ([`docx`]: WordprocessingML in a zip, each chart given as the table it draws) and, with the
+//! cargo feature `pdf`, PDF through embedded Typst ([`pdf`], with Noto Sans Bengali embedded
+//! beside Typst's fonts so every script the dictionary lists renders).
 //!
 //! Every table and chart passes the analysis crate's disclosure control as published to partners
 //! ([`tessera_analysis::suppress`] at the deployment's `disclosure_threshold`, rows with no
@@ -10,9 +12,15 @@
 //! adapted without code through a TOML file ([`Config`], `config/report/default.toml`) naming the
 //! logo, title, chapter order, preface and, optionally, edited copies of the templates.
 //!
+//! An analyst may replace a generated sentence with their own text before publishing: the edits
+//! are kept in the store ([`edits`]) and [`from_store_published`] applies them, so the command
+//! line and the web page write the same report.
+//!
 //! It sits above `outputs` and `analysis` (the annex carries the GLOTIP tables) and below the CLI.
 
 pub mod content;
+pub mod docx;
+pub mod edits;
 pub mod html;
 #[cfg(feature = "pdf")]
 pub mod pdf;
@@ -41,17 +49,24 @@ pub enum ReportError {
     Template(String),
     #[error("{0}")]
     Options(String),
+    /// The DOCX package could not be written (the zip writer's message).
+    #[error("DOCX: {0}")]
+    Docx(String),
+    /// A sentence edited by hand that cannot be kept ([`edits::clean`]).
+    #[error("{}", .0.message("en"))]
+    Edit(edits::Refusal),
 }
 
 /// The built-in layout (`config/report/default.toml`).
 pub const DEFAULT_CONFIG: &str = include_str!("../../../config/report/default.toml");
 
 /// Chapters a layout may name, in their default order.
-pub const CHAPTERS: [&str; 7] = [
+pub const CHAPTERS: [&str; 8] = [
     "summary",
     "victims",
     "justice",
     "smuggling",
+    "assistance",
     "nap",
     "quality",
     "annex",
@@ -160,3 +175,35 @@ impl Config {
 
 /// Whether this build can write PDF (the cargo feature `pdf`).
 pub const PDF_AVAILABLE: bool = cfg!(feature = "pdf");
+
+/// The report as PDF when this build has the feature `pdf` ([`PDF_AVAILABLE`]), for callers that
+/// cannot name the `pdf` module (the web server, built with or without it).
+pub fn render_pdf(report: &Report, config: &Config) -> Result<Vec<u8>, ReportError> {
+    #[cfg(feature = "pdf")]
+    {
+        pdf::render(report, config)
+    }
+    #[cfg(not(feature = "pdf"))]
+    {
+        let _ = (report, config);
+        Err(ReportError::Options(
+            "this build has no PDF (cargo feature pdf); write HTML".into(),
+        ))
+    }
+}
+
+/// The report as it is published: built from the store ([`from_store`]) with the sentences
+/// edited by hand for its year and language applied ([`edits`]). The command line and the web
+/// both write this one. Returns which edits were applied and which were not.
+pub async fn from_store_published(
+    store: &tessera_store::Store,
+    dict: &tessera_dictionary::Dictionary,
+    year: i32,
+    lang: &str,
+    config: &Config,
+) -> Result<(Report, edits::Applied), ReportError> {
+    let mut report = from_store(store, dict, year, lang, config).await?;
+    let saved = edits::load(store, year, lang).await?;
+    let applied = report.apply_edits(&saved);
+    Ok((report, applied))
+}

@@ -1,7 +1,10 @@
 //! The report as PDF through embedded Typst (cargo feature `pdf`). The content goes to the
 //! template (`templates/report.typ`, or the deployment's copy) as one JSON document in
-//! `sys.inputs.report`; charts are the same SVG as the HTML's. Fonts: Typst's embedded set only
-//! (no system fonts), so the same input gives the same PDF on every machine.
+//! `sys.inputs.report`; charts are the same SVG as the HTML's. Fonts: Typst's embedded set and
+//! Noto Sans Bengali (regular and bold, `fonts/`, SIL Open Font License: `fonts/OFL.txt`), which
+//! covers the one script of the dictionary's languages (en, fr, pt, bn, cs, pl, sk) that Typst's
+//! own fonts lack; no system fonts, so the same input gives the same PDF on every machine. The
+//! template lists Noto Sans Bengali after its text font, and Typst falls back to it glyph by glyph.
 
 use typst::foundations::{Bytes, Dict, IntoValue};
 use typst_as_lib::TypstEngine;
@@ -9,6 +12,12 @@ use typst_as_lib::typst_kit_options::TypstKitFontOptions;
 use typst_layout::PagedDocument;
 
 use crate::{Config, Report, ReportError};
+
+/// Noto Sans Bengali, regular and bold (OFL 1.1, see `fonts/OFL.txt`).
+pub const FONTS: [&[u8]; 2] = [
+    include_bytes!("../fonts/NotoSansBengali-Regular.ttf"),
+    include_bytes!("../fonts/NotoSansBengali-Bold.ttf"),
+];
 
 /// Renders `report` as PDF bytes.
 pub fn render(report: &Report, config: &Config) -> Result<Vec<u8>, ReportError> {
@@ -32,6 +41,7 @@ pub fn render(report: &Report, config: &Config) -> Result<Vec<u8>, ReportError> 
     let files: Vec<(String, Vec<u8>)> = logo.into_iter().collect();
     let engine = TypstEngine::builder()
         .main_file(template)
+        .fonts(FONTS)
         .search_fonts_with(
             TypstKitFontOptions::default()
                 .include_system_fonts(false)

@@ -90,6 +90,14 @@ fn subject(id: &str) -> (&'static str, &'static str) {
             "The number of smuggled migrants",
             "Le nombre de migrants objet d'un trafic illicite",
         ),
+        "assisted" => (
+            "The number of victims assisted (assistance records)",
+            "Le nombre de victimes assistées (enregistrements d'assistance)",
+        ),
+        "referrals" => (
+            "The number of assistance records following a referral by another organisation",
+            "Le nombre d'enregistrements d'assistance faisant suite à une orientation par une autre organisation",
+        ),
         _ => ("The figure", "Le chiffre"),
     }
 }

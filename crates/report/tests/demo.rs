@@ -242,6 +242,7 @@ async fn check(store: Store, engine: &str) {
             "victims",
             "justice",
             "smuggling",
+            "assistance",
             "nap",
             "quality",
             "annex",

@@ -716,6 +716,11 @@ pub mod actions {
         LINK_MARK_DIFFERENT = "link.mark_different",
         /// A demonstration deployment generated.
         DEMO_CREATE = "demo.create",
+        /// A generated sentence of the annual report replaced by hand before publication
+        /// (year, language, sentence; the text before and after).
+        REPORT_EDIT_SENTENCE = "report.edit_sentence",
+        /// A sentence of the annual report edited by hand put back to the generated text.
+        REPORT_RESET_SENTENCE = "report.reset_sentence",
     }
 
     /// Names written before the vocabulary was fixed, with the name that replaced each. Entries

@@ -24,4 +24,7 @@ pub enum StoreError {
     AuditCheckpoint { path: String, message: String },
     #[error(transparent)]
     Intake(#[from] tessera_intake::IntakeError),
+    /// An export could not be written to its destination.
+    #[error("cannot write {what}: {message}")]
+    Write { what: String, message: String },
 }

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use tessera_dictionary::{Dictionary, ProviderId};
 use tessera_intake::{
-    EncodedRecord, ImportOptions, IntakeError, Limits, Report, validate_stream_encoded,
+    EncodedRecord, ImportOptions, ImportSummary, IntakeError, Limits, Report,
+    validate_stream_encoded,
 };
 use tessera_pseudonym::Encoder;
 
@@ -39,6 +40,9 @@ pub enum ImportResult {
     Stored {
         rows: usize,
         outcome: InsertOutcome,
+        /// What reading found and repaired: the encoding assumed, the repaired cells (see
+        /// [`ImportSummary::render`]), for the import report.
+        summary: ImportSummary,
     },
     /// Nothing was stored; the report says why, cell by cell.
     Refused(Report),
@@ -120,7 +124,7 @@ impl Store {
             req.limits,
             req.options.clone(),
         );
-        let reader = tokio::task::spawn_blocking(move || -> Result<usize, IntakeError> {
+        let reader = tokio::task::spawn_blocking(move || -> Result<ImportSummary, IntakeError> {
             let input: Box<dyn Read + Send> = match source {
                 ImportSource::Path(p) => {
                     Box::new(
@@ -143,7 +147,7 @@ impl Store {
                 &options,
                 &mut |chunk| tx.send(chunk).is_ok(),
             )?;
-            Ok(summary.rows)
+            Ok(summary)
         });
         // Second stage: the pseudonyms' bytes on their own thread, so the database connection is
         // never kept waiting. (Intake already wrote each record's JSON.)
@@ -197,12 +201,16 @@ impl Store {
             return Err(e);
         }
         match read {
-            Ok(rows) => {
+            Ok(summary) => {
                 let outcome = match writer {
                     Some(w) => w.commit().await?,
                     None => InsertOutcome::default(),
                 };
-                Ok(ImportResult::Stored { rows, outcome })
+                Ok(ImportResult::Stored {
+                    rows: summary.rows,
+                    outcome,
+                    summary,
+                })
             }
             Err(e) => {
                 if let Some(w) = writer {

@@ -12,6 +12,7 @@
 mod accounts;
 mod audit;
 mod error;
+mod export;
 mod import;
 mod linkreview;
 mod migrate;
@@ -33,10 +34,11 @@ use sqlx::{PgPool, SqlitePool};
 pub use accounts::{User, hash_password, verify_password};
 pub use audit::{AuditEntry, AuditKey, AuditVerdict, actions};
 pub use error::StoreError;
+pub use export::{EXPORT_COLUMNS, ExportOptions};
 pub use import::{ImportRequest, ImportResult, ImportSource};
 pub use linkreview::LinkDecision;
 pub use records::{
-    Access, InsertOutcome, PreparedRecord, PseudonymRow, RecordWriter, StoredRecord,
+    Access, ExportedRecord, InsertOutcome, PreparedRecord, PseudonymRow, RecordWriter, StoredRecord,
 };
 pub use registry::{
     Agreement, Period, Provider, ProviderProfile, ProviderSummary, Submission, SubmissionEvent,
@@ -203,6 +205,23 @@ impl Store {
             sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(key).bind(value).execute(pool).await.map(|r| r.rows_affected())
         })?;
         Ok(())
+    }
+
+    /// Creates a setting only if there is none under `key` yet: `false` when one exists (another
+    /// writer was first), which is then left as it is. With [`Store::replace_setting`], a
+    /// read–change–write that may find the setting absent never loses another writer's change.
+    pub async fn insert_setting(&self, key: &str, value: &str) -> Result<bool, StoreError> {
+        let n = on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key)
+            .bind(value)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(n == 1)
     }
 
     /// Replaces a setting only if it still holds `expected` (compare and swap): `false` when

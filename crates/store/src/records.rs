@@ -114,6 +114,67 @@ fn upsert_sql(rows: usize, postgres: bool) -> String {
     sql
 }
 
+/// Which of the records about to be written are stored already with the same values and
+/// pseudonyms (and in a submission, unless the import names none): those are left as they are.
+/// The rows' four parameters come first, then provider, entity and submission; SQLite numbers
+/// them by position (`?`), PostgreSQL by `$n`.
+fn same_sql(rows: usize, postgres: bool) -> String {
+    let mut sql = String::with_capacity(300 + rows * 48);
+    sql.push_str("SELECT r.provider_ref FROM records r JOIN (VALUES ");
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        if postgres {
+            let p = 1 + i * 4;
+            sql.push_str(&format!(
+                "(${p}, CAST(${} AS JSONB), ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3
+            ));
+        } else {
+            sql.push_str("(?, ?, ?, ?)");
+        }
+    }
+    let shared = if postgres {
+        let p = 1 + rows * 4;
+        [
+            format!("${p}"),
+            format!("${}", p + 1),
+            format!("${}", p + 2),
+        ]
+    } else {
+        ["?".to_string(), "?".to_string(), "?".to_string()]
+    };
+    sql.push_str(&format!(
+        ") AS v ON r.provider_ref = v.column1 WHERE r.provider_id = {} AND r.entity = {} \
+         AND r.data = v.column2 AND r.clk IS NOT DISTINCT FROM v.column3 \
+         AND r.pkeys IS NOT DISTINCT FROM v.column4 AND (r.submission_id IS NOT NULL OR {} IS NULL)",
+        shared[0], shared[1], shared[2]
+    ));
+    sql
+}
+
+/// The references of `$rows` already stored unchanged (see [`same_sql`]).
+macro_rules! same_refs {
+    ($tx:expr, $sql:expr, $rows:expr, $provider:expr, $entity:expr, $submission:expr) => {{
+        let mut q = sqlx::query_as::<_, (String,)>($sql);
+        for r in $rows {
+            q = q
+                .bind(r.provider_ref.as_str())
+                .bind(r.json.as_str())
+                .bind(r.clk.as_deref())
+                .bind(r.keys.as_deref());
+        }
+        q.bind($provider)
+            .bind($entity)
+            .bind($submission)
+            .fetch_all(&mut **$tx)
+            .await?
+    }};
+}
+
 /// Rows per INSERT statement: 5 parameters each (+ 5 shared) stays well under SQLite's 32,766 and
 /// PostgreSQL's 65,535 bind limits.
 const ROWS_PER_STATEMENT: usize = 1000;
@@ -213,6 +274,9 @@ pub struct InsertOutcome {
     pub inserted: u64,
     /// Records that already existed under the same provider reference: updated, old version kept in history.
     pub updated: u64,
+    /// Records sent again with the same values and pseudonyms: left as they were (same version,
+    /// submission and time), so a cumulative export re-sent every month adds no history.
+    pub unchanged: u64,
 }
 
 /// A person record as linkage sees it: no name, only pseudonyms and quasi-identifiers.
@@ -264,10 +328,99 @@ fn record_from_row(
     }
 }
 
+/// A record as an analyst exports it: its values, version and submission, with the
+/// submission's period and status and, when approved, the time of approval.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExportedRecord {
+    pub record: StoredRecord,
+    pub period_id: Option<String>,
+    pub submission_status: Option<SubmissionStatus>,
+    /// When the record's submission was approved (`None` unless it is approved).
+    pub approved_at: Option<OffsetDateTime>,
+}
+
+type ExportRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    String,
+    Json<Value>,
+    Option<String>,
+    Option<String>,
+    Option<OffsetDateTime>,
+);
+
 impl Store {
+    /// [`Store::records`] with each record's submission: period, status and approval time, in
+    /// id order after `after_id` (keyset paging). The same access rule applies.
+    pub async fn records_for_export(
+        &self,
+        access: &Access,
+        entity: &str,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<ExportedRecord>, StoreError> {
+        let rows: Vec<ExportRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT r.id, r.provider_id, r.entity, r.provider_ref, r.version, r.submission_id, r.dictionary_version, r.data, \
+                        s.period_id, s.status, s.decided_at \
+                 FROM records r LEFT JOIN submissions s ON s.id = r.submission_id \
+                 WHERE r.entity = $1 AND r.id > $2 AND ($3 IS NULL OR r.provider_id = $3) ORDER BY r.id LIMIT $4",
+            )
+            .bind(entity)
+            .bind(after_id)
+            .bind(access.provider_filter())
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter()
+            .map(
+                |(
+                    id,
+                    provider_id,
+                    entity,
+                    provider_ref,
+                    version,
+                    submission_id,
+                    dv,
+                    data,
+                    period_id,
+                    status,
+                    decided_at,
+                )| {
+                    let submission_status =
+                        status.as_deref().map(SubmissionStatus::parse).transpose()?;
+                    let approved_at = decided_at
+                        .filter(|_| submission_status == Some(SubmissionStatus::Approved));
+                    Ok(ExportedRecord {
+                        record: record_from_row((
+                            id,
+                            provider_id,
+                            entity,
+                            provider_ref,
+                            version,
+                            submission_id,
+                            dv,
+                            data,
+                        )),
+                        period_id,
+                        submission_status,
+                        approved_at,
+                    })
+                },
+            )
+            .collect()
+    }
+
     /// Stores a validated batch for one provider and entity, all or nothing. A record whose
     /// provider reference is already stored is updated (version + 1) and its previous version
-    /// kept in `record_history`: re-uploading never creates a duplicate.
+    /// kept in `record_history`: re-uploading never creates a duplicate. A record sent again
+    /// with the same values and pseudonyms is left as it is (counted as unchanged), unless it
+    /// belongs to no submission and this batch goes into one.
     pub async fn insert_records(
         &self,
         provider: &ProviderId,
@@ -347,6 +500,7 @@ impl Store {
             fresh: (existing == 0).then(FxHashSet::default),
             unique_refs: false,
             full_sql: None,
+            full_same_sql: None,
         })
     }
 
@@ -518,6 +672,8 @@ pub struct RecordWriter {
     unique_refs: bool,
     /// The text of a full statement ([`ROWS_PER_STATEMENT`] rows), built on first use.
     full_sql: Option<Arc<str>>,
+    /// The same for the query of unchanged records ([`same_sql`]).
+    full_same_sql: Option<Arc<str>>,
 }
 
 impl RecordWriter {
@@ -564,10 +720,53 @@ impl RecordWriter {
         Ok(())
     }
 
-    /// One upsert statement (after the history copy when records may be replaced).
+    /// The references among `rows` stored already with the same values (see [`same_sql`]).
+    async fn unchanged(
+        &mut self,
+        rows: &[PreparedRecord],
+    ) -> Result<FxHashSet<String>, StoreError> {
+        let postgres = matches!(self.tx, Tx::Postgres(_));
+        let sql: Arc<str> = if rows.len() == ROWS_PER_STATEMENT {
+            self.full_same_sql
+                .get_or_insert_with(|| same_sql(rows.len(), postgres).into())
+                .clone()
+        } else {
+            same_sql(rows.len(), postgres).into()
+        };
+        let sql = sqlx::AssertSqlSafe(sql);
+        let (provider, entity, submission) = (
+            self.provider.as_str(),
+            self.entity.as_str(),
+            self.submission_id,
+        );
+        let same: Vec<(String,)> = match &mut self.tx {
+            Tx::Sqlite(tx) => same_refs!(tx, sql, rows, provider, entity, submission),
+            Tx::Postgres(tx) => same_refs!(tx, sql, rows, provider, entity, submission),
+        };
+        Ok(same.into_iter().map(|(r,)| r).collect())
+    }
+
+    /// One upsert statement (after the history copy when records may be replaced). Records that
+    /// may exist already are first compared with what is stored: the unchanged ones are left out.
     async fn write_statement(&mut self, rows: Vec<PreparedRecord>) -> Result<(), StoreError> {
-        let n = rows.len();
         let history = self.fresh.is_none();
+        let rows = if history {
+            let same = self.unchanged(&rows).await?;
+            if same.is_empty() {
+                rows
+            } else {
+                self.outcome.unchanged += same.len() as u64;
+                rows.into_iter()
+                    .filter(|r| !same.contains(&r.provider_ref))
+                    .collect()
+            }
+        } else {
+            rows
+        };
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let n = rows.len();
         let postgres = matches!(self.tx, Tx::Postgres(_));
         // Full statements all have the same text: it is built once, and the database keeps it
         // prepared.

@@ -379,6 +379,7 @@ fn the_documentation_names_only_actions_of_the_vocabulary() {
         "linkage",
         "link",
         "demo",
+        "report",
     ];
     const FILES: &[&str] = &[
         "rs", "toml", "html", "md", "csv", "json", "sql", "ftl", "js",

@@ -90,7 +90,7 @@ fn corpus() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     let mut v = vec![
         ("empty.csv", Vec::new(), "empty"),
         ("garbage.bin", (0..4000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect(), ""),
-        ("latin1.csv", [format!("{HEADER}\nV-1,IDENTIFIED,2024-01-02,F,17,SEX,C").into_bytes(), vec![0xF4], b"te\n".to_vec()].concat(), "UTF-8"),
+        ("latin1.csv", [format!("{HEADER}\nV-1,IDENTIFIED,2024-01-02,F,17,SEX,C").into_bytes(), vec![0xF4], b"te\n".to_vec()].concat(), "“Côte” is not a code"),
         ("missing-column.csv", "provider_ref,identification_status,date_identified,sex\nV-1,IDENTIFIED,2024-01-02,F\n".into(), "exploitation"),
         ("extra-column.csv", format!("{HEADER},favourite_colour\n{good},blue\n").into(), "favourite_colour"),
         ("wrong-code.csv", format!("{HEADER}\nV-1,IDENTIFIED,2024-01-02,F,17,SEX,Camerun\nV-2,IDENTIFIED,2024-01-02,Q,17,SEX,CF\n").into(), "did you mean CM"),

@@ -393,16 +393,15 @@ async fn post_records(
     }
 }
 
-/// Record counts per entity and provider type, over every provider. Counts under
-/// [`MIN_CELL`] are suppressed (`null`), and so is the next smallest cell of the same entity
-/// when one alone would be recoverable from the total.
 /// Approved record counts per entity: with the count by provider type for national staff,
-/// totals only (small ones hidden) for partners. Providers' own users have their records and
+/// totals only for partners, through the deployment's disclosure control (small ones hidden,
+/// rounded when the deployment rounds; `min_cell` and `rounding` say which). Providers' own users have their records and
 /// submissions; a national figure is not theirs to read.
 async fn statistics(State(state): State<AppState>, v: Viewer) -> ApiResult {
     v.require(&[Role::Coordinator, Role::Analyst, Role::Partner])?;
     let facts = state.facts.get(&state.store, &state.dict).await?;
-    let scope = crate::dashboards::scope_for(&v)?;
+    let scope = crate::dashboards::scope_for(&state, &v).await?;
+    let disclosure = tessera_analysis::deployment_disclosure(&state.store).await?;
     let counts =
         tessera_analysis::record_counts(&facts, &scope, crate::pages::ENTITY_COLUMNS, v.lang)?;
     let mut out = serde_json::Map::new();
@@ -428,7 +427,8 @@ async fn statistics(State(state): State<AppState>, v: Viewer) -> ApiResult {
     Ok(Json(json!({
         "unit": "records",
         "approved_only": true,
-        "min_cell": tessera_analysis::DEFAULT_THRESHOLD as i64,
+        "min_cell": disclosure.threshold as i64,
+        "rounding": disclosure.rounding,
         "counts": out,
     }))
     .into_response())

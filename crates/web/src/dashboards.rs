@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use tessera_analysis::{
     AnalysisError, Facts, Filters, Linkage, NapPlan, PersonMap, Scope, Table, Unit, flows, funnel,
-    nap_progress, overlap_table, quality, smuggling, svg, victims,
+    nap_progress, quality, smuggling, svg, victims,
 };
 use tessera_dictionary::Role;
 use tessera_store::{Access, actions};
@@ -93,10 +93,14 @@ fn panel(table: &Table, chart: Option<tessera_analysis::Chart>) -> Panel {
     }
 }
 
-pub(crate) fn scope_for(v: &Viewer) -> Result<Scope, WebError> {
+/// The viewer's scope: staff through their access, partners under the deployment's disclosure
+/// control (threshold and rounding settings).
+pub(crate) async fn scope_for(state: &AppState, v: &Viewer) -> Result<Scope, WebError> {
     match Access::for_user(&v.user) {
         Ok(a) => Ok(Scope::Internal(a)),
-        Err(_) => Ok(Scope::partner()),
+        Err(_) => Ok(Scope::partner_with(
+            tessera_analysis::deployment_disclosure(&state.store).await?,
+        )),
     }
 }
 
@@ -138,7 +142,7 @@ async fn panels(
     let lang = v.lang;
     let t = messages(lang);
     let facts = state.facts.get(&state.store, &state.dict).await?;
-    let scope = scope_for(v)?;
+    let scope = scope_for(state, v).await?;
     // A provider's users count records only (see `Scope::check`).
     let counts_persons = !matches!(scope, Scope::Internal(Access::Provider(_)));
     let map = if counts_persons && (persons || matches!(view, "victims" | "estimate")) {
@@ -295,27 +299,20 @@ async fn panels(
             let Some(m) = &map else {
                 return Err(WebError::NotFound);
             };
-            let ov = overlap_table(&facts, "victim", filters, m, "provider_type")?;
             let mut panels = Vec::new();
             let mut lines = Vec::new();
-            // Model search grows as 2^(k(k-1)/2): the largest lists are kept and the others
-            // pooled, so at most five lists enter the estimate.
-            let folded = fold_lists(&ov.to_csv(), 5);
-            let table = tessera_estimate::OverlapTable::from_csv(&folded)
-                .map_err(|e| WebError::BadRequest(e.to_string()))?;
-            let results = tokio::task::spawn_blocking(move || {
-                [
-                    tessera_estimate::Method::Stepwise,
-                    tessera_estimate::Method::MinBic,
-                ]
-                .into_iter()
-                .map(|m| (m.name(), tessera_estimate::estimate(&table, &m, 0.95)))
-                .collect::<Vec<_>>()
+            // The analysis crate folds the lists and chooses the models; this page shows them.
+            let (facts, filters, m) = (facts.clone(), filters.clone(), m.clone());
+            let hidden = tokio::task::spawn_blocking(move || {
+                tessera_analysis::hidden_victims(&facts, "victim", &filters, &m, "provider_type")
             })
             .await
-            .map_err(|e| WebError::BadRequest(e.to_string()))?;
-            for (method, result) in results {
-                let name = t.get(&format!("mse-{method}")).cloned().unwrap_or_default();
+            .map_err(|e| WebError::BadRequest(e.to_string()))??;
+            for (method, result) in &hidden.estimates {
+                let name = t
+                    .get(&format!("mse-{}", method.name()))
+                    .cloned()
+                    .unwrap_or_default();
                 match result {
                     Ok(e) => {
                         lines.push((
@@ -330,80 +327,40 @@ async fn panels(
                                 e.model
                             ),
                         ));
-                        for w in e.warnings {
-                            lines.push((t.get("mse-warning").cloned().unwrap_or_default(), w));
+                        for w in &e.warnings {
+                            lines.push((
+                                t.get("mse-warning").cloned().unwrap_or_default(),
+                                w.clone(),
+                            ));
                         }
                     }
                     Err(e) => lines.push((name, e.to_string())),
                 }
             }
-            panels.push(panel(&overlap_as_table(&folded, lang), None));
+            panels.push(panel(&overlap_as_table(&hidden.table, lang), None));
             (panels, lines)
         }
         _ => return Err(WebError::NotFound),
     })
 }
 
-/// Keeps the `max - 1` largest lists of an overlap table (shared CSV format) and pools the others
-/// into one list `OTHER`, adding up the counts of patterns that become the same.
-pub fn fold_lists(csv: &str, max: usize) -> String {
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
-    let k = header.len().saturating_sub(1);
-    if k <= max {
-        return csv.to_string();
-    }
-    let rows: Vec<(Vec<bool>, f64)> = lines
-        .filter_map(|l| {
-            let c: Vec<&str> = l.split(',').collect();
-            let n = c.get(k)?.parse().ok()?;
-            Some((c[..k].iter().map(|x| *x == "1").collect(), n))
-        })
-        .collect();
-    let mut size: Vec<(usize, f64)> = (0..k)
-        .map(|i| (i, rows.iter().filter(|(p, _)| p[i]).map(|(_, n)| n).sum()))
-        .collect();
-    size.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let kept: Vec<usize> = size.iter().take(max - 1).map(|(i, _)| *i).collect();
-    let mut out: std::collections::BTreeMap<Vec<bool>, f64> = Default::default();
-    for (p, n) in rows {
-        let mut q: Vec<bool> = kept.iter().map(|i| p[*i]).collect();
-        q.push((0..k).any(|i| p[i] && !kept.contains(&i)));
-        *out.entry(q).or_default() += n;
-    }
-    let mut names: Vec<String> = kept.iter().map(|i| header[*i].to_string()).collect();
-    names.push("OTHER".into());
-    let mut s = format!("{},count\n", names.join(","));
-    for (p, n) in out {
-        let bits: Vec<&str> = p.iter().map(|b| if *b { "1" } else { "0" }).collect();
-        s.push_str(&format!("{},{n}\n", bits.join(",")));
-    }
-    s
-}
-
 /// The overlap table as a dashboard table: one row per pattern of lists, with its count.
-fn overlap_as_table(csv: &str, lang: &str) -> Table {
-    let mut lines = csv.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap_or("")
-        .split(',')
-        .map(str::to_string)
-        .collect();
-    let lists = header.len().saturating_sub(1);
-    let rows = lines
-        .map(|l| {
-            let cells: Vec<&str> = l.split(',').collect();
-            let pattern: Vec<&str> = header[..lists]
+fn overlap_as_table(ov: &tessera_analysis::OverlapTable, lang: &str) -> Table {
+    let rows = ov
+        .patterns()
+        .into_iter()
+        .map(|(pattern, n)| {
+            let label = ov
+                .lists
                 .iter()
-                .zip(&cells)
-                .filter(|(_, c)| **c == "1")
-                .map(|(h, _)| h.as_str())
-                .collect();
-            let label = pattern.join(" + ");
+                .zip(&pattern)
+                .filter(|(_, on)| **on)
+                .map(|(l, _)| l.as_str())
+                .collect::<Vec<_>>()
+                .join(" + ");
             tessera_analysis::TableRow {
                 keys: vec![tessera_analysis::Key::new(&label, &label)],
-                values: vec![cells.get(lists).and_then(|c| c.parse().ok())],
+                values: vec![Some(n)],
             }
         })
         .collect();
@@ -726,19 +683,5 @@ mod tests {
         );
         // " and " inside a quoted value does not split.
         assert_eq!(conjuncts(r#"name = "a and b""#), [r#"name = "a and b""#]);
-    }
-
-    #[test]
-    fn small_lists_are_pooled_and_counts_added() {
-        let csv =
-            "A,B,C,D,count\n1,0,0,0,50\n0,1,0,0,40\n0,0,1,0,3\n0,0,0,1,2\n1,0,1,0,4\n1,0,0,1,6\n";
-        let f = super::fold_lists(csv, 3);
-        let mut lines = f.lines();
-        assert_eq!(lines.next(), Some("A,B,OTHER,count"));
-        let rows: Vec<&str> = lines.collect();
-        assert!(rows.contains(&"0,0,1,5"), "{f}");
-        assert!(rows.contains(&"1,0,1,10"), "{f}");
-        assert!(rows.contains(&"1,0,0,50"), "{f}");
-        assert_eq!(super::fold_lists(csv, 5), csv);
     }
 }

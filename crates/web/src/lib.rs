@@ -10,6 +10,8 @@
 //! - `submit` — upload with the validation report, data entry forms from the dictionary.
 //! - `admin` — users, password resets, API tokens; the user's own account page.
 //! - `nap` — the National Action Plan's page: baselines, targets, figures entered by hand.
+//! - `reports` — the annual report (sentences edited by hand, preview, HTML/PDF) and the
+//!   international returns, for coordinators and analysts.
 //! - `api` — `/api/v1`, problem+json errors, `/api/v1/openapi.json`.
 //! - `metrics` — `/metrics` (Prometheus): the audit log's head, for administrators.
 
@@ -23,6 +25,7 @@ pub mod metrics;
 pub mod nap;
 pub mod pages;
 pub mod registry;
+pub mod reports;
 pub mod submit;
 pub use tessera_store::totp;
 
@@ -117,6 +120,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("drill.html", include_str!("../templates/drill.html")),
     ("linkage.html", include_str!("../templates/linkage.html")),
     ("nap.html", include_str!("../templates/nap.html")),
+    ("reports.html", include_str!("../templates/reports.html")),
     (
         "dashboard.html",
         include_str!("../templates/dashboard.html"),
@@ -357,6 +361,11 @@ pub fn router(state: AppState) -> Router {
         .route("/nap", get(nap::page))
         .route("/nap/{id}/targets", post(nap::save_targets))
         .route("/nap/{id}/figures", post(nap::save_figure))
+        .route("/reports", get(reports::page))
+        .route("/reports/sentences", post(reports::sentence))
+        .route("/reports/preview", get(reports::preview))
+        .route("/reports/annual", get(reports::annual))
+        .route("/reports/returns", get(reports::returns))
         .route("/dashboard/records", get(dashboards::dashboard_records))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/{action}", post(admin::user_action))
@@ -411,6 +420,11 @@ async fn security_headers(mut resp: Response) -> Response {
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'; form-action 'self'",
         ),
     ] {
+        // A handler may set a policy of its own (the report's preview: its inline styles, framed
+        // by this site only).
+        if h.contains_key(k) {
+            continue;
+        }
         if let Ok(v) = v.parse() {
             h.insert(k, v);
         }

@@ -132,7 +132,7 @@ pub async fn home(State(state): State<AppState>, v: Viewer) -> Result<Response, 
         let facts = state.facts.get(&state.store, &state.dict).await?;
         let counts = tessera_analysis::record_counts(
             &facts,
-            &crate::dashboards::scope_for(&v)?,
+            &crate::dashboards::scope_for(&state, &v).await?,
             ENTITY_COLUMNS,
             lang,
         )?;

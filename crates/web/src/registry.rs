@@ -62,6 +62,13 @@ pub fn nav(v: &Viewer, t: &HashMap<String, String>) -> Vec<minijinja::Value> {
                 minijinja::context! { href => "/nap", label => t.get("nav-nap").cloned().unwrap_or_default() },
             );
         }
+        if crate::reports::REPORT_ROLES.contains(&v.role()) {
+            let after_nap = at + 1 + usize::from(crate::nap::NAP_READERS.contains(&v.role()));
+            items.insert(
+                after_nap,
+                minijinja::context! { href => "/reports", label => t.get("nav-reports").cloned().unwrap_or_default() },
+            );
+        }
     }
     items
 }

@@ -144,6 +144,11 @@ async fn every_route_every_role_own_and_other_provider() {
             ("/periods".into(), national),
             // The action plan: the coordination body's, read by analysts and administrators.
             ("/nap".into(), national),
+            // The annual report and the returns: coordinators and analysts only.
+            (
+                "/reports".into(),
+                row([Deny, Allow, Allow, Deny, Deny, Deny, Deny]),
+            ),
             (
                 format!("/providers/{OWN}/agreements/{own_doc}/document"),
                 national,

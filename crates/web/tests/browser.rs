@@ -1022,3 +1022,114 @@ async fn a_country_is_set_up_from_an_empty_database_through_the_web_pages() {
     }
     c.close().await.unwrap();
 }
+
+/// The reports page in Chromium: an analyst opens it from the menu, edits a sentence of the
+/// annual report and saves it; the form marks it edited (with a reset button) and the framed
+/// preview prints the new text, marked. The page is screenshotted for review
+/// (`reports-edit-en.png`, then `reports-<lang>[-full].png`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_analyst_edits_a_sentence_of_the_annual_report() {
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let app = common::apps().await.remove(0);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = app.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    sign_in(&c, &base, "analyst").await;
+    choose(&c, "nav.menu a[href='/reports']").await;
+    c.wait()
+        .for_element(Locator::Id("sentences"))
+        .await
+        .unwrap();
+    // The year and the report's language are chosen in the form.
+    choose(&c, "#year option[value='2024']").await;
+    choose(&c, "#language option[value='en']").await;
+    choose(&c, "#choose-report").await;
+    let start = Instant::now();
+    while !c
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .contains("year=2024")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the year is chosen"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let text = "Victims identified rose again in 2024, above all in the south-west.";
+    fill(&c, "text-victims_total", text).await;
+    choose(&c, "#save-victims_total").await;
+    wait_text(
+        &c,
+        "notice",
+        "The sentence is saved; the report now prints it.",
+    )
+    .await;
+    c.find(Locator::Id("reset-victims_total")).await.unwrap();
+    let form = c
+        .find(Locator::Id("s-victims_total"))
+        .await
+        .unwrap()
+        .attr("class")
+        .await
+        .unwrap();
+    assert_eq!(form.as_deref(), Some("sentence edited"));
+    // The preview, in its frame, prints the edited sentence, marked.
+    c.find(Locator::Id("preview"))
+        .await
+        .unwrap()
+        .enter_frame()
+        .await
+        .unwrap();
+    let marked = c
+        .wait()
+        .for_element(Locator::Css("#victims p.edited"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // The mark is styled in capitals.
+    assert_eq!(marked, format!("{text} EDITED"));
+    c.enter_parent_frame().await.unwrap();
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    // The sentence's form in view, beside the preview.
+    c.execute(
+        "document.getElementById('s-victims_total').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    // The preview opened at the edited sentence's chapter.
+    c.find(Locator::Id("preview"))
+        .await
+        .unwrap()
+        .enter_frame()
+        .await
+        .unwrap();
+    let top = c
+        .execute(
+            "return document.getElementById('victims').getBoundingClientRect().top;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(
+        top.abs() < 2.0,
+        "the preview shows the chapter at its top: {top}"
+    );
+    c.enter_parent_frame().await.unwrap();
+    let png = c.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 5_000);
+    std::fs::write(shots.join("reports-edit-en.png"), png).unwrap();
+    screenshots(&c, &format!("{base}/reports?year=2024"), "reports").await;
+    c.close().await.unwrap();
+}

@@ -442,3 +442,56 @@ done-nap-targets = The baseline and targets are saved.
 done-nap-unchanged = Nothing changed.
 done-nap-figure = The figure is saved.
 done-nap-cleared = The figure is removed.
+# Reports page (/reports)
+nav-reports = Reports
+reports-title = Annual report and international returns
+reports-intro = The annual country report and the international returns, built from approved data only, with the deployment's disclosure control. Every sentence of the report is generated from the figures: read it, edit it if needed, then download the report. The command tessera report annual writes the same report, edits included.
+reports-year = Reference year
+reports-language = Language of the report
+report-lang-en = English
+report-lang-fr = French
+reports-show = Show
+reports-downloads = Downloads
+reports-annual = Annual country report
+report-download-html = HTML
+report-download-pdf = PDF
+report-download-docx = DOCX (Word)
+reports-edited-count = { $n ->
+    [0] No sentence edited by hand: every sentence is generated from the figures.
+    [one] One sentence edited by hand; the report says so.
+   *[other] { $n } sentences edited by hand; the report says so.
+}
+report-return-glotip = UNODC GLOTIP questionnaire
+report-return-eurostat = Eurostat trafficking in human beings (crim_thb)
+report-format-csv = CSV
+report-format-xlsx = XLSX
+report-format-sdmx1 = SDMX-CSV 1.0
+report-format-sdmx2 = SDMX-CSV 2.0
+report-format-dhis2 = DHIS2 JSON
+reports-returns-note = Returns count records, in the report's language; the DHIS2 file uses ids made from the codes (a deployment's own ids: tessera report dhis2 --mapping).
+reports-sentences = Sentences of the report
+reports-sentences-help = Change a sentence and save it; reset it to go back to the sentence generated from the figures. Plain text only, at most 2,000 characters. Every change is recorded in the audit log.
+reports-stale = These edited sentences are no longer in the report (its chapters or the action plan changed). They are not printed; remove them or keep them for a later report.
+reports-remove = Remove
+reports-edited = Edited
+reports-edited-by = Edited by { $by } on { $at }.
+reports-outdated = The figures changed since this sentence was edited: the generated sentence now reads differently. Check the edited text.
+reports-generated = Generated from the figures:
+reports-save = Save
+reports-reset = Reset to generated
+reports-preview = Preview
+reports-preview-help = Edited sentences are marked.
+reports-preview-open = Open the preview on its own
+reports-cutoff = Data cut-off:
+report-sentence-label = Sentence { $n }
+report-bad-year = "{ $value }" is not a year (1900 to 2100).
+report-bad-lang = "{ $value }" is not a language of the report (en or fr).
+report-bad-format = "{ $value }" is not a format offered here.
+report-bad-kind = "{ $value }" is not a return offered here (glotip or eurostat).
+report-edit-empty = The sentence is empty. To go back to the generated sentence, reset it.
+report-edit-too-long = The sentence has { $len } characters; at most { $max } are allowed.
+report-edit-control = The sentence holds a control character (character { $at }); write plain text only.
+report-edit-unknown = This report has no sentence "{ $id }".
+done-report-saved = The sentence is saved; the report now prints it.
+done-report-reset = The generated sentence is back.
+done-report-unchanged = Nothing changed.

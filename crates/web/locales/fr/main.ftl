@@ -446,3 +446,56 @@ done-nap-targets = La référence et les cibles sont enregistrées.
 done-nap-unchanged = Rien n’a changé.
 done-nap-figure = Le chiffre est enregistré.
 done-nap-cleared = Le chiffre est retiré.
+# Page des rapports (/reports)
+nav-reports = Rapports
+reports-title = Rapport annuel et questionnaires internationaux
+reports-intro = Le rapport national annuel et les questionnaires internationaux, établis à partir des seules données approuvées, avec le contrôle de la divulgation du déploiement. Chaque phrase du rapport est générée à partir des chiffres : relisez-la, modifiez-la au besoin, puis téléchargez le rapport. La commande tessera report annual produit le même rapport, modifications comprises.
+reports-year = Année de référence
+reports-language = Langue du rapport
+report-lang-en = Anglais
+report-lang-fr = Français
+reports-show = Afficher
+reports-downloads = Téléchargements
+reports-annual = Rapport national annuel
+report-download-html = HTML
+report-download-pdf = PDF
+report-download-docx = DOCX (Word)
+reports-edited-count = { $n ->
+    [0] Aucune phrase modifiée à la main : toutes les phrases sont générées à partir des chiffres.
+    [one] Une phrase modifiée à la main ; le rapport le mentionne.
+   *[other] { $n } phrases modifiées à la main ; le rapport le mentionne.
+}
+report-return-glotip = Questionnaire GLOTIP de l’ONUDC
+report-return-eurostat = Traite des êtres humains, Eurostat (crim_thb)
+report-format-csv = CSV
+report-format-xlsx = XLSX
+report-format-sdmx1 = SDMX-CSV 1.0
+report-format-sdmx2 = SDMX-CSV 2.0
+report-format-dhis2 = JSON DHIS2
+reports-returns-note = Les questionnaires comptent des fiches, dans la langue du rapport ; le fichier DHIS2 utilise des identifiants formés à partir des codes (identifiants propres au déploiement : tessera report dhis2 --mapping).
+reports-sentences = Phrases du rapport
+reports-sentences-help = Modifiez une phrase et enregistrez-la ; rétablissez-la pour revenir à la phrase générée à partir des chiffres. Texte simple uniquement, 2 000 caractères au plus. Chaque modification est inscrite au journal d’audit.
+reports-stale = Ces phrases modifiées ne figurent plus dans le rapport (ses chapitres ou le plan d’action ont changé). Elles ne sont pas imprimées ; supprimez-les ou gardez-les pour un prochain rapport.
+reports-remove = Supprimer
+reports-edited = Modifiée
+reports-edited-by = Modifiée par { $by } le { $at }.
+reports-outdated = Les chiffres ont changé depuis la modification de cette phrase : la phrase générée n’est plus la même. Vérifiez le texte modifié.
+reports-generated = Générée à partir des chiffres :
+reports-save = Enregistrer
+reports-reset = Rétablir la phrase générée
+reports-preview = Aperçu
+reports-preview-help = Les phrases modifiées sont signalées.
+reports-preview-open = Ouvrir l’aperçu seul
+reports-cutoff = Arrêt des données :
+report-sentence-label = Phrase { $n }
+report-bad-year = « { $value } » n’est pas une année (de 1900 à 2100).
+report-bad-lang = « { $value } » n’est pas une langue du rapport (en ou fr).
+report-bad-format = « { $value } » n’est pas un format proposé ici.
+report-bad-kind = « { $value } » n’est pas un questionnaire proposé ici (glotip ou eurostat).
+report-edit-empty = La phrase est vide. Pour revenir à la phrase générée, rétablissez-la.
+report-edit-too-long = La phrase compte { $len } caractères ; { $max } au plus sont admis.
+report-edit-control = La phrase contient un caractère de contrôle (caractère { $at }) ; écrivez du texte simple uniquement.
+report-edit-unknown = Ce rapport n’a pas de phrase « { $id } ».
+done-report-saved = La phrase est enregistrée ; le rapport l’imprime désormais.
+done-report-reset = La phrase générée est rétablie.
+done-report-unchanged = Rien n’a changé.
