@@ -91,6 +91,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         svg::stacked_bar(&sm.migrants_by_sex, lang),
         svg::line(&sm.by_year, lang),
         svg::line(&q.trend, lang),
+        svg::heatmap(
+            &q.variables,
+            &dict
+                .entities
+                .values()
+                .map(|e| (e.id.clone(), e.label.get(lang).to_string()))
+                .collect::<Vec<_>>(),
+            lang,
+        ),
+        svg::bar(&fl.routes, lang),
+        svg::bar(&sm.routes, lang),
+        svg::bar(&v.by_citizenship, lang),
+        svg::stacked_bar(&fu.by_year, lang),
+        svg::bar(&fu.verdicts, lang),
     ];
     for (i, c) in charts.iter().enumerate() {
         let name = format!("{i:02}-{}", c.table.id);

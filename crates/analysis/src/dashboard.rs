@@ -644,20 +644,24 @@ pub fn funnel(
         .iter()
         .map(|s| crate::query::eval(facts, c.ent, &Expr::parse(s.3)?))
         .collect::<Result<_, _>>()?;
-    for g in 0..=groups.1.len() as u16 {
-        let (code, label) = if g == 0 {
-            (
+    // All offences, each group, then cases whose offence is not recorded (a row of its own,
+    // so the groups' investigated cases add up to all).
+    let selectors = std::iter::once(None)
+        .chain((1..=groups.1.len() as u16).map(Some))
+        .chain(std::iter::once(Some(0)));
+    for g in selectors {
+        let (code, label) = match g {
+            None => (
                 "ALL".to_string(),
                 tr(lang, "All offences", "Toutes infractions").to_string(),
-            )
-        } else {
-            groups.1.describe(g, lang)
+            ),
+            Some(g) => groups.1.describe(g, lang),
         };
         let in_group: Vec<bool> = c
             .mask
             .iter()
             .zip(groups.0)
-            .map(|(m, &k)| *m && (g == 0 || k == g))
+            .map(|(m, &k)| *m && g.is_none_or(|g| k == g))
             .collect();
         let mut first = 0.0;
         let mut prev = 0.0;
@@ -830,10 +834,23 @@ fn round1(x: f64) -> f64 {
 }
 
 /// Smuggling of migrants, kept apart from trafficking.
+///
+/// Two figures of migrants exist and are never mixed: `migrants` counts smuggled-migrant
+/// records (or the unique persons behind them) — the population `migrants_by_sex` and
+/// `migrants_by_age_band` break down, so they add up to it; `migrants_reported` adds up the
+/// number of migrants each incident record gives (`migrants_count`), as do the migrants
+/// columns of `by_year` and `routes`. A migrant recorded by two providers is one incident's
+/// migrant but two records.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SmugglingDashboard {
+    /// Approved incident records.
     pub incidents: Option<f64>,
+    /// Approved smuggled-migrant records, or unique persons when counted so.
     pub migrants: Option<f64>,
+    /// `records` or `persons`: what `migrants` and the tables by sex and age count.
+    pub migrants_unit: String,
+    /// The sum of the number of migrants given in each approved incident record.
+    pub migrants_reported: Option<f64>,
     pub deaths: Option<f64>,
     pub injuries: Option<f64>,
     /// Year × [incidents, migrants, deaths, injuries].
@@ -888,7 +905,7 @@ pub fn smuggling(
         ],
         vec![
             tr(lang, "Incidents", "Incidents").into(),
-            tr(lang, "Migrants", "Migrants").into(),
+            tr(lang, MIGRANTS_REPORTED.0, MIGRANTS_REPORTED.1).into(),
             tr(lang, "Deaths", "Décès").into(),
             tr(lang, "Injuries", "Blessés").into(),
         ],
@@ -914,7 +931,7 @@ pub fn smuggling(
         ],
         vec![
             tr(lang, "Incidents", "Incidents").into(),
-            tr(lang, "Migrants", "Migrants").into(),
+            tr(lang, MIGRANTS_REPORTED.0, MIGRANTS_REPORTED.1).into(),
         ],
     )
     .with_title(
@@ -924,7 +941,9 @@ pub fn smuggling(
     let m = Ctx::new(facts, "smuggled_migrant", scope, filters, unit, lang)?;
     Ok(SmugglingDashboard {
         incidents: partner_total(scope, incidents),
-        migrants: partner_total(scope, migrants),
+        migrants: partner_total(scope, m.total()),
+        migrants_unit: unit.name().into(),
+        migrants_reported: partner_total(scope, migrants),
         deaths: partner_total(scope, deaths),
         injuries: partner_total(scope, injuries),
         by_year: scope.finish(by_year),
@@ -954,6 +973,56 @@ pub fn smuggling(
             &["age_band"],
         )?,
     })
+}
+
+/// The header of the migrants reported by incident records (the sum of `migrants_count`).
+const MIGRANTS_REPORTED: (&str, &str) = (
+    "Migrants reported in incident records",
+    "Migrants déclarés dans les incidents",
+);
+
+/// Whether a row of `t` may count one record (or person) in several rows: a key column is a
+/// multi-valued variable (forms of exploitation, citizenships, transit countries…), so the
+/// rows add up to more than the total.
+pub fn multi_valued(facts: &Facts, t: &Table) -> bool {
+    let Some(d) = &t.drill else { return false };
+    let Ok(ent) = facts.entity(&d.entity) else {
+        return false;
+    };
+    d.dims.iter().any(|dim| {
+        ent.column(dim)
+            .is_some_and(|c| matches!(c.data, ColumnData::Codes { .. }))
+    })
+}
+
+/// Approved records of `entities` per provider visible under `access`: per provider (id, in
+/// the facts' order), one count per entity. What a home page lists, so that its totals are
+/// the dashboards' (approved data only, never a draft, and only the entities named — not the
+/// person–case links that join records behind the scenes).
+pub fn records_by_provider(
+    facts: &Facts,
+    access: &Access,
+    entities: &[&str],
+) -> Vec<(String, Vec<u64>)> {
+    let only = facts.access_provider(access);
+    let mut out: Vec<(String, Vec<u64>)> = facts
+        .providers
+        .iter()
+        .map(|p| (p.id.clone(), vec![0; entities.len()]))
+        .collect();
+    for (j, e) in entities.iter().enumerate() {
+        let Ok(ent) = facts.entity(e) else { continue };
+        for (i, &p) in ent.provider.iter().enumerate() {
+            if ent.approved[i] && only.is_none_or(|o| o == p) {
+                out[p as usize].1[j] += 1;
+            }
+        }
+    }
+    out.into_iter()
+        .enumerate()
+        .filter(|(i, _)| only.is_none_or(|o| o as usize == *i))
+        .map(|(_, row)| row)
+        .collect()
 }
 
 /// Tables with the same key columns side by side: one value column each.

@@ -17,7 +17,7 @@ use std::borrow::Cow;
 
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use tessera_dictionary::{AgeBand, CodeList, Dictionary, Entity, Labels, Rule, VarType};
-use tessera_store::{Access, ApprovedFingerprint, FactRow, Store};
+use tessera_store::{Access, ApprovedFingerprint, FactRef, FactRow, FactState, Store};
 use time::{Date, OffsetDateTime};
 
 use crate::AnalysisError;
@@ -200,40 +200,180 @@ pub struct Facts {
     pub entities: BTreeMap<String, EntityFacts>,
     /// The store's fingerprint when the facts were read (`None` when built from rows in memory).
     pub fingerprint: Option<ApprovedFingerprint>,
+    /// The last change of the store's change log these facts include (`None`: built in memory).
+    pub version: Option<i64>,
     /// Labels of entities, for titles.
     pub entity_labels: BTreeMap<String, Labels>,
+    /// What ties records of different entities together, kept so that an update can recompute
+    /// the derived columns that depend on it.
+    links: Arc<Links>,
+    /// A digest of the dictionary the facts were built under (a new one means a rebuild).
+    dictionary: u64,
+}
+
+/// References between records of different entities, by record id (not row, so that rows can
+/// be inserted and replaced): a victim's assistance, a case's suspect.
+#[derive(Debug, Clone, Default)]
+struct Links {
+    /// (provider, victim reference) → victim record id.
+    victims: FxHashMap<(u16, String), i64>,
+    /// Assistance record id → (provider, the victim's reference, start day), for assistance
+    /// with a start date.
+    assistance: FxHashMap<i64, (u16, String, i32)>,
+    /// (provider, suspect reference) → suspect record id.
+    suspects: FxHashMap<(u16, String), i64>,
+    /// Case record id → (provider, the case's own reference, its `suspect_ref` if any).
+    cases: FxHashMap<i64, (u16, String, Option<String>)>,
+    /// Person–case link record id → (provider, case reference, person reference), for links
+    /// of role SUSPECT; in id order, as the later link of a case wins.
+    case_suspects: BTreeMap<i64, (u16, String, String)>,
 }
 
 impl Facts {
     /// Reads every record of every entity once (as the system, [`Access::National`]: access
     /// rules are applied by every query on the facts) and builds the columns.
     pub async fn build(store: &Store, dict: &Dictionary) -> Result<Facts, AnalysisError> {
-        let fingerprint = store.approved_fingerprint().await?;
-        let providers = store
-            .providers()
-            .await?
-            .into_iter()
-            .map(|p| ProviderInfo {
-                id: p.id.to_string(),
-                name: p.name,
-                provider_type: p.provider_type.as_str().to_string(),
-                region: p.region,
-            })
-            .collect();
-        let periods = store.periods().await?.into_iter().map(|p| p.id).collect();
+        // Read first: records read afterwards include at least every change up to it.
+        let state = store.fact_state().await?;
+        let (providers, periods) = registry(store).await?;
+        let started = std::time::Instant::now();
         let mut b = FactsBuilder::new(dict, providers, periods);
+        let mut pushing = std::time::Duration::ZERO;
         // One pass over the records table for all entities.
-        store
-            .for_each_fact(&Access::National, None, |row| b.push(&row))
+        let rows = store
+            .for_each_fact_ref(&Access::National, None, |row| {
+                let t = std::time::Instant::now();
+                b.push_ref(row);
+                pushing += t.elapsed();
+            })
             .await?;
+        let read = started.elapsed();
         let mut facts = b.finish();
-        facts.fingerprint = Some(fingerprint);
+        facts.fingerprint = Some(state.fingerprint);
+        facts.version = Some(state.version);
+        tracing::info!(
+            target: "tessera_analysis::timing",
+            rows,
+            read_ms = read.as_millis() as u64,
+            push_ms = pushing.as_millis() as u64,
+            finish_ms = (started.elapsed() - read).as_millis() as u64,
+            "facts built"
+        );
         Ok(facts)
     }
 
     /// Whether the store still holds the data these facts were built from (a cheap query).
     pub async fn is_current(&self, store: &Store) -> Result<bool, AnalysisError> {
-        Ok(Some(store.approved_fingerprint().await?) == self.fingerprint)
+        Ok(self.is_at(&store.fact_state().await?))
+    }
+
+    /// Whether these facts include every change up to `state` and nothing else happened.
+    pub fn is_at(&self, state: &FactState) -> bool {
+        self.version == Some(state.version) && self.fingerprint == Some(state.fingerprint)
+    }
+
+    /// These facts brought up to date with the store: `None` when they are current; else the
+    /// records the store's change log names since they were read, put in place of their rows
+    /// ([`Facts::update`]), or — after a deletion, a change of dictionary, providers or periods,
+    /// or more than [`MAX_CHANGES`] changes — everything read again ([`Facts::build`]).
+    pub async fn refreshed(
+        &self,
+        store: &Store,
+        dict: &Dictionary,
+    ) -> Result<Option<Facts>, AnalysisError> {
+        let state = store.fact_state().await?;
+        if self.is_at(&state) {
+            return Ok(None);
+        }
+        let started = std::time::Instant::now();
+        if let Some(f) = self.update(store, dict, state).await? {
+            tracing::info!(
+                target: "tessera_analysis::timing",
+                from = self.version,
+                to = f.version,
+                ms = started.elapsed().as_millis() as u64,
+                "facts updated"
+            );
+            return Ok(Some(f));
+        }
+        Ok(Some(Facts::build(store, dict).await?))
+    }
+
+    /// The changes logged after these facts' version up to `state`, applied: the records they
+    /// name read again and merged into the columns (inserted in id order or put in place of
+    /// their rows), then the columns joining entities recomputed. `None` when the facts must be
+    /// built again instead (see [`Facts::refreshed`]).
+    pub async fn update(
+        &self,
+        store: &Store,
+        dict: &Dictionary,
+        state: FactState,
+    ) -> Result<Option<Facts>, AnalysisError> {
+        let (Some(version), Some(fingerprint)) = (self.version, self.fingerprint) else {
+            return Ok(None);
+        };
+        // Deletions are not in the log; a version going back is another database (a restore);
+        // an unchanged version with a changed fingerprint is a write that logged nothing.
+        if state.fingerprint.erasures != fingerprint.erasures
+            || state.version <= version
+            || state.version - version > MAX_CHANGES
+            || self.dictionary != dictionary_digest(dict)
+        {
+            return Ok(None);
+        }
+        let (providers, periods) = registry(store).await?;
+        let same_ids = providers.len() == self.providers.len()
+            && providers
+                .iter()
+                .zip(&self.providers)
+                .all(|(a, b)| a.id == b.id);
+        if !same_ids || periods != self.periods {
+            return Ok(None);
+        }
+        let changes = store.fact_changes(version, state.version).await?;
+        let mut b = FactsBuilder::new(dict, providers, periods);
+        store
+            .for_each_changed_fact(&changes, |row| b.push_ref(row))
+            .await?;
+        let Some(mut f) = self.merged(b.finish_rows()) else {
+            return Ok(None);
+        };
+        f.version = Some(state.version);
+        f.fingerprint = Some(state.fingerprint);
+        Ok(Some(f))
+    }
+
+    /// These facts with the rows of `new` (same dictionary, providers and periods) put in place
+    /// of the rows of the same record id or inserted in id order, and the joins recomputed.
+    /// `None` when the rows are not in id order or `new` met a provider the registry lacks.
+    fn merged(&self, new: Facts) -> Option<Facts> {
+        if new.providers.len() != self.providers.len() {
+            return None;
+        }
+        let mut entities = BTreeMap::new();
+        for (id, old) in &self.entities {
+            let e = match new.entities.get(id) {
+                Some(n) if !n.is_empty() => merge_entity(old, n)?,
+                _ => old.clone(),
+            };
+            entities.insert(id.clone(), e);
+        }
+        let mut links = (*self.links).clone();
+        links.absorb(&new);
+        let mut f = Facts {
+            providers: new.providers,
+            provider_types: self.provider_types.clone(),
+            regions: self.regions.clone(),
+            periods: self.periods.clone(),
+            entities,
+            fingerprint: None,
+            version: None,
+            entity_labels: self.entity_labels.clone(),
+            links: Arc::new(links),
+            dictionary: self.dictionary,
+        };
+        f.relink();
+        Some(f)
     }
 
     pub fn entity(&self, entity: &str) -> Result<&EntityFacts, AnalysisError> {
@@ -259,6 +399,175 @@ impl Facts {
     }
 }
 
+/// More changes than this since the facts were read, and they are read again in full.
+pub const MAX_CHANGES: i64 = 2_000;
+
+/// The providers and reporting periods the facts refer to, as the store lists them.
+async fn registry(store: &Store) -> Result<(Vec<ProviderInfo>, Vec<String>), AnalysisError> {
+    let providers = store
+        .providers()
+        .await?
+        .into_iter()
+        .map(|p| ProviderInfo {
+            id: p.id.to_string(),
+            name: p.name,
+            provider_type: p.provider_type.as_str().to_string(),
+            region: p.region,
+        })
+        .collect();
+    let periods = store.periods().await?.into_iter().map(|p| p.id).collect();
+    Ok((providers, periods))
+}
+
+impl Links {
+    /// Takes in the references of the rows of `new`, which replace those of the same records.
+    fn absorb(&mut self, new: &Facts) {
+        let ids = |entity: &str| {
+            new.entities
+                .get(entity)
+                .map(|e| e.record_id.as_slice())
+                .unwrap_or_default()
+        };
+        for id in ids("assistance") {
+            self.assistance.remove(id);
+        }
+        for id in ids("cj_case") {
+            self.cases.remove(id);
+        }
+        for id in ids("person_case_link") {
+            self.case_suspects.remove(id);
+        }
+        let n = &new.links;
+        self.victims
+            .extend(n.victims.iter().map(|(k, v)| (k.clone(), *v)));
+        self.suspects
+            .extend(n.suspects.iter().map(|(k, v)| (k.clone(), *v)));
+        self.assistance
+            .extend(n.assistance.iter().map(|(k, v)| (*k, v.clone())));
+        self.cases
+            .extend(n.cases.iter().map(|(k, v)| (*k, v.clone())));
+        self.case_suspects
+            .extend(n.case_suspects.iter().map(|(k, v)| (*k, v.clone())));
+    }
+}
+
+/// Where each row of a merged entity comes from: the old rows and the new ones, both in id
+/// order, a new row replacing the old row of the same id (high bit set: a new row).
+fn merge_plan(old: &[i64], new: &[i64]) -> Option<Vec<u32>> {
+    const NEW: u32 = 1 << 31;
+    let sorted = |ids: &[i64]| ids.windows(2).all(|w| w[0] < w[1]);
+    if !sorted(old) || !sorted(new) || old.len() + new.len() >= NEW as usize {
+        return None;
+    }
+    let mut plan = Vec::with_capacity(old.len() + new.len());
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        match (old.get(i), new.get(j)) {
+            (Some(a), Some(b)) if a < b => {
+                plan.push(i as u32);
+                i += 1;
+            }
+            (Some(a), Some(b)) if a == b => {
+                plan.push(NEW | j as u32);
+                i += 1;
+                j += 1;
+            }
+            (_, Some(_)) => {
+                plan.push(NEW | j as u32);
+                j += 1;
+            }
+            (Some(_), None) => {
+                plan.push(i as u32);
+                i += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    Some(plan)
+}
+
+/// A per-row vector following `plan`.
+fn take<T: Copy>(plan: &[u32], old: &[T], new: &[T]) -> Vec<T> {
+    plan.iter()
+        .map(|&p| {
+            if p & (1 << 31) != 0 {
+                new[(p & !(1 << 31)) as usize]
+            } else {
+                old[p as usize]
+            }
+        })
+        .collect()
+}
+
+/// `old` with the rows of `new` (same entity, same columns) merged in by record id.
+fn merge_entity(old: &EntityFacts, new: &EntityFacts) -> Option<EntityFacts> {
+    let plan = merge_plan(&old.record_id, &new.record_id)?;
+    let mut columns = Vec::with_capacity(old.columns.len());
+    for (c, oc) in old.columns.iter().enumerate() {
+        let nc = new.columns.get(c).filter(|n| n.code == oc.code);
+        let data = match (&oc.data, nc.map(|n| &n.data)) {
+            (ColumnData::Code(a), Some(ColumnData::Code(b))) => ColumnData::Code(take(&plan, a, b)),
+            (ColumnData::Bool(a), Some(ColumnData::Bool(b))) => ColumnData::Bool(take(&plan, a, b)),
+            (ColumnData::Int(a), Some(ColumnData::Int(b))) => ColumnData::Int(take(&plan, a, b)),
+            (ColumnData::Date(a), Some(ColumnData::Date(b))) => ColumnData::Date(take(&plan, a, b)),
+            (ColumnData::Text, Some(ColumnData::Text)) => ColumnData::Text,
+            (
+                ColumnData::Codes { offsets, values },
+                Some(ColumnData::Codes {
+                    offsets: noff,
+                    values: nval,
+                }),
+            ) => {
+                let mut o = Vec::with_capacity(plan.len() + 1);
+                let mut v = Vec::with_capacity(values.len() + nval.len());
+                o.push(0u32);
+                for &p in &plan {
+                    let (off, val, r) = if p & (1 << 31) != 0 {
+                        (noff, nval, (p & !(1 << 31)) as usize)
+                    } else {
+                        (offsets, values, p as usize)
+                    };
+                    v.extend_from_slice(&val[off[r] as usize..off[r + 1] as usize]);
+                    o.push(v.len() as u32);
+                }
+                ColumnData::Codes {
+                    offsets: o,
+                    values: v,
+                }
+            }
+            // A column joining entities (computed again by `relink`): a place for each row.
+            (ColumnData::Int(a), None) => {
+                ColumnData::Int(take(&plan, a, &vec![MISSING; new.len()]))
+            }
+            _ => return None,
+        };
+        columns.push(Column {
+            data,
+            ..Column {
+                code: oc.code.clone(),
+                label: oc.label.clone(),
+                required: oc.required,
+                derived: oc.derived,
+                codes: oc.codes.clone(),
+                data: ColumnData::Text,
+            }
+        });
+    }
+    Some(EntityFacts {
+        entity: old.entity.clone(),
+        record_id: take(&plan, &old.record_id, &new.record_id),
+        provider: take(&plan, &old.provider, &new.provider),
+        period: take(&plan, &old.period, &new.period),
+        approved: take(&plan, &old.approved, &new.approved),
+        year: take(&plan, &old.year, &new.year),
+        present: take(&plan, &old.present, &new.present),
+        invalid: take(&plan, &old.invalid, &new.invalid),
+        suspect_row: Vec::new(),
+        columns,
+        col_index: old.col_index.clone(),
+    })
+}
+
 /// Builds [`Facts`] from rows (the store's, or rows made in memory by tests and benchmarks).
 pub struct FactsBuilder<'d> {
     dict: &'d Dictionary,
@@ -271,17 +580,8 @@ pub struct FactsBuilder<'d> {
     /// Every entity of the dictionary: its columns so far, its definition, its event-date column.
     building: BTreeMap<String, (EntityFacts, &'d Entity, Option<usize>)>,
     today: i32,
-    /// (provider, victim reference) → victim row, to attach assistance to its victim.
-    victim_refs: FxHashMap<(u16, String), u32>,
-    /// Assistance seen: (provider, victim reference, start day).
-    pending: Vec<(u16, String, i32)>,
-    /// (provider, suspect reference) → suspect row, to attach criminal-justice cases to their
-    /// suspect.
-    suspect_refs: FxHashMap<(u16, String), u32>,
-    /// Cases seen: (row, provider, the case's own reference, its `suspect_ref` if any).
-    cases: Vec<(u32, u16, String, Option<String>)>,
-    /// (provider, case reference) → person reference, from person–case links of role SUSPECT.
-    case_suspects: FxHashMap<(u16, String), String>,
+    /// Assistance to victims and suspects of cases, resolved once every record is in.
+    links: Links,
 }
 
 impl<'d> FactsBuilder<'d> {
@@ -327,50 +627,49 @@ impl<'d> FactsBuilder<'d> {
             codesets,
             building,
             today: day_number(OffsetDateTime::now_utc().date()),
-            victim_refs: FxHashMap::default(),
-            pending: Vec::new(),
-            suspect_refs: FxHashMap::default(),
-            cases: Vec::new(),
-            case_suspects: FxHashMap::default(),
+            links: Links::default(),
         }
     }
 
     /// Adds one stored record (of any entity, in any order; unknown entities are skipped).
     pub fn push(&mut self, row: &FactRow) {
-        let Some((e, def, event_col)) = self.building.get_mut(&row.entity) else {
+        self.push_ref(row.as_ref());
+    }
+
+    /// [`FactsBuilder::push`] of a record whose text is borrowed (as the store reads them).
+    pub fn push_ref(&mut self, row: FactRef<'_>) {
+        let Some((e, def, event_col)) = self.building.get_mut(row.entity) else {
             return;
         };
         let (def, event_col) = (*def, *event_col);
         // Values by column, parsed straight from the JSON text (strings borrowed, no map built).
         let mut vals: Vec<Val> = Vec::new();
         vals.resize_with(e.columns.len(), || Val::Null);
-        if let Ok(Row(pairs)) = serde_json::from_str::<Row>(&row.data) {
+        if let Ok(Row(pairs)) = serde_json::from_str::<Row>(row.data) {
             for (k, v) in pairs {
                 if let Some(&c) = e.col_index.get(k.as_ref()) {
                     vals[c] = v;
                 }
             }
         }
-        let provider = match self.provider_ix.get(&row.provider_id) {
+        let provider = match self.provider_ix.get(row.provider_id) {
             Some(&p) => p,
             None => {
                 self.providers.push(ProviderInfo {
-                    id: row.provider_id.clone(),
-                    name: row.provider_id.clone(),
+                    id: row.provider_id.to_string(),
+                    name: row.provider_id.to_string(),
                     provider_type: String::new(),
                     region: None,
                 });
                 let p = (self.providers.len() - 1) as u16;
-                self.provider_ix.insert(row.provider_id.clone(), p);
+                self.provider_ix.insert(row.provider_id.to_string(), p);
                 p
             }
         };
         let period = row
             .period_id
-            .as_ref()
             .and_then(|p| self.period_ix.get(p).copied())
             .unwrap_or(0);
-        let row_ix = e.record_id.len() as u32;
         e.record_id.push(row.id);
         e.provider.push(provider);
         e.period.push(period);
@@ -479,95 +778,64 @@ impl<'d> FactsBuilder<'d> {
             .or_else(|| (period > 0).then(|| self.period_year[period as usize - 1]))
             .unwrap_or(0);
         e.year.push(year);
-        if e.entity == "victim" {
-            self.victim_refs
-                .insert((provider, row.provider_ref.clone()), row_ix);
-        }
+        // References to other entities' records, resolved once every record is in (`finish`).
         if e.entity == "assistance"
             && let (Some(pc), Some(sc)) =
                 (e.col_index.get("person_ref"), e.col_index.get("start_date"))
             && let (Val::Str(person), ColumnData::Date(starts)) = (&vals[*pc], &e.columns[*sc].data)
             && let Some(&start) = starts.last().filter(|&&d| d != MISSING)
         {
-            // Resolved once the victims are in (`finish`).
-            self.pending.push((provider, person.to_string(), start));
+            self.links
+                .assistance
+                .insert(row.id, (provider, person.to_string(), start));
         }
         let text = |var: &str| match e.col_index.get(var).map(|&c| &vals[c]) {
             Some(Val::Str(s)) if !s.is_empty() => Some(s.to_string()),
             _ => None,
         };
         match e.entity.as_str() {
-            "suspect" => {
-                self.suspect_refs
-                    .insert((provider, row.provider_ref.clone()), row_ix);
+            "victim" => {
+                self.links
+                    .victims
+                    .insert((provider, row.provider_ref.to_string()), row.id);
             }
-            // Resolved once the suspects are in (`finish`).
-            "cj_case" => self.cases.push((
-                row_ix,
-                provider,
-                row.provider_ref.clone(),
-                text("suspect_ref"),
-            )),
+            "suspect" => {
+                self.links
+                    .suspects
+                    .insert((provider, row.provider_ref.to_string()), row.id);
+            }
+            "cj_case" => {
+                self.links.cases.insert(
+                    row.id,
+                    (provider, row.provider_ref.to_string(), text("suspect_ref")),
+                );
+            }
             "person_case_link" if text("role").as_deref() == Some("SUSPECT") => {
                 if let (Some(case), Some(person)) = (text("case_ref"), text("person_ref")) {
-                    self.case_suspects.insert((provider, case), person);
+                    self.links
+                        .case_suspects
+                        .insert(row.id, (provider, case, person));
                 }
             }
             _ => {}
         }
     }
 
-    pub fn finish(mut self) -> Facts {
-        let mut entities: BTreeMap<String, EntityFacts> = std::mem::take(&mut self.building)
+    pub fn finish(self) -> Facts {
+        let mut facts = self.finish_rows();
+        facts.relink();
+        facts
+    }
+
+    /// The facts of the rows pushed, without the columns that join entities ([`Facts::relink`]).
+    fn finish_rows(mut self) -> Facts {
+        let entities: BTreeMap<String, EntityFacts> = std::mem::take(&mut self.building)
             .into_iter()
             .map(|(id, (mut e, _, _))| {
                 add_derived(&mut e);
                 (id, e)
             })
             .collect();
-        // Days from identification to the start of assistance at the same provider (the earliest
-        // assistance when there are several): the NAP's "assisted within 30 days".
-        let pending = std::mem::take(&mut self.pending);
-        if let Some(v) = entities.get_mut("victim") {
-            let mut days = vec![MISSING; v.len()];
-            let identified = match v.column("date_identified").map(|c| &c.data) {
-                Some(ColumnData::Date(d)) => d.clone(),
-                _ => vec![MISSING; v.len()],
-            };
-            for (provider, person, start) in pending {
-                if let Some(&row) = self.victim_refs.get(&(provider, person)) {
-                    let id = identified[row as usize];
-                    if id != MISSING {
-                        let d = (start - id).max(0);
-                        let slot = &mut days[row as usize];
-                        if *slot == MISSING || d < *slot {
-                            *slot = d;
-                        }
-                    }
-                }
-            }
-            push_derived(
-                v,
-                "days_to_assistance",
-                (
-                    "Days from identification to assistance",
-                    "Jours entre identification et assistance",
-                ),
-                None,
-                ColumnData::Int(days),
-            );
-        }
-        // Each criminal-justice case's suspect: by its suspect reference, else by a link.
-        if let Some(c) = entities.get_mut("cj_case") {
-            let mut rows = vec![None; c.len()];
-            for (row, provider, case_ref, suspect_ref) in std::mem::take(&mut self.cases) {
-                let person =
-                    suspect_ref.or_else(|| self.case_suspects.get(&(provider, case_ref)).cloned());
-                rows[row as usize] =
-                    person.and_then(|p| self.suspect_refs.get(&(provider, p)).copied());
-            }
-            c.suspect_row = rows;
-        }
         let mut entity_labels = BTreeMap::new();
         for (id, e) in &self.dict.entities {
             entity_labels.insert(id.clone(), e.label.clone());
@@ -585,9 +853,127 @@ impl<'d> FactsBuilder<'d> {
             periods: self.periods,
             entities,
             fingerprint: None,
+            version: None,
             entity_labels,
+            links: Arc::new(self.links),
+            dictionary: dictionary_digest(self.dict),
         }
     }
+}
+
+impl Facts {
+    /// The columns that join entities, from [`Links`]: each victim's days from identification
+    /// to the start of assistance at the same provider (the earliest assistance when there are
+    /// several: the NAP's "assisted within 30 days"), and each criminal-justice case's suspect
+    /// (by its suspect reference, else by a person–case link).
+    fn relink(&mut self) {
+        let links = self.links.clone();
+        if let Some(v) = self.entities.get_mut("victim") {
+            let rows = RowOf::new(&v.record_id);
+            let mut days = vec![MISSING; v.len()];
+            let identified = match v.column("date_identified").map(|c| &c.data) {
+                Some(ColumnData::Date(d)) => d.as_slice(),
+                _ => &[],
+            };
+            let mut key = (0u16, String::new());
+            for (provider, person, start) in links.assistance.values() {
+                key.0 = *provider;
+                key.1.clear();
+                key.1.push_str(person);
+                let Some(row) = links.victims.get(&key).and_then(|&id| rows.get(id)) else {
+                    continue;
+                };
+                let id = identified.get(row).copied().unwrap_or(MISSING);
+                if id != MISSING {
+                    let d = (start - id).max(0);
+                    let slot = &mut days[row];
+                    if *slot == MISSING || d < *slot {
+                        *slot = d;
+                    }
+                }
+            }
+            match v.column_position("days_to_assistance") {
+                Some(c) => v.columns[c].data = ColumnData::Int(days),
+                None => push_derived(
+                    v,
+                    "days_to_assistance",
+                    (
+                        "Days from identification to assistance",
+                        "Jours entre identification et assistance",
+                    ),
+                    None,
+                    ColumnData::Int(days),
+                ),
+            }
+        }
+        let suspects = self
+            .entities
+            .get("suspect")
+            .map(|s| s.record_id.clone())
+            .unwrap_or_default();
+        if let Some(c) = self.entities.get_mut("cj_case") {
+            let suspect_rows = RowOf::new(&suspects);
+            let case_rows = RowOf::new(&c.record_id);
+            let mut case_suspects: FxHashMap<(u16, &str), &str> = FxHashMap::default();
+            for (provider, case, person) in links.case_suspects.values() {
+                case_suspects.insert((*provider, case), person);
+            }
+            let mut rows = vec![None; c.len()];
+            let mut key = (0u16, String::new());
+            for (&id, (provider, case_ref, suspect_ref)) in &links.cases {
+                let Some(row) = case_rows.get(id) else {
+                    continue;
+                };
+                let person = suspect_ref
+                    .as_deref()
+                    .or_else(|| case_suspects.get(&(*provider, case_ref.as_str())).copied());
+                rows[row] = person.and_then(|p| {
+                    key.0 = *provider;
+                    key.1.clear();
+                    key.1.push_str(p);
+                    links
+                        .suspects
+                        .get(&key)
+                        .and_then(|&s| suspect_rows.get(s))
+                        .map(|r| r as u32)
+                });
+            }
+            c.suspect_row = rows;
+        }
+    }
+}
+
+/// Row of a record id: by binary search when ids are in order (facts read from a store), else
+/// through a map (facts built from rows in memory).
+enum RowOf<'a> {
+    Sorted(&'a [i64]),
+    Map(FxHashMap<i64, usize>),
+}
+
+impl<'a> RowOf<'a> {
+    fn new(ids: &'a [i64]) -> RowOf<'a> {
+        if ids.windows(2).all(|w| w[0] < w[1]) {
+            RowOf::Sorted(ids)
+        } else {
+            RowOf::Map(ids.iter().enumerate().map(|(i, &id)| (id, i)).collect())
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<usize> {
+        match self {
+            RowOf::Sorted(ids) => ids.binary_search(&id).ok(),
+            RowOf::Map(m) => m.get(&id).copied(),
+        }
+    }
+}
+
+/// A digest of everything in the dictionary (its serialised form): facts built under another
+/// dictionary are rebuilt rather than updated.
+fn dictionary_digest(dict: &Dictionary) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    serde_json::to_string(dict).unwrap_or_default().hash(&mut h);
+    h.finish()
 }
 
 /// The codes of the last row in a code or codes column.

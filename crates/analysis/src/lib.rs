@@ -49,6 +49,7 @@ pub mod overlap;
 pub mod persons;
 pub mod quality;
 pub mod query;
+pub mod review;
 pub mod svg;
 pub mod table;
 
@@ -56,7 +57,8 @@ use std::sync::{Arc, Mutex};
 
 pub use dashboard::{
     Filters, FlowDashboard, FlowLink, FunnelDashboard, RecordCount, Scope, SmugglingDashboard,
-    VictimDashboard, drill, flows, funnel, record_counts, smuggling, victims,
+    VictimDashboard, drill, flows, funnel, multi_valued, record_counts, records_by_provider,
+    smuggling, victims,
 };
 pub use disclosure::{
     DEFAULT_THRESHOLD, Disclosure, Margins, deployment_disclosure, deployment_threshold,
@@ -67,10 +69,13 @@ pub use facts::{Facts, FactsBuilder};
 pub use nap::{NapPlan, NapReport, nap_progress};
 pub use overlap::{hidden_victims, overlap_table};
 pub use persons::{
-    FieldEvidence, Linkage, PERSON_ENTITIES, REVIEW_BAND, ReviewPair, link_and_review, link_persons,
+    ACROSS_ENTITIES, Across, EntityLinkage, FieldEvidence, LinkModel, Linkage, PERSON_ENTITIES,
+    PersonsRange, REVIEW_BAND, ReviewPair, TipSomYear, apply_verdicts, link_across,
+    link_and_review, link_entity, link_persons, persons_range, tip_som_overlap,
 };
 pub use quality::{QualityReport, quality};
 pub use query::{Measure, PersonMap, Unit, aggregate};
+pub use review::{REVIEW_BANDS, RankedPair, ReviewFilter, rank_review};
 pub use svg::Chart;
 pub use table::{Drill, Key, Table, TableRow};
 pub use tessera_estimate::{HiddenPopulation, OTHER_LISTS, OverlapTable};
@@ -101,8 +106,11 @@ pub enum AnalysisError {
     NotAllowed(String),
 }
 
-/// The current [`Facts`], shared by every request and rebuilt only when the approved data
-/// changed (a cheap fingerprint query per call; a rebuild reads the records once).
+/// The current [`Facts`], shared by every request and brought up to date when the data changed
+/// (a cheap query per call; after an approval, upload or correction only the records the
+/// store's change log names are read again — [`Facts::refreshed`] — so every `serve` process
+/// on one database follows the others' changes; a full read only after a deletion or a new
+/// dictionary, provider or period).
 ///
 /// One rebuild at a time: while it runs, other requests get the previous facts (stale by one
 /// change for those seconds) instead of starting builds of their own; with no previous facts
@@ -136,13 +144,15 @@ impl FactsCache {
             (Err(_), Some(stale)) => return Ok(stale),
             (Err(_), None) => self.building.lock().await,
         };
-        // Rebuilt by another request while we waited?
-        if let Some(f) = self.cached()
-            && f.is_current(store).await?
-        {
-            return Ok(f);
-        }
-        let fresh = Arc::new(Facts::build(store, dict).await?);
+        // Brought up to date by another request while we waited? Else the changes since the
+        // facts were read are applied to them (a rebuild only when they cannot be).
+        let fresh = match self.cached() {
+            Some(f) => match f.refreshed(store, dict).await? {
+                None => return Ok(f),
+                Some(fresh) => Arc::new(fresh),
+            },
+            None => Arc::new(Facts::build(store, dict).await?),
+        };
         if let Ok(mut g) = self.current.lock() {
             *g = Some(fresh.clone());
         }

@@ -19,6 +19,8 @@ pub struct PersonMap {
     /// Per entity (and number of rows): each row's person as a dense index, and how many
     /// persons there are — computed once, then every table counts with bit sets.
     dense: std::sync::Mutex<FxHashMap<(String, usize), DensePersons>>,
+    /// The linkage runs behind the map (see [`crate::persons::LinkModel`]), when kept.
+    pub(crate) model: Option<std::sync::Arc<crate::persons::LinkModel>>,
 }
 
 /// Each row's person as an index in `0..n`, and `n`.
@@ -26,7 +28,10 @@ type DensePersons = std::sync::Arc<(Vec<u32>, u32)>;
 
 impl Clone for PersonMap {
     fn clone(&self) -> PersonMap {
-        PersonMap::from_pairs(self.map.iter().map(|(&r, &p)| (r, p)))
+        PersonMap {
+            model: self.model.clone(),
+            ..PersonMap::from_pairs(self.map.iter().map(|(&r, &p)| (r, p)))
+        }
     }
 }
 
@@ -36,6 +41,7 @@ impl PersonMap {
         PersonMap {
             map: pairs.into_iter().collect(),
             dense: Default::default(),
+            model: None,
         }
     }
 
@@ -77,6 +83,16 @@ impl PersonMap {
 
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
+    }
+
+    /// How many of the linked records each person holds (a record linkage never saw is a
+    /// person of its own, see [`PersonMap::person`]).
+    pub fn cluster_sizes(&self) -> FxHashMap<u64, usize> {
+        let mut sizes: FxHashMap<u64, usize> = FxHashMap::default();
+        for p in self.map.values() {
+            *sizes.entry(*p).or_default() += 1;
+        }
+        sizes
     }
 }
 
@@ -446,7 +462,9 @@ pub(crate) fn base_mask(
 /// One aggregate: `measure` of the approved records of `entity` visible under `access` and
 /// matching `filter`, per combination of `dims` (variables, or `year`, `provider`,
 /// `provider_type`, `provider_region`, `period`). A multi-valued variable puts a record in each
-/// of its codes' cells (so cells add up to more than the total). Labels are in `lang`.
+/// of its codes' cells (so cells add up to more than the total). Counted as unique persons,
+/// each person takes one value per dimension by the rule of [`person_keys`], so the cells of
+/// single-valued dimensions add up to the total. Labels are in `lang`.
 #[allow(clippy::too_many_arguments)]
 pub fn aggregate(
     facts: &Facts,
@@ -500,31 +518,12 @@ pub(crate) fn aggregate_masked(
         (Unit::Persons(map), Measure::Count) => Some(map),
         _ => None,
     };
-    let mut dense: Vec<f64> = if space <= 1 << 22 && persons.is_none() {
+    let mut dense: Vec<f64> = if space <= 1 << 22 {
         vec![0.0; space as usize]
     } else {
         Vec::new()
     };
     let mut sparse: FxHashMap<u64, f64> = FxHashMap::default();
-    // Unique persons: a bit per (cell, person) when that fits in 64 MB, else (cell, person)
-    // pairs packed in a u64, sorted and deduplicated.
-    let people = persons.map(|m| m.dense_for(ent));
-    let bits_per_cell = people.as_ref().map_or(0, |p| p.1 as u64);
-    // Cells get a slot of `bits_per_cell` bits the first time they are seen, so the bits grow
-    // with the cells that occur, not with the size of the code lists.
-    let use_bits = persons.is_some() && space <= 1 << 22;
-    let mut bits = PersonBits {
-        cell_slot: if use_bits {
-            vec![u32::MAX; space as usize]
-        } else {
-            Vec::new()
-        },
-        slot_cell: Vec::new(),
-        seen: Vec::new(),
-        counts: Vec::new(),
-        per_cell: bits_per_cell,
-    };
-    let mut pairs: Vec<u64> = Vec::new();
     let singles: Vec<(&[u16], u64)> = fields
         .iter()
         .zip(&cards)
@@ -541,9 +540,38 @@ pub(crate) fn aggregate_masked(
         },
         _ => None,
     };
-    if let (Some((offsets, values)), None, None, false) =
-        (one_multi, &weights, persons, dense.is_empty())
-    {
+    if let Some(map) = persons {
+        // Unique persons: each person takes one value per dimension (see [`person_keys`]),
+        // so a person counts in exactly one cell of a table of single-valued dimensions and
+        // the cells add up to the total.
+        for keys in person_keys(ent, mask, &fields, map) {
+            let mut buf: Vec<u64> = vec![0];
+            for ((k, c), f) in keys.iter().zip(&cards).zip(&fields) {
+                match (k, &f.keys) {
+                    (PersonKey::One(v), _) => buf.iter_mut().for_each(|b| *b = *b * c + *v as u64),
+                    (PersonKey::Many(vals), _) => {
+                        let mut next = Vec::with_capacity(buf.len() * vals.len().max(1));
+                        for &b in &buf {
+                            if vals.is_empty() {
+                                next.push(b * c);
+                            }
+                            for &v in vals {
+                                next.push(b * c + v as u64);
+                            }
+                        }
+                        buf = next;
+                    }
+                }
+            }
+            for key in buf {
+                if dense.is_empty() {
+                    *sparse.entry(key).or_default() += 1.0;
+                } else {
+                    dense[key as usize] += 1.0;
+                }
+            }
+        }
+    } else if let (Some((offsets, values)), None, false) = (one_multi, &weights, dense.is_empty()) {
         // One multi-valued variable: each code of a record counts once, none → not recorded.
         for (i, m) in mask.iter().enumerate() {
             if *m {
@@ -556,7 +584,7 @@ pub(crate) fn aggregate_masked(
                 }
             }
         }
-    } else if all_single && weights.is_none() && persons.is_none() && !dense.is_empty() {
+    } else if all_single && weights.is_none() && !dense.is_empty() {
         // The common case: counts over single-valued keys, straight into a dense array.
         match singles.as_slice() {
             [] => dense[0] = mask.iter().filter(|m| **m).count() as f64,
@@ -577,19 +605,6 @@ pub(crate) fn aggregate_masked(
                         dense[key as usize] += 1.0;
                     }
                 }
-            }
-        }
-    } else if let (true, true, Some(people)) = (all_single, use_bits, &people) {
-        // Unique persons over single-valued keys (most person tables): the cell key computed in
-        // place and one bit per (cell, person), without the per-row key buffers below.
-        let ix = &people.0;
-        for (i, m) in mask.iter().enumerate() {
-            if *m {
-                let mut key = 0u64;
-                for (k, c) in &singles {
-                    key = key * c + k[i] as u64;
-                }
-                bits.mark(key, ix[i] as u64);
             }
         }
     } else {
@@ -621,16 +636,7 @@ pub(crate) fn aggregate_masked(
                     }
                 }
             }
-            if let Some(people) = &people {
-                let p = people.0[i] as u64;
-                if use_bits {
-                    for &key in &buf {
-                        bits.mark(key, p);
-                    }
-                } else {
-                    pairs.extend(buf.iter().map(|&key| (key << 32) | p));
-                }
-            } else if !dense.is_empty() {
+            if !dense.is_empty() {
                 for &key in &buf {
                     dense[key as usize] += w;
                 }
@@ -639,17 +645,6 @@ pub(crate) fn aggregate_masked(
                     *sparse.entry(key).or_default() += w;
                 }
             }
-        }
-    }
-    if use_bits {
-        for (slot, &key) in bits.slot_cell.iter().enumerate() {
-            sparse.insert(key, bits.counts[slot]);
-        }
-    } else if persons.is_some() {
-        pairs.sort_unstable();
-        pairs.dedup();
-        for p in pairs {
-            *sparse.entry(p >> 32).or_default() += 1.0;
         }
     }
     let mut cells: Vec<(u64, f64)> = if dense.is_empty() {
@@ -710,36 +705,100 @@ pub(crate) fn aggregate_masked(
     })
 }
 
-/// Unique persons per cell: each cell seen gets a slot of one bit per person, so a person counts
-/// once in a cell however many of their records fall in it.
-struct PersonBits {
-    /// Slot of each cell key (`u32::MAX`: not seen yet).
-    cell_slot: Vec<u32>,
-    slot_cell: Vec<u64>,
-    seen: Vec<u64>,
-    counts: Vec<f64>,
-    per_cell: u64,
+/// One person's value of one dimension of a table.
+enum PersonKey {
+    One(u32),
+    /// The codes of a multi-valued variable over the person's records (none: not recorded).
+    Many(Vec<u16>),
 }
 
-impl PersonBits {
-    #[inline]
-    fn mark(&mut self, key: u64, person: u64) {
-        let mut slot = self.cell_slot[key as usize];
-        if slot == u32::MAX {
-            slot = self.slot_cell.len() as u32;
-            self.cell_slot[key as usize] = slot;
-            self.slot_cell.push(key);
-            self.counts.push(0.0);
-            let words = ((slot as u64 + 1) * self.per_cell).div_ceil(64);
-            self.seen.resize(words as usize, 0);
+/// The rank of a record when a person's values are chosen: earlier event year first (records
+/// without one last), then the lower record id.
+fn person_rank(ent: &EntityFacts, i: usize) -> u64 {
+    let y = match ent.year[i] {
+        0 => u16::MAX,
+        y => y,
+    };
+    ((y as u64) << 47) | (ent.record_id[i].max(0) as u64 & ((1 << 47) - 1))
+}
+
+/// The values each person counted under `mask` takes on `fields`, one entry per person.
+///
+/// **The rule**: a person counts once, with, for each single-valued dimension, the value of
+/// their earliest record (by event year, then record id) among those counted that records
+/// one — "not recorded" only when none does; the year is therefore the year of the person's
+/// first record. A multi-valued variable (forms of exploitation, citizenships, vulnerabilities)
+/// takes every code any of those records gives. So a table of single-valued dimensions puts
+/// each person in exactly one cell: its cells add up to the persons' total, and a two-way
+/// table's margins are its one-way tables (year × sex against year and sex).
+fn person_keys(
+    ent: &EntityFacts,
+    mask: &[bool],
+    fields: &[KeyField],
+    map: &PersonMap,
+) -> Vec<Vec<PersonKey>> {
+    let people = map.dense_for(ent);
+    let (ix, n) = (&people.0, people.1 as usize);
+    let mut slot = vec![u32::MAX; n];
+    let mut order: Vec<u32> = Vec::new();
+    // Per counted person and single-valued dimension: (rank, value) of the chosen record.
+    let mut single: Vec<Vec<(u64, u32)>> = vec![Vec::new(); fields.len()];
+    let mut multi: Vec<Vec<Vec<u16>>> = vec![Vec::new(); fields.len()];
+    for (i, m) in mask.iter().enumerate() {
+        if !*m {
+            continue;
         }
-        let bit = slot as u64 * self.per_cell + person;
-        let word = &mut self.seen[(bit / 64) as usize];
-        if *word & (1 << (bit % 64)) == 0 {
-            *word |= 1 << (bit % 64);
-            self.counts[slot as usize] += 1.0;
+        let p = ix[i] as usize;
+        if slot[p] == u32::MAX {
+            slot[p] = order.len() as u32;
+            order.push(p as u32);
+            for (j, f) in fields.iter().enumerate() {
+                match f.keys {
+                    Keys::Single(_) => single[j].push((u64::MAX, 0)),
+                    Keys::Multi { .. } => multi[j].push(Vec::new()),
+                }
+            }
+        }
+        let s = slot[p] as usize;
+        let rank = person_rank(ent, i);
+        for (j, f) in fields.iter().enumerate() {
+            match &f.keys {
+                Keys::Single(k) => {
+                    let v = k[i] as u32;
+                    let cur = &mut single[j][s];
+                    // A recorded value beats "not recorded"; between two, the earlier record.
+                    let better = match (v != 0, cur.1 != 0) {
+                        (true, false) => true,
+                        (false, true) => false,
+                        _ => rank < cur.0,
+                    };
+                    if better {
+                        *cur = (rank, v);
+                    }
+                }
+                Keys::Multi { offsets, values } => {
+                    let set = &mut multi[j][s];
+                    for &v in &values[offsets[i] as usize..offsets[i + 1] as usize] {
+                        if !set.contains(&v) {
+                            set.push(v);
+                        }
+                    }
+                }
+            }
         }
     }
+    (0..order.len())
+        .map(|s| {
+            fields
+                .iter()
+                .enumerate()
+                .map(|(j, f)| match f.keys {
+                    Keys::Single(_) => PersonKey::One(single[j][s].1),
+                    Keys::Multi { .. } => PersonKey::Many(std::mem::take(&mut multi[j][s])),
+                })
+                .collect()
+        })
+        .collect()
 }
 
 pub(crate) fn unit_label(unit: Unit, lang: &str) -> &'static str {

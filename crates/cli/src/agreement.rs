@@ -9,14 +9,12 @@ use clap::Subcommand;
 use tessera_dictionary::{Dictionary, ProviderId};
 use tessera_store::{Agreement, actions};
 
-use crate::common::{DbArgs, dictionary_of, open_store, parse_day, today};
+use crate::common::{Global, dictionary_of, open_store, parse_day, today};
 
 #[derive(Subcommand)]
 pub enum AgreementCommand {
     /// Record a provider's agreement.
     Add {
-        #[command(flatten)]
-        db: DbArgs,
         #[arg(long)]
         provider: String,
         /// Entities it covers, comma-separated (victim, suspect, cj_case, …).
@@ -43,15 +41,11 @@ pub enum AgreementCommand {
     },
     /// List agreements (of one provider, or all).
     List {
-        #[command(flatten)]
-        db: DbArgs,
         #[arg(long)]
         provider: Option<String>,
     },
     /// End an agreement before its term.
     End {
-        #[command(flatten)]
-        db: DbArgs,
         /// The agreement's number (see tessera agreement list).
         #[arg(long)]
         id: i64,
@@ -66,10 +60,10 @@ fn entity_of(dict: &Dictionary, e: &str) -> Result<String> {
     Ok(dict.entity_id(e)?.to_string())
 }
 
-pub async fn run(what: AgreementCommand) -> Result<()> {
+pub async fn run(g: &Global, what: AgreementCommand) -> Result<()> {
+    let db = g.db();
     match what {
         AgreementCommand::Add {
-            db,
             provider,
             entities,
             level,
@@ -117,7 +111,7 @@ pub async fn run(what: AgreementCommand) -> Result<()> {
                 a.level
             );
         }
-        AgreementCommand::List { db, provider } => {
+        AgreementCommand::List { provider } => {
             let store = open_store(&db).await?;
             let providers = match provider {
                 Some(p) => vec![ProviderId::parse(&p)?],
@@ -147,7 +141,7 @@ pub async fn run(what: AgreementCommand) -> Result<()> {
                 }
             }
         }
-        AgreementCommand::End { db, id, on } => {
+        AgreementCommand::End { id, on } => {
             let store = open_store(&db).await?;
             let on = on
                 .map(|d| parse_day("--on", &d))

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Subcommand;
 
-use crate::common::{DbArgs, open_store};
+use crate::common::{Global, open_store};
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
@@ -11,14 +11,9 @@ pub enum AuditCommand {
     /// deployment secret), then compare the head with the signed checkpoint file: an altered,
     /// rehashed or removed entry, entries missing at the end, or a forged checkpoint are reported
     /// in one sentence (exit 2).
-    Verify {
-        #[command(flatten)]
-        db: DbArgs,
-    },
+    Verify,
     /// Print entries, newest first.
     List {
-        #[command(flatten)]
-        db: DbArgs,
         #[arg(long)]
         actor: Option<String>,
         #[arg(long)]
@@ -28,9 +23,10 @@ pub enum AuditCommand {
     },
 }
 
-pub async fn run(what: AuditCommand) -> Result<()> {
+pub async fn run(g: &Global, what: AuditCommand) -> Result<()> {
+    let db = g.db();
     match what {
-        AuditCommand::Verify { db } => {
+        AuditCommand::Verify => {
             let store = open_store(&db).await?;
             let verdict = store.verify_audit().await?;
             // One sentence either way, the same the audit page shows.
@@ -52,7 +48,6 @@ pub async fn run(what: AuditCommand) -> Result<()> {
             }
         }
         AuditCommand::List {
-            db,
             actor,
             action,
             limit,

@@ -10,25 +10,71 @@ use tessera_dictionary::Dictionary;
 use tessera_pseudonym::Secret;
 use tessera_store::{AuditKey, Store};
 
-/// Global, so a verb with sub-actions (`tessera submission approve 3 --db …`) takes them after
-/// the action as well as before it: every verb reads `--db` after the verb.
-#[derive(clap::Args, Clone)]
-pub struct DbArgs {
-    /// SQLite file path, or a postgres:// URL.
-    #[arg(long, env = "TESSERA_DB", default_value = "tessera.db", global = true)]
-    pub db: String,
+/// The options every verb takes, in one place: given before or after the verb and its action
+/// (`tessera --db x.db submission list`, `tessera submission list --db x.db`, `tessera user
+/// --db x.db token …`, `tessera user token --db x.db …` are the same). A verb that reads no
+/// database refuses `--db` and `--audit-checkpoint` (see `main.rs`).
+#[derive(clap::Args, Clone, Debug)]
+pub struct Global {
+    /// SQLite file path, or a postgres:// URL [default: tessera.db].
+    #[arg(long, env = "TESSERA_DB", global = true, value_name = "FILE|URL")]
+    pub db: Option<String>,
     /// File holding the deployment secret (hex) used to pseudonymise identifiers. Default: the
     /// SQLite file's path with `.key` appended. Never keep it inside the database.
-    #[arg(long, env = "TESSERA_SECRET_FILE", global = true)]
+    #[arg(long, env = "TESSERA_SECRET_FILE", global = true, value_name = "FILE")]
     pub secret_file: Option<PathBuf>,
     /// File where the signed head of the audit log is written after every entry, outside the
     /// database, for `tessera audit verify` to catch removed or rewritten entries. Default: the
     /// SQLite file's path with `.audit-head` appended; with PostgreSQL, the secret file's.
-    #[arg(long, env = "TESSERA_AUDIT_CHECKPOINT", global = true)]
+    #[arg(
+        long,
+        env = "TESSERA_AUDIT_CHECKPOINT",
+        global = true,
+        value_name = "FILE"
+    )]
+    pub audit_checkpoint: Option<PathBuf>,
+    /// Language of messages, reports, templates and documents: en or fr [default: en].
+    #[arg(long, env = "TESSERA_LANG", global = true, value_name = "LANG")]
+    pub lang: Option<String>,
+}
+
+impl Global {
+    /// The database to open, with its secret and checkpoint files.
+    pub fn db(&self) -> DbArgs {
+        DbArgs {
+            db: self.db.clone().unwrap_or_else(|| "tessera.db".to_string()),
+            secret_file: self.secret_file.clone(),
+            audit_checkpoint: self.audit_checkpoint.clone(),
+        }
+    }
+
+    /// The language asked for: one Tessera writes its messages in.
+    pub fn lang(&self) -> Result<String> {
+        let lang = self
+            .lang
+            .as_deref()
+            .unwrap_or("en")
+            .trim()
+            .to_ascii_lowercase();
+        if !tessera_intake::MESSAGE_LANGUAGES.contains(&lang.as_str()) {
+            bail!(
+                "--lang {lang}: messages and documents are written in {}",
+                tessera_intake::MESSAGE_LANGUAGES.join(", ")
+            );
+        }
+        Ok(lang)
+    }
+}
+
+/// The database a verb works on: `--db`, its secret file and its audit checkpoint.
+#[derive(Clone, Debug)]
+pub struct DbArgs {
+    pub db: String,
+    pub secret_file: Option<PathBuf>,
     pub audit_checkpoint: Option<PathBuf>,
 }
 
-fn secret_path(db: &DbArgs) -> Result<PathBuf> {
+pub fn secret_path(db: &DbArgs) -> Result<PathBuf> {
     if let Some(p) = &db.secret_file {
         return Ok(p.clone());
     }
@@ -45,7 +91,7 @@ fn secret_path(db: &DbArgs) -> Result<PathBuf> {
 
 /// Reads the deployment secret if there is one: a secret file that was named must exist; with
 /// SQLite and no name, the default file may not exist yet.
-fn load_secret(db: &DbArgs) -> Result<Option<Secret>> {
+pub fn load_secret(db: &DbArgs) -> Result<Option<Secret>> {
     if db.secret_file.is_none() && db.db.starts_with("postgres") {
         return Ok(None);
     }
@@ -53,21 +99,15 @@ fn load_secret(db: &DbArgs) -> Result<Option<Secret>> {
     if db.secret_file.is_none() && !path.exists() {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read the secret file {}", path.display()))?;
-    Secret::from_hex(&text)
-        .with_context(|| format!("the secret file {} is damaged", path.display()))
-        .map(Some)
+    // Clear or wrapped by a passphrase (`tessera secret wrap`).
+    crate::secret::read_secret_file(&path).map(Some)
 }
 
 /// Loads the deployment secret, creating one (readable by its owner only) if there is none yet.
 pub fn load_or_create_secret(db: &DbArgs) -> Result<Secret> {
     let path = secret_path(db)?;
     if path.exists() {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read the secret file {}", path.display()))?;
-        return Secret::from_hex(&text)
-            .with_context(|| format!("the secret file {} is damaged", path.display()));
+        return crate::secret::read_secret_file(&path);
     }
     let mut bytes = [0u8; 32];
     rand::Rng::fill(&mut rand::rng(), &mut bytes);
@@ -89,7 +129,7 @@ pub fn load_or_create_secret(db: &DbArgs) -> Result<Secret> {
 /// The audit checkpoint file: `--audit-checkpoint`, else beside the SQLite file, else beside the
 /// secret file (a PostgreSQL deployment keeps its secret file on the application host, outside
 /// the database, which is where the checkpoint must be too).
-fn checkpoint_path(db: &DbArgs) -> Result<PathBuf> {
+pub fn checkpoint_path(db: &DbArgs) -> Result<PathBuf> {
     if let Some(p) = &db.audit_checkpoint {
         return Ok(p.clone());
     }

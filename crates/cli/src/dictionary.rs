@@ -1,8 +1,9 @@
-//! `tessera dictionary`: print or validate the data dictionary and a deployment extension.
+//! `tessera dictionary`: print or validate the data dictionary and a deployment extension, or
+//! write the handbook of harmonised definitions generated from it.
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use tessera_dictionary::Dictionary;
 
 #[derive(clap::Args)]
@@ -16,13 +17,29 @@ pub struct DictionaryArgs {
     /// Print the whole dictionary as JSON.
     #[arg(long)]
     json: bool,
+    #[command(subcommand)]
+    what: Option<DictionaryCommand>,
 }
 
-pub fn run(args: DictionaryArgs) -> Result<()> {
+#[derive(clap::Subcommand)]
+pub enum DictionaryCommand {
+    /// Write the handbook of harmonised definitions (Markdown) in the language of --lang: every
+    /// entity, variable and code with its definition, its international mappings (GLOTIP,
+    /// Eurostat, HTCDS, ICCS) and the counting rules. The web application serves the same under
+    /// /help/handbook.
+    Handbook {
+        /// Where to write it (default: the standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+pub fn run(g: &crate::common::Global, args: DictionaryArgs) -> Result<()> {
     let DictionaryArgs {
         base,
         extension,
         json,
+        what,
     } = args;
     let mut dict = match base {
         Some(dir) => Dictionary::load_dir(&dir)?,
@@ -30,6 +47,18 @@ pub fn run(args: DictionaryArgs) -> Result<()> {
     };
     if let Some(ext) = extension {
         dict = dict.with_extension(&ext)?;
+    }
+    if let Some(DictionaryCommand::Handbook { out }) = what {
+        let text = tessera_dictionary::handbook::markdown(&dict, &g.lang()?);
+        match out {
+            Some(path) => {
+                std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                eprintln!("Handbook written to {}.", path.display());
+            }
+            None => print!("{text}"),
+        }
+        return Ok(());
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&dict)?);

@@ -8,12 +8,10 @@ use anyhow::{Context, Result};
 use tessera_dictionary::ProviderId;
 use tessera_store::{Access, ExportOptions, actions};
 
-use crate::common::{DbArgs, bar, dictionary_of, open_store};
+use crate::common::{Global, bar, dictionary_of, open_store};
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
-    #[command(flatten)]
-    db: DbArgs,
     #[arg(long)]
     entity: String,
     /// Only this provider's records.
@@ -29,9 +27,9 @@ pub struct ExportArgs {
     out: PathBuf,
 }
 
-pub async fn run(args: ExportArgs) -> Result<()> {
+pub async fn run(g: &Global, args: ExportArgs) -> Result<()> {
+    let db = g.db();
     let ExportArgs {
-        db,
         entity,
         provider,
         bom,

@@ -13,12 +13,10 @@ use tessera_intake::{ImportOptions, IntakeError, Limits, template, validate_stre
 use tessera_pseudonym::{KeyedEncoder, Secret};
 use tessera_store::{ImportRequest, ImportResult, ImportSource, actions};
 
-use crate::common::{DbArgs, base_with, dictionary_of, load_or_create_secret, open_store};
+use crate::common::{Global, base_with, dictionary_of, load_or_create_secret, open_store};
 
 #[derive(clap::Args)]
 pub struct ImportArgs {
-    #[command(flatten)]
-    db: DbArgs,
     /// Provider sending the file.
     #[arg(long)]
     provider: String,
@@ -29,32 +27,47 @@ pub struct ImportArgs {
     /// submission for it, created as a draft if needed.
     #[arg(long)]
     period: Option<String>,
-    /// The file is an ODK Central or KoboToolbox export.
+    /// The file is an ODK Central or KoboToolbox export (also recognised by its columns
+    /// without this flag): group paths dropped, review states honoured.
     #[arg(long)]
     odk: bool,
-    /// Language of the validation report (en, fr).
-    #[arg(long, default_value = "en")]
-    lang: String,
     /// Largest file accepted, in megabytes.
     #[arg(long, default_value_t = 100)]
     max_mb: u64,
     file: PathBuf,
 }
 
+/// The kinds of template.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TemplateFormat {
+    /// A workbook with a sheet per entity the provider type reports.
+    Xlsx,
+    /// One entity's header line.
+    Csv,
+    /// One entity's form for ODK Collect and KoboToolbox.
+    Xlsform,
+}
+
 #[derive(clap::Args)]
 pub struct TemplateArgs {
-    /// Type of provider (POLICE, NGO, COURT, …): the template holds the entities it reports.
+    /// Type of provider (POLICE, NGO, COURT, …): the workbook holds the entities it reports.
+    /// Required for xlsx; for csv and xlsform it may stand for --entity (its first entity) and
+    /// is checked against it.
     #[arg(long)]
-    provider_type: String,
-    /// xlsx, csv (one entity) or xlsform (one entity).
-    #[arg(long, default_value = "xlsx")]
-    format: String,
+    provider_type: Option<String>,
+    #[arg(long, value_enum, default_value = "xlsx")]
+    format: TemplateFormat,
     /// Entity, for the csv and xlsform formats.
     #[arg(long)]
     entity: Option<String>,
-    /// Language of labels and instructions.
-    #[arg(long, default_value = "en")]
-    lang: String,
+    /// xlsform only: the RSA public key (PEM) that encrypts every submission on the phone, so
+    /// the ODK Central or Kobo server never holds identifiers in clear (see the manual).
+    #[arg(long, value_name = "PEM")]
+    public_key: Option<PathBuf>,
+    /// xlsform only, with --public-key: where encrypted submissions are sent, when not to the
+    /// server the form was downloaded from.
+    #[arg(long, value_name = "URL", requires = "public_key")]
+    submission_url: Option<String>,
     /// Deployment extension file (national regions and codes appear in the dropdowns).
     #[arg(long)]
     extension: Option<PathBuf>,
@@ -69,12 +82,10 @@ pub struct CheckArgs {
     /// Deployment extension file to validate against.
     #[arg(long)]
     extension: Option<PathBuf>,
-    /// The file is an ODK Central or KoboToolbox export.
+    /// The file is an ODK Central or KoboToolbox export (also recognised by its columns
+    /// without this flag).
     #[arg(long)]
     odk: bool,
-    /// Language of the report (en, fr).
-    #[arg(long, default_value = "en")]
-    lang: String,
     file: PathBuf,
 }
 
@@ -83,15 +94,9 @@ pub struct PseudonymiseArgs {
     /// Entity the file holds (victim, suspect, smuggled_migrant).
     #[arg(long)]
     entity: String,
-    /// The deployment secret file, given by the coordination body (hexadecimal text).
-    #[arg(long, env = "TESSERA_SECRET_FILE")]
-    secret_file: PathBuf,
     /// Deployment extension file the template was made with.
     #[arg(long)]
     extension: Option<PathBuf>,
-    /// Language of the report (en, fr).
-    #[arg(long, default_value = "en")]
-    lang: String,
     /// Where to write the pseudonymised CSV (written only if the whole file is clean).
     #[arg(long)]
     out: PathBuf,
@@ -99,17 +104,16 @@ pub struct PseudonymiseArgs {
 }
 
 /// `tessera import`: validate a file and store it, all or nothing.
-pub async fn import(args: ImportArgs) -> Result<()> {
+pub async fn import(g: &Global, args: ImportArgs) -> Result<()> {
     let ImportArgs {
-        db,
         provider,
         entity,
         period,
         odk,
-        lang,
         max_mb,
         file,
     } = args;
+    let (db, lang) = (g.db(), g.lang()?);
     let secret = load_or_create_secret(&db)?;
     let store = open_store(&db).await?;
     let dict = Arc::new(dictionary_of(&store).await?);
@@ -161,7 +165,7 @@ pub async fn import(args: ImportArgs) -> Result<()> {
             outcome,
             summary,
         }) => {
-            let detail = serde_json::json!({ "rows": rows, "inserted": outcome.inserted, "updated": outcome.updated, "unchanged": outcome.unchanged, "repaired": summary.repairs_total, "submission": submission_id });
+            let detail = serde_json::json!({ "rows": rows, "inserted": outcome.inserted, "updated": outcome.updated, "unchanged": outcome.unchanged, "repaired": summary.repairs_total, "skipped": summary.skipped_total, "submission": submission_id });
             store
                 .audit(
                     "cli",
@@ -200,49 +204,114 @@ pub async fn import(args: ImportArgs) -> Result<()> {
     Ok(())
 }
 
-/// `tessera template`: the XLSX, CSV or XLSForm template of a provider type.
-pub fn template(args: TemplateArgs) -> Result<()> {
+/// `tessera template`: the XLSX, CSV or XLSForm template of a provider type or an entity.
+pub fn template(g: &Global, args: TemplateArgs) -> Result<()> {
     let TemplateArgs {
         provider_type,
         format,
         entity,
-        lang,
+        public_key,
+        submission_url,
         extension,
         out,
     } = args;
+    let lang = g.lang()?;
     let dict = base_with(extension.as_deref())?;
-    let one_entity = || -> Result<&tessera_dictionary::Entity> {
-        let id = match &entity {
-            Some(e) => e.clone(),
-            None => template::entities_for(&dict, &provider_type)?
-                .first()
-                .map(|e| e.id.clone())
-                .context("this provider type reports no entity")?,
-        };
-        dict.entity(&id)
-            .with_context(|| format!("there is no entity \"{id}\""))
+    if format != TemplateFormat::Xlsform && public_key.is_some() {
+        bail!("--public-key applies to --format xlsform only: a spreadsheet is not encrypted");
+    }
+    let of_type = |t: &str| -> Result<Vec<&tessera_dictionary::Entity>> {
+        template::entities_for(&dict, t).map_err(|_| {
+            let known: Vec<&str> = dict.templates.keys().map(String::as_str).collect();
+            anyhow::anyhow!(
+                "there is no template for provider type \"{t}\" (known: {})",
+                known.join(", ")
+            )
+        })
     };
-    let bytes = match format.as_str() {
-        "xlsx" => template::xlsx_template(&dict, &provider_type, &lang)?,
-        "csv" => template::csv_template(one_entity()?, &lang).into_bytes(),
-        "xlsform" => template::xlsform(&dict, one_entity()?)?,
-        other => bail!("unknown template format \"{other}\" (use xlsx, csv or xlsform)"),
+    let one_entity = || -> Result<&tessera_dictionary::Entity> {
+        let reported = provider_type.as_deref().map(of_type).transpose()?;
+        match (&entity, reported) {
+            (Some(id), reported) => {
+                let e = dict
+                    .entity(id)
+                    .with_context(|| format!("there is no entity \"{id}\""))?;
+                if let (Some(list), Some(t)) = (reported, &provider_type)
+                    && !list.iter().any(|x| x.id == e.id)
+                {
+                    bail!(
+                        "providers of type {t} do not report {id} (they report {})",
+                        list.iter()
+                            .map(|x| x.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
+                Ok(e)
+            }
+            (None, Some(list)) => list
+                .first()
+                .copied()
+                .context("this provider type reports no entity"),
+            (None, None) => bail!("give --entity (or --provider-type, for its first entity)"),
+        }
+    };
+    let bytes = match format {
+        TemplateFormat::Xlsx => {
+            if entity.is_some() {
+                bail!(
+                    "--entity does not apply to --format xlsx: the workbook holds every entity of the provider type"
+                );
+            }
+            let t = provider_type
+                .as_deref()
+                .context("--format xlsx needs --provider-type: the workbook holds the entities that type reports")?;
+            of_type(t)?;
+            template::xlsx_template(&dict, t, &lang)?
+        }
+        TemplateFormat::Csv => template::csv_template(one_entity()?, &lang).into_bytes(),
+        TemplateFormat::Xlsform => {
+            let key = match &public_key {
+                Some(path) => {
+                    let pem = std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    Some(
+                        template::form_public_key(&pem)
+                            .with_context(|| format!("{} cannot encrypt a form", path.display()))?,
+                    )
+                }
+                None => None,
+            };
+            let options = template::FormOptions {
+                public_key: key,
+                submission_url,
+            };
+            template::xlsform_with(&dict, one_entity()?, &options)?
+        }
     };
     std::fs::write(&out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
-    eprintln!("Wrote {}.", out.display());
+    eprintln!(
+        "Wrote {}{}.",
+        out.display(),
+        if public_key.is_some() {
+            " (encrypted form: keep the private key off the field server)"
+        } else {
+            ""
+        }
+    );
     Ok(())
 }
 
 /// `tessera check`: validate a file without storing anything (exit 1 with the report if it is
 /// refused).
-pub fn check(args: CheckArgs) -> Result<()> {
+pub fn check(g: &Global, args: CheckArgs) -> Result<()> {
     let CheckArgs {
         entity,
         extension,
         odk,
-        lang,
         file,
     } = args;
+    let lang = g.lang()?;
     let dict = base_with(extension.as_deref())?;
     // Checking needs no real secret: nothing is stored and the pseudonyms are thrown away.
     let encoder = KeyedEncoder::new(&Secret::from_bytes(&rand::random::<[u8; 32]>())?);
@@ -282,20 +351,20 @@ pub fn check(args: CheckArgs) -> Result<()> {
 
 /// `tessera pseudonymise`: replace a file's identifiers by their keyed encodings (exit 1 with
 /// the report if it is refused; nothing is written then).
-pub fn pseudonymise(args: PseudonymiseArgs) -> Result<()> {
+pub fn pseudonymise(g: &Global, args: PseudonymiseArgs) -> Result<()> {
     let PseudonymiseArgs {
         entity,
-        secret_file,
         extension,
-        lang,
         out,
         file,
     } = args;
+    let lang = g.lang()?;
+    let secret_file = g.secret_file.clone().context(
+        "give the deployment secret file the coordination body sent: --secret-file (or TESSERA_SECRET_FILE)",
+    )?;
     let dict = base_with(extension.as_deref())?;
-    let text = std::fs::read_to_string(&secret_file)
-        .with_context(|| format!("cannot read the secret file {}", secret_file.display()))?;
-    let secret = Secret::from_hex(&text)
-        .with_context(|| format!("the secret file {} is damaged", secret_file.display()))?;
+    // Clear, or wrapped by a passphrase (TESSERA_SECRET_PASSPHRASE or ..._FILE).
+    let secret = crate::secret::read_secret_file(&secret_file)?;
     let encoder = KeyedEncoder::new(&secret);
     let input =
         std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;

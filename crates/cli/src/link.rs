@@ -6,29 +6,20 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use indicatif::ProgressBar;
 use tessera_pseudonym::{KeyedEncoder, Secret};
-use tessera_store::{Access, actions};
+use tessera_store::actions;
 
-use crate::common::{DbArgs, open_store};
+use crate::common::{DbArgs, Global, open_store};
 
 #[derive(clap::Args)]
 pub struct LinkArgs {
-    /// Input CSV file; repeat for several lists.
-    #[arg(long = "input", required_unless_present = "db")]
+    /// Input CSV file; repeat for several lists. Without it, the person records stored in the
+    /// database (`--db`) are linked instead, from their pseudonyms only; the output then names
+    /// records as provider,entity,provider_ref.
+    #[arg(long = "input")]
     inputs: Vec<PathBuf>,
-    /// Link the person records stored in this database instead (their pseudonyms only); the
-    /// output then names records as provider,entity,provider_ref.
+    /// Entity to link in the database [default: victim].
     #[arg(long)]
-    db: Option<String>,
-    /// Entity to link with --db.
-    #[arg(long, default_value = "victim")]
-    entity: String,
-    /// With --db: the deployment secret file, whose audit key signs the run's audit entry
-    /// (default: the SQLite file's path with `.key` appended).
-    #[arg(long, env = "TESSERA_SECRET_FILE")]
-    secret_file: Option<PathBuf>,
-    /// With --db: the audit checkpoint file (see `tessera audit verify`).
-    #[arg(long, env = "TESSERA_AUDIT_CHECKPOINT")]
-    audit_checkpoint: Option<PathBuf>,
+    entity: Option<String>,
     /// Where to write `record_id,person_id`.
     #[arg(long)]
     out: PathBuf,
@@ -51,60 +42,45 @@ pub struct LinkArgs {
     threshold: f64,
 }
 
-/// The stored pseudonyms with `--db` and no `--input`, else the files.
-pub async fn run(args: LinkArgs) -> Result<()> {
-    match args {
-        LinkArgs {
-            inputs,
-            db: Some(db),
-            entity,
-            out,
-            pairs,
-            candidates,
-            mode,
-            threshold,
-            secret_file,
-            audit_checkpoint,
-            ..
-        } if inputs.is_empty() => {
-            link_store(
-                &DbArgs {
-                    db,
-                    secret_file,
-                    audit_checkpoint,
-                },
-                &entity,
-                &out,
-                LinkOutputs {
-                    pairs: pairs.as_deref(),
-                    candidates: candidates.as_deref(),
-                },
-                mode.as_deref(),
-                threshold,
-            )
-            .await
-        }
-        LinkArgs {
-            inputs,
-            out,
-            pairs,
-            candidates,
-            maps,
-            mode,
-            threshold,
-            ..
-        } => link_files(
-            &inputs,
-            &out,
-            LinkOutputs {
-                pairs: pairs.as_deref(),
-                candidates: candidates.as_deref(),
-            },
-            &maps,
-            mode.as_deref(),
-            threshold,
-        ),
+impl LinkArgs {
+    /// Whether the database is linked (no `--input`) rather than files.
+    pub fn reads_database(&self) -> bool {
+        self.inputs.is_empty()
     }
+}
+
+/// The stored pseudonyms without `--input`, else the files.
+pub async fn run(g: &Global, args: LinkArgs) -> Result<()> {
+    let LinkArgs {
+        inputs,
+        entity,
+        out,
+        pairs,
+        candidates,
+        maps,
+        mode,
+        threshold,
+    } = args;
+    let outputs = LinkOutputs {
+        pairs: pairs.as_deref(),
+        candidates: candidates.as_deref(),
+    };
+    if inputs.is_empty() {
+        if g.db.is_none() {
+            bail!("give the files to link (--input, repeated), or --db to link the stored records");
+        }
+        if let Some(m) = maps.first() {
+            bail!(
+                "--map {m} does not apply to the database: its records have no columns to rename"
+            );
+        }
+        let entity = entity.unwrap_or_else(|| "victim".to_string());
+        return link_store(&g.db(), &entity, &out, outputs, mode.as_deref(), threshold).await;
+    }
+    if let Some(e) = entity {
+        bail!("--entity {e} applies to the database only; a file's records are linked as they are");
+    }
+    link_files(&inputs, &out, outputs, &maps, mode.as_deref(), threshold)
 }
 
 /// The `--mode` of `tessera link`, or `default` when none was given.
@@ -117,7 +93,9 @@ fn link_mode(mode: Option<&str>, default: tessera_linkage::Mode) -> Result<tesse
     })
 }
 
-/// `tessera link --db`: the stored pseudonyms of one entity, linked across and within providers.
+/// `tessera link --db`: the stored pseudonyms of one entity, linked across and within providers
+/// under the reviewers' verdicts, by the code path the dashboards count persons with
+/// (`tessera_analysis::link_entity`).
 async fn link_store(
     db: &DbArgs,
     entity: &str,
@@ -126,42 +104,22 @@ async fn link_store(
     mode: Option<&str>,
     threshold: f64,
 ) -> Result<()> {
-    use tessera_linkage::{Config, LinkInput, Mode, link};
+    use tessera_linkage::{Config, Mode};
     let store = open_store(db).await?;
     let started = std::time::Instant::now();
-    let rows = store.pseudonyms(&Access::National, entity).await?;
-    let mut providers: Vec<String> = Vec::new();
-    let mut inputs = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let source = match providers.iter().position(|p| *p == r.provider_id) {
-            Some(i) => i,
-            None => {
-                providers.push(r.provider_id.clone());
-                providers.len() - 1
-            }
-        };
-        let pseudonyms = tessera_pseudonym::Pseudonyms {
-            clk: tessera_pseudonym::Pseudonyms::clk_from_bytes(&r.clk),
-            keys: tessera_pseudonym::Pseudonyms::keys_from_bytes(&r.pkeys)?,
-            birth_year: r.birth_year.map(|y| y as i32),
-        };
-        inputs.push(LinkInput {
-            source: source as u16,
-            pseudonyms,
-            sex: r.sex.clone(),
-            citizenship: r.citizenship.clone(),
-        });
-    }
     let mode = link_mode(mode, Mode::Dedupe)?;
-    let result = link(
-        &inputs,
-        &Config {
+    let run = tessera_analysis::link_entity(
+        &store,
+        entity,
+        Config {
             mode,
             threshold,
             keep_candidates: outputs.candidates.is_some(),
             ..Config::default()
         },
-    );
+    )
+    .await?;
+    let result = &run.linked.result;
     if std::env::var_os("TESSERA_LINK_DEBUG").is_some() {
         eprintln!("{:?}", result.params);
         let mut sizes: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
@@ -172,39 +130,49 @@ async fn link_store(
         v.sort_unstable();
         eprintln!("largest persons: {:?}", &v[v.len().saturating_sub(10)..]);
     }
-    let ids: Vec<String> = rows
+    let ids: Vec<String> = run
+        .records
         .iter()
         .map(|r| format!("{}|{entity}|{}", r.provider_id, r.provider_ref))
         .collect();
-    write_link_outputs(&outputs, &ids, &result)?;
+    write_link_outputs(&outputs, &ids, result)?;
     let mut w =
         csv::Writer::from_path(out).with_context(|| format!("cannot write {}", out.display()))?;
     w.write_record(["provider", "entity", "provider_ref", "person_id"])?;
-    for (i, r) in rows.iter().enumerate() {
+    for (r, person) in run.records.iter().zip(&result.person) {
         w.write_record([
             r.provider_id.as_str(),
             entity,
             r.provider_ref.as_str(),
-            &format!("P{}", result.person[i]),
+            &format!("P{person}"),
         ])?;
     }
     w.flush()?;
+    let s = &result.stats;
     store
         .audit(
             "cli",
             actions::LINKAGE_RUN,
             entity,
-            &serde_json::json!({ "records": rows.len(), "persons": result.stats.persons })
-                .to_string(),
+            &serde_json::json!({
+                "records": run.records.len(),
+                "persons": s.persons,
+                "decisions": run.decisions.len(),
+            })
+            .to_string(),
         )
         .await?;
     eprintln!(
-        "Linked {} {entity} records of {} providers into {} persons in {:.1} s ({} candidate pairs).",
-        rows.len(),
-        providers.len(),
-        result.stats.persons,
+        "Linked {} {entity} records of {} providers into {} persons in {:.1} s ({} candidate pairs; reviewers' verdicts applied: {}); the model expects {:.0} persons (95% range {:.0}–{:.0}).",
+        run.records.len(),
+        run.providers,
+        s.persons,
         started.elapsed().as_secs_f64(),
-        result.stats.candidate_pairs
+        s.candidate_pairs,
+        run.decisions.len(),
+        s.expected_persons,
+        s.persons_range.0,
+        s.persons_range.1,
     );
     Ok(())
 }
@@ -322,6 +290,38 @@ fn link_files(
             .split_once('=')
             .with_context(|| format!("--map {m}: write ours=theirs, e.g. given_name=first_name"))?;
         rename.insert(theirs.trim().to_string(), ours.trim().to_string());
+    }
+    // A mapped column must be in a file: a misspelt one would silently link on less.
+    let headers: Vec<(String, Vec<String>)> = inputs
+        .iter()
+        .map(|path| -> Result<(String, Vec<String>)> {
+            let mut rdr = csv::ReaderBuilder::new()
+                .flexible(true)
+                .from_path(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let names = rdr
+                .headers()
+                .with_context(|| format!("cannot read the header of {}", path.display()))?
+                .iter()
+                .map(|h| h.trim().to_string())
+                .collect();
+            Ok((path.display().to_string(), names))
+        })
+        .collect::<Result<_>>()?;
+    for m in maps {
+        let (ours, theirs) = m.split_once('=').unwrap_or((m, ""));
+        let theirs = theirs.trim();
+        if !headers.iter().any(|(_, h)| h.iter().any(|c| c == theirs)) {
+            let columns: Vec<String> = headers
+                .iter()
+                .map(|(file, h)| format!("{file}: {}", h.join(", ")))
+                .collect();
+            bail!(
+                "--map {}={theirs}: no input has a column \"{theirs}\"; the columns are {}",
+                ours.trim(),
+                columns.join("; ")
+            );
+        }
     }
     let mode = link_mode(
         mode,

@@ -7,21 +7,15 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use tessera_store::actions;
 
-use crate::common::{DbArgs, dictionary_of, open_store};
+use crate::common::{Global, dictionary_of, open_store};
 
 #[derive(Subcommand)]
 pub enum NapCommand {
     /// Load a plan (replacing the current one) after checking every indicator.
-    Load {
-        #[command(flatten)]
-        db: DbArgs,
-        file: PathBuf,
-    },
+    Load { file: PathBuf },
     /// Enter (or with --clear remove) a figure of an indicator measured from activity records
     /// (measure = "entered": trainings held, awareness sessions, MoUs signed, budget spent).
     Value {
-        #[command(flatten)]
-        db: DbArgs,
         #[arg(long)]
         indicator: String,
         #[arg(long)]
@@ -36,9 +30,10 @@ pub enum NapCommand {
     },
 }
 
-pub async fn run(what: NapCommand) -> Result<()> {
+pub async fn run(g: &Global, what: NapCommand) -> Result<()> {
+    let db = g.db();
     match what {
-        NapCommand::Load { db, file } => {
+        NapCommand::Load { file } => {
             let store = open_store(&db).await?;
             let dict = dictionary_of(&store).await?;
             let text = std::fs::read_to_string(&file)
@@ -66,7 +61,6 @@ pub async fn run(what: NapCommand) -> Result<()> {
             );
         }
         NapCommand::Value {
-            db,
             indicator,
             year,
             value,

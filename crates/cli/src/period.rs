@@ -6,14 +6,12 @@ use clap::Subcommand;
 use tessera_dictionary::ProviderType;
 use tessera_store::{Period, actions};
 
-use crate::common::{DbArgs, dictionary_of, open_store, parse_day, today};
+use crate::common::{Global, dictionary_of, open_store, parse_day, today};
 
 #[derive(Subcommand)]
 pub enum PeriodCommand {
     /// Open (or change) a reporting period: annual (2025), quarterly (2025-Q1) or monthly (2025-01).
     Add {
-        #[command(flatten)]
-        db: DbArgs,
         #[arg(long)]
         id: String,
         /// First day (YYYY-MM-DD).
@@ -30,14 +28,9 @@ pub enum PeriodCommand {
         types: Vec<String>,
     },
     /// List the periods.
-    List {
-        #[command(flatten)]
-        db: DbArgs,
-    },
+    List,
     /// Close a period: it takes no new submissions.
     Close {
-        #[command(flatten)]
-        db: DbArgs,
         #[arg(long)]
         id: String,
         /// From this day (YYYY-MM-DD; default today).
@@ -46,10 +39,10 @@ pub enum PeriodCommand {
     },
 }
 
-pub async fn run(what: PeriodCommand) -> Result<()> {
+pub async fn run(g: &Global, what: PeriodCommand) -> Result<()> {
+    let db = g.db();
     match what {
         PeriodCommand::Add {
-            db,
             id,
             start,
             end,
@@ -74,7 +67,7 @@ pub async fn run(what: PeriodCommand) -> Result<()> {
             store.audit("cli", actions::PERIOD_OPEN, &id, "{}").await?;
             eprintln!("Period {id} open: {start} to {end}, due {due}.");
         }
-        PeriodCommand::List { db } => {
+        PeriodCommand::List => {
             let store = open_store(&db).await?;
             println!("id\tstart\tend\tdue\ttypes\tstatus");
             for p in store.periods().await? {
@@ -95,7 +88,7 @@ pub async fn run(what: PeriodCommand) -> Result<()> {
                 );
             }
         }
-        PeriodCommand::Close { db, id, on } => {
+        PeriodCommand::Close { id, on } => {
             let store = open_store(&db).await?;
             let on = on
                 .map(|d| parse_day("--on", &d))

@@ -10,14 +10,12 @@ use tessera_dictionary::{Dictionary, ProviderId, ProviderType};
 use tessera_intake::{IntakeError, Limits, read_provider_list};
 use tessera_store::{Provider, ProviderProfile, actions};
 
-use crate::common::{DbArgs, dictionary_of, open_store, parse_day, today};
+use crate::common::{Global, dictionary_of, open_store, parse_day, today};
 
 #[derive(Subcommand)]
 pub enum ProviderCommand {
     /// Register a provider.
     Add {
-        #[command(flatten)]
-        db: DbArgs,
         /// Identifier: 2–63 characters among a–z, 0–9 and -, e.g. police-bangui.
         #[arg(long)]
         id: String,
@@ -42,8 +40,6 @@ pub enum ProviderCommand {
     },
     /// Change a registered provider (only the options given change).
     Edit {
-        #[command(flatten)]
-        db: DbArgs,
         #[arg(long)]
         id: String,
         #[arg(long)]
@@ -62,16 +58,12 @@ pub enum ProviderCommand {
     },
     /// List the registered providers.
     List {
-        #[command(flatten)]
-        db: DbArgs,
         /// As JSON.
         #[arg(long)]
         json: bool,
     },
     /// Retire a provider: its records and history stay; it sends nothing new.
     Retire {
-        #[command(flatten)]
-        db: DbArgs,
         #[arg(long)]
         id: String,
         /// From this day (YYYY-MM-DD; default today).
@@ -80,11 +72,7 @@ pub enum ProviderCommand {
     },
     /// Register every provider of a CSV or XLSX list (columns id, name, type, and optionally
     /// region, ngo, contact, name_fr, …): all or nothing, with a report cell by cell.
-    Import {
-        #[command(flatten)]
-        db: DbArgs,
-        file: PathBuf,
-    },
+    Import { file: PathBuf },
 }
 
 fn names_of(pairs: &[String]) -> Result<BTreeMap<String, String>> {
@@ -104,10 +92,10 @@ fn region_of(dict: &Dictionary, region: &str) -> Result<String> {
     Ok(dict.region_code(region)?.to_string())
 }
 
-pub async fn run(what: ProviderCommand) -> Result<()> {
+pub async fn run(g: &Global, what: ProviderCommand) -> Result<()> {
+    let db = g.db();
     match what {
         ProviderCommand::Add {
-            db,
             id,
             name,
             names,
@@ -137,7 +125,6 @@ pub async fn run(what: ProviderCommand) -> Result<()> {
             eprintln!("Registered {id} ({}).", p.provider_type.as_str());
         }
         ProviderCommand::Edit {
-            db,
             id,
             name,
             names,
@@ -174,7 +161,7 @@ pub async fn run(what: ProviderCommand) -> Result<()> {
                 .await?;
             eprintln!("Changed {id}.");
         }
-        ProviderCommand::List { db, json } => {
+        ProviderCommand::List { json } => {
             let store = open_store(&db).await?;
             let all = store.providers().await?;
             if json {
@@ -197,7 +184,7 @@ pub async fn run(what: ProviderCommand) -> Result<()> {
                 }
             }
         }
-        ProviderCommand::Retire { db, id, on } => {
+        ProviderCommand::Retire { id, on } => {
             let store = open_store(&db).await?;
             let pid = ProviderId::parse(&id)?;
             if store.provider(&pid).await?.is_none() {
@@ -213,7 +200,7 @@ pub async fn run(what: ProviderCommand) -> Result<()> {
                 .await?;
             eprintln!("Retired {id} from {on}; its records stay.");
         }
-        ProviderCommand::Import { db, file } => {
+        ProviderCommand::Import { file } => {
             let store = open_store(&db).await?;
             let dict = dictionary_of(&store).await?;
             let input = std::fs::File::open(&file)

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use tessera_outputs::{Kind, Return, dhis2, files, sdmx};
 
-use crate::common::{DbArgs, dictionary_of, open_store};
+use crate::common::{Global, dictionary_of, open_store};
 
 #[derive(Subcommand)]
 pub enum ReportCommand {
@@ -43,17 +43,12 @@ pub enum ReportFormat {
 
 #[derive(Args)]
 pub struct AnnualArgs {
-    #[command(flatten)]
-    db: DbArgs,
     /// Reference year.
     #[arg(long)]
     year: i32,
     /// The file to write.
     #[arg(long)]
     out: PathBuf,
-    /// The report's language: en or fr.
-    #[arg(long, default_value = "en")]
-    lang: String,
     /// html, pdf or docx. Default: from the file name's extension, else html.
     #[arg(long, value_enum)]
     format: Option<ReportFormat>,
@@ -66,17 +61,12 @@ pub struct AnnualArgs {
 /// What every return takes.
 #[derive(Args)]
 pub struct ReturnArgs {
-    #[command(flatten)]
-    db: DbArgs,
     /// Reference year.
     #[arg(long)]
     year: i32,
     /// The file to write.
     #[arg(long)]
     out: PathBuf,
-    /// Language of titles, labels and footnotes: en or fr.
-    #[arg(long, default_value = "en")]
-    lang: String,
     /// Count persons (records linked across providers count once) instead of records.
     #[arg(long)]
     persons: bool,
@@ -142,22 +132,22 @@ pub struct Dhis2Args {
     write_mapping: Option<PathBuf>,
 }
 
-pub async fn run(what: ReportCommand) -> Result<()> {
+pub async fn run(g: &Global, what: ReportCommand) -> Result<()> {
     match what {
-        ReportCommand::Annual(args) => annual(args).await,
-        ReportCommand::Glotip(args) => tables(Kind::Glotip, args).await,
-        ReportCommand::Eurostat(args) => tables(Kind::Eurostat, args).await,
+        ReportCommand::Annual(args) => annual(g, args).await,
+        ReportCommand::Glotip(args) => tables(g, Kind::Glotip, args).await,
+        ReportCommand::Eurostat(args) => tables(g, Kind::Eurostat, args).await,
         ReportCommand::Sdmx(args) => {
             let version = sdmx::Version::parse(&args.sdmx_version).with_context(|| {
                 format!("--sdmx-version \"{}\" is not 1.0 or 2.0", args.sdmx_version)
             })?;
-            let ret = build(args.tables.kind(), &args.common).await?;
+            let ret = build(g, args.tables.kind(), &args.common).await?;
             write(&args.common.out, sdmx::csv(&ret, version).as_bytes())?;
             done(&ret, &args.common.out, "SDMX-CSV");
             Ok(())
         }
         ReportCommand::Dhis2(args) => {
-            let ret = build(args.tables.kind(), &args.common).await?;
+            let ret = build(g, args.tables.kind(), &args.common).await?;
             let mapping = match &args.mapping {
                 Some(p) => {
                     let text = std::fs::read_to_string(p)
@@ -197,19 +187,14 @@ pub async fn run(what: ReportCommand) -> Result<()> {
     }
 }
 
-async fn build(kind: Kind, args: &ReturnArgs) -> Result<Return> {
-    if !matches!(args.lang.as_str(), "en" | "fr") {
-        bail!("--lang \"{}\" is not en or fr", args.lang);
-    }
-    let store = open_store(&args.db).await?;
+async fn build(g: &Global, kind: Kind, args: &ReturnArgs) -> Result<Return> {
+    let lang = g.lang()?;
+    let store = open_store(&g.db()).await?;
     let dict = dictionary_of(&store).await?;
-    Ok(
-        tessera_outputs::from_store(&store, &dict, kind, args.year, &args.lang, args.persons)
-            .await?,
-    )
+    Ok(tessera_outputs::from_store(&store, &dict, kind, args.year, &lang, args.persons).await?)
 }
 
-async fn tables(kind: Kind, args: TablesArgs) -> Result<()> {
+async fn tables(g: &Global, kind: Kind, args: TablesArgs) -> Result<()> {
     let format = args.format.unwrap_or_else(|| {
         match args
             .common
@@ -223,7 +208,7 @@ async fn tables(kind: Kind, args: TablesArgs) -> Result<()> {
             _ => TableFormat::Csv,
         }
     });
-    let ret = build(kind, &args.common).await?;
+    let ret = build(g, kind, &args.common).await?;
     let bytes = match format {
         TableFormat::Csv => files::csv(&ret).into_bytes(),
         TableFormat::Xlsx => files::xlsx(&ret)?,
@@ -240,10 +225,8 @@ async fn tables(kind: Kind, args: TablesArgs) -> Result<()> {
     Ok(())
 }
 
-async fn annual(args: AnnualArgs) -> Result<()> {
-    if !matches!(args.lang.as_str(), "en" | "fr") {
-        bail!("--lang \"{}\" is not en or fr", args.lang);
-    }
+async fn annual(g: &Global, args: AnnualArgs) -> Result<()> {
+    let lang = g.lang()?;
     let format = args.format.unwrap_or_else(|| {
         match args
             .out
@@ -266,11 +249,11 @@ async fn annual(args: AnnualArgs) -> Result<()> {
         Some(p) => tessera_report::Config::from_file(p)?,
         None => tessera_report::Config::default_layout(),
     };
-    let store = open_store(&args.db).await?;
+    let store = open_store(&g.db()).await?;
     let dict = dictionary_of(&store).await?;
     // With the sentences edited by hand on the web page applied, as the page downloads it.
     let (report, applied) =
-        tessera_report::from_store_published(&store, &dict, args.year, &args.lang, &config).await?;
+        tessera_report::from_store_published(&store, &dict, args.year, &lang, &config).await?;
     let bytes = match format {
         ReportFormat::Html => tessera_report::html::render(&report, &config)?.into_bytes(),
         ReportFormat::Pdf => pdf(&report, &config)?,

@@ -9,7 +9,7 @@ use tessera_dictionary::{Dictionary, Role};
 use tessera_pseudonym::KeyedEncoder;
 use tessera_store::actions;
 
-use crate::common::{DbArgs, bar, dictionary_of, load_or_create_secret, open_store};
+use crate::common::{DbArgs, Global, bar, dictionary_of, load_or_create_secret, open_store};
 
 /// The deployment extension the demo is collected under (Central African Republic).
 const DEMO_EXTENSION: &str = include_str!("../../../dictionary/extensions/cf.toml");
@@ -19,8 +19,6 @@ const DEMO_NAP: &str = include_str!("../../../config/nap/cf-demo.toml");
 
 #[derive(clap::Args)]
 pub struct InitArgs {
-    #[command(flatten)]
-    db: DbArgs,
     /// Username of the first administrator.
     #[arg(long, default_value = "admin")]
     admin: String,
@@ -34,8 +32,6 @@ pub struct InitArgs {
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
-    #[command(flatten)]
-    db: DbArgs,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
@@ -57,8 +53,6 @@ pub struct ServeArgs {
 
 #[derive(clap::Args)]
 pub struct DemoArgs {
-    #[command(flatten)]
-    db: DbArgs,
     /// Number of person records (victims, suspects, smuggled migrants) to generate.
     #[arg(long, default_value_t = 20_000)]
     records: usize,
@@ -75,9 +69,9 @@ pub struct DemoArgs {
 }
 
 /// `tessera init`: a new database, its deployment extension and its first administrator.
-pub async fn init(args: InitArgs) -> Result<()> {
+pub async fn init(g: &Global, args: InitArgs) -> Result<()> {
+    let db = g.db();
     let InitArgs {
-        db,
         admin,
         password,
         extension,
@@ -108,9 +102,9 @@ pub async fn init(args: InitArgs) -> Result<()> {
 }
 
 /// `tessera serve`: the web application, after filling an empty database with the demo if asked.
-pub async fn serve(args: ServeArgs) -> Result<()> {
+pub async fn serve(g: &Global, args: ServeArgs) -> Result<()> {
+    let db = g.db();
     let ServeArgs {
-        db,
         listen,
         demo,
         insecure_cookies,
@@ -147,9 +141,9 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
 }
 
 /// `tessera demo`.
-pub async fn demo(args: DemoArgs) -> Result<()> {
+pub async fn demo(g: &Global, args: DemoArgs) -> Result<()> {
+    let db = g.db();
     let DemoArgs {
-        db,
         records,
         seed,
         truth,

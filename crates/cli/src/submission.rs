@@ -12,12 +12,10 @@ use anyhow::Result;
 use clap::Subcommand;
 use tessera_store::{Actor, SubmissionAction as Decision};
 
-use crate::common::{DbArgs, open_store};
+use crate::common::{Global, open_store};
 
 #[derive(clap::Args)]
 pub struct SubmissionArgs {
-    #[command(flatten)]
-    db: DbArgs,
     #[command(subcommand)]
     action: SubmissionAction,
 }
@@ -54,8 +52,9 @@ pub enum SubmissionAction {
     },
 }
 
-pub async fn run(args: SubmissionArgs) -> Result<()> {
-    let SubmissionArgs { db, action } = args;
+pub async fn run(g: &Global, args: SubmissionArgs) -> Result<()> {
+    let db = g.db();
+    let SubmissionArgs { action } = args;
     let store = open_store(&db).await?;
     let (id, action, actor) = match action {
         SubmissionAction::List => {

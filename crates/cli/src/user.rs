@@ -5,14 +5,12 @@ use clap::Subcommand;
 use tessera_dictionary::{ProviderId, Role};
 use tessera_store::actions;
 
-use crate::common::{DbArgs, open_store};
+use crate::common::{Global, open_store};
 
 #[derive(Subcommand)]
 pub enum UserCommand {
     /// Create a user.
     Add {
-        #[command(flatten)]
-        db: DbArgs,
         #[arg(long)]
         username: String,
         #[arg(long)]
@@ -30,14 +28,9 @@ pub enum UserCommand {
         password: String,
     },
     /// List users.
-    List {
-        #[command(flatten)]
-        db: DbArgs,
-    },
+    List,
     /// Issue an API token acting as a user (printed once; only its hash is kept).
     Token {
-        #[command(flatten)]
-        db: DbArgs,
         #[arg(long)]
         username: String,
         #[arg(long, default_value = "api")]
@@ -45,10 +38,10 @@ pub enum UserCommand {
     },
 }
 
-pub async fn run(what: UserCommand) -> Result<()> {
+pub async fn run(g: &Global, what: UserCommand) -> Result<()> {
+    let db = g.db();
     match what {
         UserCommand::Add {
-            db,
             username,
             name,
             role,
@@ -79,7 +72,7 @@ pub async fn run(what: UserCommand) -> Result<()> {
                 .await?;
             eprintln!("Created {} ({}).", u.username, role.as_str());
         }
-        UserCommand::List { db } => {
+        UserCommand::List => {
             let store = open_store(&db).await?;
             for u in store.users().await? {
                 println!(
@@ -92,11 +85,7 @@ pub async fn run(what: UserCommand) -> Result<()> {
                 );
             }
         }
-        UserCommand::Token {
-            db,
-            username,
-            label,
-        } => {
+        UserCommand::Token { username, label } => {
             let store = open_store(&db).await?;
             let Some(u) = store.user(&username).await? else {
                 bail!("there is no user \"{username}\"");

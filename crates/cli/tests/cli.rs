@@ -654,6 +654,97 @@ fn link_the_stored_pseudonyms_of_a_database() {
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("unknown mode"));
 }
 
+/// `tessera link --db` obeys the reviewers' verdicts, as the dashboards do (one code path,
+/// `tessera_analysis::link_entity`): a "not the same person" verdict on two records the engine
+/// put in one person splits them in the CLI's output.
+#[test]
+fn a_reviewer_s_verdict_splits_a_person_in_the_cli_output_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let dbs = db.to_str().unwrap();
+    let truth = dir.path().join("truth.csv");
+    let demo = tessera()
+        .args(["demo", "--records", "600", "--db", dbs, "--truth"])
+        .arg(&truth)
+        .output()
+        .unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let out = dir.path().join("persons.csv");
+    let link = || {
+        let res = tessera()
+            .args(["link", "--db", dbs, "--entity", "victim", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&res.stderr).to_string();
+        assert!(res.status.success(), "{stderr}");
+        // (provider, provider_ref) → person
+        let persons: std::collections::HashMap<(String, String), String> =
+            std::fs::read_to_string(&out)
+                .unwrap()
+                .lines()
+                .skip(1)
+                .map(|l| {
+                    let c: Vec<&str> = l.split(',').collect();
+                    ((c[0].to_string(), c[2].to_string()), c[3].to_string())
+                })
+                .collect();
+        (persons, stderr)
+    };
+    let (before, said) = link();
+    assert!(said.contains("reviewers' verdicts applied: 0"), "{said}");
+    // Two records of one person, as the engine found them.
+    let mut by_person: std::collections::BTreeMap<&String, Vec<&(String, String)>> =
+        Default::default();
+    for (k, p) in &before {
+        by_person.entry(p).or_default().push(k);
+    }
+    let mut pair = by_person
+        .values()
+        .find(|v| v.len() == 2)
+        .expect("the demo reports some victims twice")
+        .clone();
+    pair.sort();
+    let (a, b) = (pair[0].clone(), pair[1].clone());
+    // The reviewer says they are two people.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        // Opened as the web opens it: keyed for the audit log by the deployment secret.
+        let mut store = tessera_store::Store::open(dbs).await.unwrap();
+        let hex = std::fs::read_to_string(format!("{dbs}.key")).unwrap();
+        let secret = tessera_pseudonym::Secret::from_hex(hex.trim()).unwrap();
+        store.set_audit_key(tessera_store::AuditKey::from_secret(&secret));
+        store.set_audit_checkpoint(format!("{dbs}.audit-head"));
+        let mut ids = std::collections::HashMap::new();
+        let mut after = 0;
+        loop {
+            let page = store
+                .records(&tessera_store::Access::National, "victim", after, 1000)
+                .await
+                .unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for r in page {
+                ids.insert((r.provider_id.clone(), r.provider_ref.clone()), r.id);
+            }
+        }
+        store
+            .decide_link(ids[&a], ids[&b], false, "coordinator")
+            .await
+            .unwrap();
+    });
+    let (split, said) = link();
+    assert!(said.contains("reviewers' verdicts applied: 1"), "{said}");
+    assert_ne!(split[&a], split[&b], "the verdict was ignored");
+    let persons = |m: &std::collections::HashMap<(String, String), String>| {
+        m.values().collect::<std::collections::HashSet<_>>().len()
+    };
+    assert_eq!(persons(&split), persons(&before) + 1, "{said}");
+}
+
 /// Names, birth dates, ID and phone numbers never reach the database files or the logs: the demo
 /// (whose generator invents names) and an import of a file full of identifiers, with full logging.
 #[test]

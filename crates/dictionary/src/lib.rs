@@ -12,6 +12,7 @@
 //! intake, storage or the web.
 
 mod error;
+pub mod handbook;
 mod load;
 mod model;
 mod types;

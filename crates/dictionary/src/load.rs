@@ -114,6 +114,10 @@ struct RawVariable {
     max_length: Option<usize>,
     #[serde(default)]
     identifying: Option<IdentifierKind>,
+    /// May appear in releases for researchers (synthetic microdata, differentially private
+    /// tables): only variables of a small code domain, never an identifier or free text.
+    #[serde(default)]
+    releasable: bool,
 }
 
 #[derive(Deserialize)]
@@ -897,6 +901,22 @@ fn build_variable(
     if rv.identifying.is_some() && rv.required {
         ck.problems.push(src.problem(Some(at), &item, "identifying variables cannot be required: providers may not know or may not share them"));
     }
+    if rv.releasable
+        && (rv.identifying.is_some()
+            || !matches!(
+                var_type,
+                VarType::Code { .. } | VarType::Codes { .. } | VarType::Boolean | VarType::Date
+            ))
+    {
+        ck.problems.push(src.problem(
+            Some(at),
+            &item,
+            format!(
+                "only code, codes, boolean and date variables (released as their year) that identify nobody can be releasable, not {} variables",
+                if rv.identifying.is_some() { "identifying" } else { var_type.name() }
+            ),
+        ));
+    }
     if ck.problems.len() > before {
         return None;
     }
@@ -907,6 +927,7 @@ fn build_variable(
         required: rv.required,
         identifying: rv.identifying,
         national: false,
+        releasable: rv.releasable,
     })
 }
 

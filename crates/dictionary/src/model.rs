@@ -220,6 +220,10 @@ pub struct Variable {
     pub identifying: Option<IdentifierKind>,
     /// Added by a deployment extension: kept in national tables, never exported internationally.
     pub national: bool,
+    /// Marked `releasable = true`: may appear in releases for researchers (synthetic microdata,
+    /// differentially private tables) — a code, codes, boolean or date (released as its year)
+    /// variable, never an identifier.
+    pub releasable: bool,
 }
 
 /// A cross-field rule, checked on every record after each cell has been parsed.

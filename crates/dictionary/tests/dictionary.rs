@@ -423,3 +423,46 @@ fn regions_and_entities_are_resolved_or_refused_with_the_closest() {
         "{e}"
     );
 }
+
+#[test]
+fn releasable_variables_are_marked_and_never_identifying_or_of_wide_range() {
+    let d = Dictionary::base().unwrap();
+    let victim = d.entity("victim").unwrap();
+    let releasable: Vec<&str> = victim
+        .variables
+        .iter()
+        .filter(|v| v.releasable)
+        .map(|v| v.code.as_str())
+        .collect();
+    assert_eq!(
+        releasable,
+        [
+            "identification_status",
+            "date_identified",
+            "region_identified",
+            "sex",
+            "age_band",
+            "cross_border",
+            "exploitation",
+            "referred_to_assistance"
+        ]
+    );
+    // Marked on an identifier or on a variable of wide range, it is refused, naming file and line.
+    for (var, what) in [("given_name", "identifying"), ("age", "integer")] {
+        let tmp = base_copy();
+        let path = tmp.path().join("entities/victim.toml");
+        let text = std::fs::read_to_string(&path).unwrap().replace(
+            &format!("code = \"{var}\"\n"),
+            &format!("code = \"{var}\"\nreleasable = true\n"),
+        );
+        std::fs::write(&path, &text).unwrap();
+        let p = problems(Dictionary::load_dir(tmp.path()).unwrap_err());
+        assert!(
+            p.iter()
+                .any(|m| m.starts_with(&format!("{}:", path.display()))
+                    && m.contains(&format!("variable \"{var}\""))
+                    && m.contains(&format!("not {what} variables"))),
+            "{p:?}"
+        );
+    }
+}

@@ -1,7 +1,6 @@
-//! Poisson log-linear regression by Newton–Raphson (IRLS) on small dense problems, with the checks
-//! sparse overlap tables need: a design that does not identify its parameters is reported, and a
-//! fit whose likelihood keeps improving as some fitted cells go to zero is reported as having no
-//! maximum-likelihood estimate rather than returning numbers from a diverging fit.
+//! Poisson log-linear regression by Newton–Raphson (IRLS) on small dense problems. Whether the
+//! maximum-likelihood estimate exists is decided before fitting, exactly, by the linear program
+//! of [`crate::exist`]; a singular information matrix is still reported here.
 
 use crate::stats::ln_gamma;
 
@@ -13,7 +12,8 @@ pub struct Fit {
     pub se: Vec<f64>,
     pub loglik: f64,
     pub mu: Vec<f64>,
-    /// False when the MLE does not exist (some parameter runs to ±∞) or the design is singular.
+    /// False when the information matrix is singular (or, from [`crate::Model::fit`], when the
+    /// linear program found that the MLE does not exist and no fit was run).
     pub exists: bool,
 }
 
@@ -147,12 +147,6 @@ pub fn fit_poisson(x: &[f64], y: &[f64], p: usize, start: Option<&[f64]>) -> Fit
         if !improved || t == 0.0 {
             break;
         }
-    }
-    // A parameter running away (the likelihood keeps rising as some fitted cells with zero counts
-    // go to zero): the MLE lies at infinity and does not exist. Tiny fitted values alone are not a
-    // sign of it: in a table with many lists most cells legitimately expect almost nobody.
-    if exists && beta.iter().any(|b| b.abs() > 20.0) {
-        exists = false;
     }
     let se = match cholesky(&info, p) {
         Some(l) => (0..p)

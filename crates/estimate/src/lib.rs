@@ -8,11 +8,13 @@
 //! estimate exists and carries plain-language warnings. Estimates are model-dependent: reports
 //! should show more than one method (see [`compare`]).
 
+pub mod exist;
 mod glm;
 mod model;
 mod stats;
 mod table;
 
+pub use exist::Existence;
 pub use model::{Model, ModelFit, min_bic, stepwise};
 pub use stats::{chi2_1_quantile, normal_cdf, normal_quantile};
 pub use table::{MAX_HELD, MAX_LISTS, OTHER_LISTS, OverlapTable};
@@ -27,6 +29,110 @@ pub enum EstimateError {
     Table(String),
     #[error("no estimate: {0}")]
     NoEstimate(String),
+    /// The chosen model has no maximum-likelihood estimate for this table (decided by the
+    /// Fienberg–Rinaldo linear program); [`NoMle::text`] says why in the user's language.
+    #[error("no estimate: {}", .0.text("en"))]
+    NoMle(NoMle),
+}
+
+impl EstimateError {
+    /// The refusal as one sentence in `lang` (`fr`, else English).
+    pub fn text(&self, lang: &str) -> String {
+        match self {
+            EstimateError::NoMle(n) if lang == "fr" => {
+                format!("pas d'estimation : {}", n.text(lang))
+            }
+            EstimateError::NoMle(n) => format!("no estimate: {}", n.text(lang)),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Why a given model has no estimate for a table, in words a report can print.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NoMle {
+    /// The model, R-style (`main effects + b:c + …`).
+    pub model: String,
+    pub existence: Existence,
+    /// Capture patterns observed as zero that the model forces to stay zero, each written as
+    /// the lists on it joined by `∩` (`c∩d`), with "only" when one list.
+    pub forced: Vec<String>,
+    /// Pairs of lists in the model that share nobody (their interaction is −∞).
+    pub no_overlap: Vec<(String, String)>,
+}
+
+impl NoMle {
+    /// The reason in `lang` (`fr`, else English).
+    pub fn text(&self, lang: &str) -> String {
+        let fr = lang == "fr";
+        let forced = self.forced.join(", ");
+        let mut s = match (&self.existence, fr) {
+            (Existence::NotIdentifiable { parameters, rank }, false) => format!(
+                "the model {} has {parameters} parameters but the table can tell apart only {rank} of them: it is not identifiable; choose a smaller model",
+                self.model
+            ),
+            (Existence::NotIdentifiable { parameters, rank }, true) => format!(
+                "le modèle {} a {parameters} paramètres mais le tableau n'en distingue que {rank} : il n'est pas identifiable ; choisissez un modèle plus petit",
+                self.model
+            ),
+            (_, false) => format!(
+                "the maximum-likelihood estimate does not exist for the model {}: with the totals it fits, the combination(s) of lists nobody is on ({forced}) would have to stay empty, so the fit runs to infinity; choose a smaller model",
+                self.model
+            ),
+            (_, true) => format!(
+                "l'estimation du maximum de vraisemblance n'existe pas pour le modèle {} : avec les totaux qu'il ajuste, la ou les combinaisons de listes où personne ne figure ({forced}) devraient rester vides, et l'ajustement part à l'infini ; choisissez un modèle plus petit",
+                self.model
+            ),
+        };
+        for (a, b) in &self.no_overlap {
+            s.push_str(&if fr {
+                format!(" (les listes {a} et {b} n'ont personne en commun : leur interaction est fixée à −∞)")
+            } else {
+                format!(" (lists {a} and {b} share nobody: their interaction is set to −∞)")
+            });
+        }
+        s
+    }
+}
+
+/// The capture pattern `p` in words: the lists on it joined by `∩`.
+fn pattern_words(lists: &[String], p: usize) -> String {
+    let on: Vec<&str> = (0..lists.len())
+        .filter(|i| p & (1 << i) != 0)
+        .map(|i| lists[i].as_str())
+        .collect();
+    if on.len() == 1 {
+        format!("{} only", on[0])
+    } else {
+        on.join("∩")
+    }
+}
+
+/// Why `model` has no estimate for `table`, when it has none.
+pub fn no_mle(table: &OverlapTable, model: &Model) -> Option<NoMle> {
+    let existence = model.existence(table);
+    if existence.exists() {
+        return None;
+    }
+    let forced = if matches!(existence, Existence::Boundary) {
+        model
+            .forced_zero_patterns(table)
+            .into_iter()
+            .map(|p| pattern_words(&table.lists, p))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Some(NoMle {
+        model: model.describe(&table.lists),
+        existence,
+        forced,
+        no_overlap: model
+            .infinite_pairs(table)
+            .into_iter()
+            .map(|(i, j)| (table.lists[i].clone(), table.lists[j].clone()))
+            .collect(),
+    })
 }
 
 /// How the model is chosen and the interval computed.
@@ -215,17 +321,16 @@ pub fn estimate(
     }
     let mut caveats = table_caveats(table);
     if let Method::Fixed(m) = method
-        && m.params(table.k()) >= table.counts.len()
+        && let Some(why) = no_mle(table, m)
     {
-        return Err(EstimateError::NoEstimate(format!(
-            "the model has {} parameters for {} observable cells: it is not identifiable",
-            m.params(table.k()),
-            table.counts.len() - 1
-        )));
+        return Err(EstimateError::NoMle(why));
     }
     let chosen = select(table, method).ok_or_else(|| {
         EstimateError::NoEstimate(match method {
-            Method::Fixed(m) => format!("the maximum-likelihood estimate does not exist for the model {} (some fitted cells go to zero); choose a smaller model", m.describe(&table.lists)),
+            Method::Fixed(m) => format!(
+                "the fit of the model {} did not converge",
+                m.describe(&table.lists)
+            ),
             _ => "no log-linear model has an estimate for this table".into(),
         })
     })?;

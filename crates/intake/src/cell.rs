@@ -130,6 +130,43 @@ pub(crate) fn utc_today() -> Date {
     time::OffsetDateTime::now_utc().date()
 }
 
+/// The codes of a cell whose choices are joined by spaces, when the words can be cut into codes
+/// or labels of `list` in exactly one way (a label may itself hold spaces); `None` otherwise.
+fn space_joined<'l>(list: &'l CodeList, cell: &str) -> Option<Vec<&'l str>> {
+    /// Most words of one label.
+    const LONGEST: usize = 16;
+    let words: Vec<&str> = cell.split_whitespace().collect();
+    if words.len() < 2 || words.len() > 512 {
+        return None;
+    }
+    // ways[i]: the number of cuts of words[..i] (capped at 2) and the last code of one of them.
+    let mut ways: Vec<(u8, usize, Option<&'l str>)> = vec![(0, 0, None); words.len() + 1];
+    ways[0] = (1, 0, None);
+    for end in 1..=words.len() {
+        for start in end.saturating_sub(LONGEST)..end {
+            if ways[start].0 == 0 {
+                continue;
+            }
+            if let Some(code) = list.resolve(&words[start..end].join(" ")) {
+                let n = ways[end].0.saturating_add(ways[start].0).min(2);
+                ways[end] = (n, start, Some(code));
+            }
+        }
+    }
+    if ways[words.len()].0 != 1 {
+        return None;
+    }
+    let mut codes = Vec::new();
+    let mut at = words.len();
+    while at > 0 {
+        let (_, start, code) = ways[at];
+        codes.push(code?);
+        at = start;
+    }
+    codes.reverse();
+    Some(codes)
+}
+
 fn suggest(list: &CodeList, input: &str, lang: &str) -> Option<String> {
     list.closest(input)
         .map(|code| format!("{} ({})", code.code, code.label.get(lang)))
@@ -332,6 +369,17 @@ impl<'d> Validator<'d> {
                 {
                     if let Some(c) = list.resolve(part) {
                         push(c);
+                        continue;
+                    }
+                    // ODK and Kobo join the choices of one answer with spaces, labels too
+                    // (Kobo's default export): "Sexual exploitation Forced labour".
+                    if multi
+                        && self.space_separated
+                        && let Some(found) = space_joined(list, part)
+                    {
+                        for c in found {
+                            push(c);
+                        }
                         continue;
                     }
                     let pieces: Vec<&str> = if !multi {

@@ -7,6 +7,8 @@ use rustc_hash::FxHashMap;
 use tessera_dictionary::Variable;
 
 use crate::cell::{EncodedRecord, Validator};
+use crate::field::{self, FieldServer, Headers, Named, Skipped};
+use crate::messages::msg;
 use crate::repair::{MAX_REPAIRS, Repair, TextEncoding, render_notes};
 use crate::report::{CellError, Report};
 use crate::table::{Table, TableRow};
@@ -38,14 +40,18 @@ const ODK_META: &[&str] = &[
     "edits",
     "formversion",
     "uuid",
+    "rootuuid",
+    "deprecatedid",
 ];
 
 /// How a file is read.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
     /// The file is an ODK Central or KoboToolbox export: group prefixes (`group/var`, `group-var`)
-    /// are dropped, metadata columns ignored, `select_multiple` answers split on spaces, and the
-    /// submission's UUID is the reference when the form has no `provider_ref`.
+    /// are dropped, metadata columns ignored, `select_multiple` answers split on spaces, review
+    /// states honoured (see `field.rs`), and the submission's UUID is the reference when the form
+    /// has no `provider_ref`. A file whose header has the servers' own columns (`_uuid`,
+    /// `SubmissionDate`, `ReviewState`, …) is read so even when this is `false`.
     pub odk: bool,
     /// Records per chunk handed to the sink.
     pub chunk: usize,
@@ -79,6 +85,11 @@ pub struct ImportSummary {
     pub repairs: Vec<Repair>,
     /// All repairs, listed or not.
     pub repairs_total: usize,
+    /// Field submissions left out because the field server's review rejected them or put them
+    /// on hold (the first [`MAX_REPAIRS`]), in file order.
+    pub skipped: Vec<Skipped>,
+    /// All submissions left out, listed or not.
+    pub skipped_total: usize,
 }
 
 impl ImportSummary {
@@ -86,12 +97,67 @@ impl ImportSummary {
     /// not UTF-8, then the repaired cells (row, column, value as written → value read). Empty
     /// when reading changed nothing.
     pub fn render(&self, lang: &str) -> String {
-        render_notes(lang, self.encoding, &self.repairs, self.repairs_total)
+        let mut out = render_notes(lang, self.encoding, &self.repairs, self.repairs_total);
+        if self.skipped_total > 0 {
+            out.push_str(&msg(
+                lang,
+                "skipped-summary",
+                &[("count", &self.skipped_total.to_string())],
+            ));
+            out.push('\n');
+            for s in self.skipped.iter().take(SHOWN_SKIPPED) {
+                let key = match s.server {
+                    FieldServer::OdkCentral => "skipped-central",
+                    FieldServer::Kobo => "skipped-kobo",
+                };
+                let what = msg(lang, key, &[("state", &s.state)]);
+                out.push_str("  ");
+                out.push_str(&msg(
+                    lang,
+                    "report-line",
+                    &[
+                        ("row", &s.row.to_string()),
+                        ("column", s.column()),
+                        ("message", &what),
+                    ],
+                ));
+                out.push('\n');
+            }
+            let shown = self.skipped.len().min(SHOWN_SKIPPED);
+            if self.skipped_total > shown {
+                out.push_str("  ");
+                out.push_str(&msg(
+                    lang,
+                    "report-more",
+                    &[("more", &(self.skipped_total - shown).to_string())],
+                ));
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+/// Submissions left out listed in a rendered summary.
+const SHOWN_SKIPPED: usize = 200;
+
+impl Skipped {
+    /// The review column the state was read from.
+    pub fn column(&self) -> &'static str {
+        match self.server {
+            FieldServer::OdkCentral => "ReviewState",
+            FieldServer::Kobo => "_validation_status",
+        }
     }
 }
 
 enum Column<'d> {
     Var(&'d Variable),
+    /// One choice of a multi-valued variable as a 0/1 column: its group (see `choice_groups`)
+    /// and its code.
+    Choice(usize, &'d str),
+    /// The field server's review state of the submission.
+    Review(FieldServer),
     /// The row's submission UUID (ODK), used as the reference when there is no `provider_ref`.
     Uuid,
     /// Identifiers already encoded by `tessera pseudonymise` (one token per row).
@@ -106,14 +172,6 @@ pub(crate) fn header_code(cell: &str) -> &str {
         (Some(i), true) => c[i + 1..c.len() - 1].trim(),
         _ => c,
     }
-}
-
-fn odk_name(cell: &str) -> String {
-    cell.trim()
-        .rsplit(['/', '-'])
-        .next()
-        .unwrap_or("")
-        .to_string()
 }
 
 /// What [`import_table`] can hand on: a record as intake builds it, or its stored form.
@@ -199,16 +257,24 @@ pub(crate) fn import_rows<R: Validated>(
         check_meta(v, meta, opts, &table.name)?;
     }
     report.errors.extend(table.problems.iter().cloned());
+    // Problems of the header stop here; those found while reading (a key of a JSON record that
+    // is no variable, a formula cell) are reported with the rows' own.
+    let read_problems = report.errors.len();
     // Map the header.
+    let field = opts.odk || field::looks_like_export(&table.header);
+    let names = Headers::new(v.dictionary(), entity, field);
     let mut columns: Vec<(String, Column)> = Vec::new();
+    // Multi-valued variables sent as one 0/1 column per choice: (variable, its first column).
+    let mut choice_groups: Vec<(&Variable, String)> = Vec::new();
     for h in &table.header {
-        let code = if opts.odk {
-            odk_name(h)
+        let named = names.name(h);
+        let base = if field {
+            field::last_segment(h)
         } else {
-            header_code(h).to_string()
+            header_code(h)
         };
-        let col = match entity.variable(&code) {
-            Some(var) => {
+        let col = match named {
+            Named::Variable(var) => {
                 if columns
                     .iter()
                     .any(|(_, c)| matches!(c, Column::Var(x) if x.code == var.code))
@@ -223,32 +289,72 @@ pub(crate) fn import_rows<R: Validated>(
                 }
                 Column::Var(var)
             }
-            None if opts.odk && matches!(code.as_str(), "_uuid" | "instanceID" | "KEY") => {
+            Named::Choice(var, code) => {
+                let group = match choice_groups.iter().position(|(x, _)| x.code == var.code) {
+                    Some(g) => g,
+                    None => {
+                        let question = h.rsplit_once('/').map_or(h.as_str(), |(q, _)| q);
+                        choice_groups.push((var, question.to_string()));
+                        choice_groups.len() - 1
+                    }
+                };
+                Column::Choice(group, code)
+            }
+            Named::Nothing if field && field::review_column(h).is_some() => {
+                field::review_column(h).map_or(Column::Skip, Column::Review)
+            }
+            Named::Nothing if field && matches!(base, "_uuid" | "instanceID" | "KEY") => {
                 Column::Uuid
             }
-            None if code == crate::PSEUDONYMS_COLUMN => Column::Token,
-            None if code.starts_with('_') || code.is_empty() && h.trim().is_empty() => Column::Skip,
-            None if opts.odk && ODK_META.contains(&code.to_lowercase().as_str()) => Column::Skip,
-            None => {
+            Named::Nothing if base == crate::PSEUDONYMS_COLUMN => Column::Token,
+            Named::Nothing if base.starts_with('_') || base.is_empty() && h.trim().is_empty() => {
+                Column::Skip
+            }
+            Named::Nothing if field && ODK_META.contains(&base.to_lowercase().as_str()) => {
+                Column::Skip
+            }
+            Named::Nothing => {
                 report.errors.push(CellError::new(
                     1,
                     h.as_str(),
                     "",
                     "column",
-                    v.m("col-unknown", &[("entity", &entity.id), ("code", &code)]),
+                    v.m(
+                        "col-unknown",
+                        &[("entity", &entity.id), ("code", header_code(h))],
+                    ),
                 ));
                 Column::Skip
             }
         };
         columns.push((h.clone(), col));
     }
+    // A multi-valued variable with its own column (Kobo's "single and separate columns"): the
+    // single column is read, the 0/1 columns are not.
+    let single: Vec<bool> = choice_groups
+        .iter()
+        .map(|(var, _)| {
+            columns
+                .iter()
+                .any(|(_, c)| matches!(c, Column::Var(x) if x.code == var.code))
+        })
+        .collect();
+    for (_, c) in columns.iter_mut() {
+        if let Column::Choice(g, _) = c
+            && single[*g]
+        {
+            *c = Column::Skip;
+        }
+    }
     let has = |code: &str| {
-        columns
-            .iter()
-            .any(|(_, c)| matches!(c, Column::Var(x) if x.code == code))
+        columns.iter().any(|(_, c)| match c {
+            Column::Var(x) => x.code == code,
+            Column::Choice(g, _) => choice_groups[*g].0.code == code,
+            _ => false,
+        })
     };
     let uuid_as_ref =
-        opts.odk && !has("provider_ref") && columns.iter().any(|(_, c)| matches!(c, Column::Uuid));
+        field && !has("provider_ref") && columns.iter().any(|(_, c)| matches!(c, Column::Uuid));
     let provider_ref_var = entity.variable("provider_ref");
     for var in entity.variables.iter().filter(|x| x.required) {
         let covered = has(&var.code) || (uuid_as_ref && var.code == "provider_ref");
@@ -262,10 +368,16 @@ pub(crate) fn import_rows<R: Validated>(
             ));
         }
     }
-    if !report.errors.is_empty() && report.errors.iter().any(|e| e.rule == "column") {
+    if report.errors[read_problems..]
+        .iter()
+        .any(|e| e.rule == "column")
+    {
         return Err(IntakeError::Invalid(report));
     }
 
+    // Columns only field exports have: rows are scanned for them only when there are some.
+    let reviewed = columns.iter().any(|(_, c)| matches!(c, Column::Review(_)));
+    let by_choice = columns.iter().any(|(_, c)| matches!(c, Column::Choice(..)));
     let mut refs: FxHashMap<String, usize> = FxHashMap::default();
     let mut chunk: Vec<R> = Vec::with_capacity(opts.chunk);
     let mut sending = report.errors.is_empty();
@@ -287,7 +399,7 @@ pub(crate) fn import_rows<R: Validated>(
             }
         };
         report.rows_read += 1;
-        if cells.len() != columns.len() && !(cells.len() < columns.len() && opts.odk) {
+        if cells.len() != columns.len() && !(cells.len() < columns.len() && field) {
             report.errors.push(CellError::new(
                 line,
                 "",
@@ -304,6 +416,55 @@ pub(crate) fn import_rows<R: Validated>(
             sending = false;
             continue;
         }
+        // A submission the field server's review left out is neither checked nor stored: it is
+        // counted and listed.
+        let review = reviewed
+            .then(|| {
+                columns
+                    .iter()
+                    .zip(cells.iter())
+                    .find_map(|((_, c), raw)| match c {
+                        Column::Review(server) if field::left_out(*server, raw) => {
+                            Some((*server, raw))
+                        }
+                        _ => None,
+                    })
+            })
+            .flatten();
+        if let Some((server, state)) = review {
+            summary.skipped_total += 1;
+            if summary.skipped.len() < MAX_REPAIRS {
+                summary.skipped.push(Skipped {
+                    row: line,
+                    state: state.trim().to_string(),
+                    server,
+                });
+            }
+            continue;
+        }
+        let before = report.errors.len();
+        // The choices of each 0/1 column group, as one cell of codes.
+        let mut chosen: Vec<String> = vec![String::new(); choice_groups.len()];
+        for ((name, col), raw) in columns.iter().zip(cells.iter()).filter(|_| by_choice) {
+            if let Column::Choice(g, code) = col {
+                match field::chosen(raw) {
+                    Some(true) => {
+                        if !chosen[*g].is_empty() {
+                            chosen[*g].push(';');
+                        }
+                        chosen[*g].push_str(code);
+                    }
+                    Some(false) => {}
+                    None => report.errors.push(CellError::new(
+                        line,
+                        name.as_str(),
+                        raw,
+                        "choice",
+                        v.m("cell-choice-flag", &[]),
+                    )),
+                }
+            }
+        }
         let mut triples: Vec<(&str, &Variable, &str)> = Vec::with_capacity(cells.len());
         let mut token = None;
         for ((name, col), raw) in columns.iter().zip(cells.iter()) {
@@ -318,7 +479,11 @@ pub(crate) fn import_rows<R: Validated>(
                 _ => {}
             }
         }
-        let before = report.errors.len();
+        for (((var, question), codes), single) in choice_groups.iter().zip(&chosen).zip(&single) {
+            if !single {
+                triples.push((question.as_str(), var, codes.as_str()));
+            }
+        }
         repairs.clear();
         if let Some(rec) = R::validate(v, line, &triples, token, &mut report.errors, &mut repairs) {
             if let Some(first) = refs.insert(rec.provider_ref().to_string(), line) {

@@ -11,6 +11,7 @@
 //! an XLSForm for ODK Collect / KoboToolbox.
 
 mod cell;
+mod field;
 mod import;
 mod messages;
 mod providers;
@@ -22,6 +23,7 @@ pub mod template;
 mod xlsx;
 
 pub use cell::{EncodedRecord, Validator, parse_date};
+pub use field::{FieldServer, Skipped};
 pub use import::{ImportOptions, ImportSummary, import_table, import_table_encoded};
 pub use messages::{MESSAGE_LANGUAGES, msg};
 pub use providers::{ProviderEntry, read_provider_list};
@@ -143,13 +145,57 @@ fn stream<R: import::Validated>(
     opts: &ImportOptions,
     sink: &mut dyn FnMut(Vec<R>) -> bool,
 ) -> Result<ImportSummary, IntakeError> {
+    if dict.entity(entity_id).is_none() {
+        return Err(IntakeError::UnknownEntity(entity_id.to_string()));
+    }
+    let table = open_table(input, name, entity_id, limits, lang)?;
+    table_stream(dict, entity_id, encoder, table, lang, opts, sink)
+}
+
+/// Validates a [`Table`] built by the caller (rows of JSON records from the API, say), handing
+/// on records in their stored form as [`validate_stream_encoded`] does for a file.
+pub fn validate_table_encoded(
+    dict: &Dictionary,
+    entity_id: &str,
+    encoder: &dyn Encoder,
+    table: Table<'_>,
+    lang: &str,
+    opts: &ImportOptions,
+    sink: &mut dyn FnMut(Vec<EncodedRecord>) -> bool,
+) -> Result<ImportSummary, IntakeError> {
+    table_stream(dict, entity_id, encoder, table, lang, opts, sink)
+}
+
+/// [`validate_table_encoded`] handing on records as intake builds them.
+pub fn validate_table(
+    dict: &Dictionary,
+    entity_id: &str,
+    encoder: &dyn Encoder,
+    table: Table<'_>,
+    lang: &str,
+    opts: &ImportOptions,
+    sink: &mut dyn FnMut(Vec<IntakeRecord>) -> bool,
+) -> Result<ImportSummary, IntakeError> {
+    table_stream(dict, entity_id, encoder, table, lang, opts, sink)
+}
+
+fn table_stream<R: import::Validated>(
+    dict: &Dictionary,
+    entity_id: &str,
+    encoder: &dyn Encoder,
+    table: Table<'_>,
+    lang: &str,
+    opts: &ImportOptions,
+    sink: &mut dyn FnMut(Vec<R>) -> bool,
+) -> Result<ImportSummary, IntakeError> {
     let entity = dict
         .entity(entity_id)
         .ok_or_else(|| IntakeError::UnknownEntity(entity_id.to_string()))?;
-    let table = open_table(input, name, entity_id, limits, lang)?;
+    // ODK and Kobo write a select_multiple answer as its choices separated by spaces.
+    let field = opts.odk || field::looks_like_export(&table.header);
     let mut v = Validator::new(dict, entity, encoder)
         .with_lang(lang)
-        .space_separated(opts.odk);
+        .space_separated(field);
     if let Some(day) = opts.as_of {
         v = v.as_of(day);
     }

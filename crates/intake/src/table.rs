@@ -68,6 +68,31 @@ pub struct Table<'a> {
     pub encoding: Option<EncodingProbe>,
 }
 
+impl Table<'static> {
+    /// Rows given as text cells rather than read from a file — the records of a JSON request —
+    /// numbered from 1 as the records are, with the problems already found in them (a key that
+    /// is no variable, say) reported beside the rows' own.
+    pub fn from_rows(
+        name: &str,
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+        problems: Vec<CellError>,
+    ) -> Table<'static> {
+        let rows = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, cells)| TableRow::Cells(i + 1, csv::StringRecord::from(cells)));
+        Table {
+            name: name.to_string(),
+            header,
+            rows: Box::new(rows),
+            problems,
+            meta: None,
+            encoding: None,
+        }
+    }
+}
+
 /// Kinds of file told apart by their first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {

@@ -424,9 +424,111 @@ pub fn csv_template(entity: &Entity, lang: &str) -> String {
     format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
 }
 
+/// How an XLSForm is made beyond its questions.
+#[derive(Debug, Clone, Default)]
+pub struct FormOptions {
+    /// The form-encryption key (base64 of the DER public key, see [`form_public_key`]): each
+    /// submission is encrypted on the phone and only the holder of the private key reads it, so
+    /// the field server never holds names or numbers in clear.
+    pub public_key: Option<String>,
+    /// Where encrypted submissions are sent, when not to the server the form came from.
+    pub submission_url: Option<String>,
+}
+
+/// The `public_key` of an encrypted XLSForm, from an RSA public key in PEM
+/// (`-----BEGIN PUBLIC KEY-----`, as `openssl rsa -pubout` writes it): its base64 body on one
+/// line. A private key, a PKCS#1 `RSA PUBLIC KEY` or a key of another kind is refused, saying
+/// what to do.
+pub fn form_public_key(pem: &str) -> Result<String, IntakeError> {
+    let refuse = |m: &str| Err(IntakeError::Template(m.to_string()));
+    if pem.contains("PRIVATE KEY") {
+        return refuse(
+            "this is a private key: it must never be put in a form or leave the office that decrypts the data. Give the public key made from it: openssl rsa -in private.pem -pubout -out public.pem",
+        );
+    }
+    if pem.contains("BEGIN RSA PUBLIC KEY") {
+        return refuse(
+            "this is an RSA public key in PKCS#1 form; ODK needs it as a SubjectPublicKeyInfo: openssl rsa -RSAPublicKey_in -in key.pem -pubout -out public.pem",
+        );
+    }
+    let (Some(start), Some(end)) = (
+        pem.find("-----BEGIN PUBLIC KEY-----"),
+        pem.find("-----END PUBLIC KEY-----"),
+    ) else {
+        return refuse(
+            "not a PEM public key (-----BEGIN PUBLIC KEY-----); make one with: openssl genrsa -out private.pem 2048 && openssl rsa -in private.pem -pubout -out public.pem",
+        );
+    };
+    let body: String = pem
+        .get(start + "-----BEGIN PUBLIC KEY-----".len()..end)
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let Some(der) = base64_decode(&body) else {
+        return refuse("the public key is damaged: its body is not base64 text");
+    };
+    // SubjectPublicKeyInfo with the rsaEncryption algorithm (OID 1.2.840.113549.1.1.1).
+    const RSA: &[u8] = &[
+        0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01,
+    ];
+    if der.first() != Some(&0x30) || !der.windows(RSA.len()).any(|w| w == RSA) {
+        return refuse("ODK encrypts submissions with RSA keys only; this public key is not one");
+    }
+    // 2048-bit keys and longer: the modulus alone is 256 bytes.
+    if der.len() < 270 {
+        return refuse("the RSA key is shorter than 2048 bits; make a 2048-bit (or longer) key");
+    }
+    Ok(body)
+}
+
+/// Standard base64 (with padding) to bytes; `None` for anything else.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let bytes = text.as_bytes();
+    if bytes.is_empty() || !bytes.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
+    for (i, quad) in bytes.chunks(4).enumerate() {
+        let last = i == bytes.len() / 4 - 1;
+        let pad = quad.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut n = 0u32;
+        for &c in &quad[..4 - pad] {
+            n = (n << 6) | value(c)?;
+        }
+        n <<= 6 * pad as u32;
+        let three = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&three[..3 - pad]);
+    }
+    Some(out)
+}
+
 /// An XLSForm (survey, choices, settings) of an entity, with labels in every dictionary language
-/// that has them, for ODK Collect and KoboToolbox. Its exports import back with `ImportOptions { odk: true, .. }`.
+/// that has them, for ODK Collect and KoboToolbox. Its exports import back as they come (see
+/// `ImportOptions::odk`).
 pub fn xlsform(dict: &Dictionary, entity: &Entity) -> Result<Vec<u8>, IntakeError> {
+    xlsform_with(dict, entity, &FormOptions::default())
+}
+
+/// [`xlsform`] with its settings: form encryption, the submission address.
+pub fn xlsform_with(
+    dict: &Dictionary,
+    entity: &Entity,
+    options: &FormOptions,
+) -> Result<Vec<u8>, IntakeError> {
     let langs: Vec<&str> = dict
         .languages
         .iter()
@@ -460,7 +562,17 @@ pub fn xlsform(dict: &Dictionary, entity: &Entity) -> Result<Vec<u8>, IntakeErro
         for (c, h) in header.iter().enumerate() {
             ws.write_string(0, c as u16, h).map_err(err)?;
         }
-        for (row, v) in (1u32..).zip(columns(entity)) {
+        // A question on a code list with no codes (regions, before a country's extension
+        // lists them) could not be answered: it is left out.
+        let asked: Vec<&Variable> = columns(entity)
+            .into_iter()
+            .filter(|v| {
+                v.var_type
+                    .codelist()
+                    .is_none_or(|l| dict.codelist(l).is_some_and(|l| !l.codes.is_empty()))
+            })
+            .collect();
+        for (row, v) in (1u32..).zip(asked) {
             let (ty, constraint) = match &v.var_type {
                 VarType::Text { max_length } => (
                     "text".to_string(),
@@ -551,7 +663,7 @@ pub fn xlsform(dict: &Dictionary, entity: &Entity) -> Result<Vec<u8>, IntakeErro
     {
         let ws = wb.add_worksheet();
         ws.set_name("settings").map_err(err)?;
-        for (c, (k, v)) in [
+        let mut settings = vec![
             (
                 "form_title",
                 format!("Tessera — {}", entity.label.get("en")),
@@ -559,10 +671,14 @@ pub fn xlsform(dict: &Dictionary, entity: &Entity) -> Result<Vec<u8>, IntakeErro
             ("form_id", format!("tessera_{}", entity.id)),
             ("version", dict.full_version().replace(['.', '+'], "_")),
             ("default_language", lang_name("en").to_string()),
-        ]
-        .iter()
-        .enumerate()
-        {
+        ];
+        if let Some(key) = &options.public_key {
+            settings.push(("public_key", key.clone()));
+        }
+        if let Some(url) = &options.submission_url {
+            settings.push(("submission_url", url.clone()));
+        }
+        for (c, (k, v)) in settings.iter().enumerate() {
             ws.write_string(0, c as u16, *k).map_err(err)?;
             ws.write_string(1, c as u16, v).map_err(err)?;
         }

@@ -620,6 +620,129 @@ pub(crate) fn parallel<T: Send>(
 
 /// Links prepared records.
 pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
+    run(prepared, cfg, false).0
+}
+
+/// Links prepared records and keeps what a reviewer's verdict needs afterwards: the records and
+/// the scored pairs, so [`Linked::recluster`] applies verdicts without linking again (about a
+/// hundred bytes a record more than [`link_prepared`] returns).
+pub fn link_prepared_kept(prepared: Prepared, cfg: &Config) -> Linked {
+    let (result, recs) = run(prepared, cfg, true);
+    Linked {
+        result,
+        recs: recs.unwrap_or_default(),
+        cfg: Config {
+            decisions: Vec::new(),
+            ..cfg.clone()
+        },
+    }
+}
+
+/// [`link`], keeping what [`Linked::recluster`] needs.
+pub fn link_kept(inputs: &[LinkInput], cfg: &Config) -> Linked {
+    let mut p = Prepared::with_capacity(inputs.len());
+    for i in inputs {
+        p.push(i);
+    }
+    link_prepared_kept(p, cfg)
+}
+
+/// A finished run that can take reviewers' verdicts afterwards: its records (in the caller's
+/// numbering) and its scored pairs are kept, so a verdict costs a clustering, not a linkage.
+pub struct Linked {
+    pub result: LinkResult,
+    recs: Vec<Rec>,
+    cfg: Config,
+}
+
+/// Persons from a run's scored pairs under a set of verdicts ([`Linked::recluster`]).
+#[derive(Debug, Clone)]
+pub struct Clustering {
+    /// Person id of each record: the smallest index among the person's records.
+    pub person: Vec<u32>,
+    pub persons: usize,
+    /// See [`Stats::expected_persons`].
+    pub expected_persons: f64,
+    pub persons_range: (f64, f64),
+    /// Seconds the clustering took.
+    pub seconds: f64,
+}
+
+impl Linked {
+    /// The persons under `decisions` (indices of the inputs; the run's own decisions are not
+    /// added): the kept pairs clustered again, as the run clusters them, without blocking,
+    /// comparing or estimating anything. The scores stay those of the run: the names'
+    /// frequencies counted over the persons of its first pass are not counted again, so the
+    /// persons can differ, rarely, from a new run given the same decisions.
+    pub fn recluster(&self, decisions: &[Decision]) -> Clustering {
+        let started = std::time::Instant::now();
+        let n = self.recs.len();
+        let decisions: Vec<Decision> = decisions
+            .iter()
+            .filter(|d| (d.a as usize) < n && (d.b as usize) < n)
+            .copied()
+            .collect();
+        let group = cluster::cluster(
+            &self.recs,
+            &self.result.pairs,
+            &self.result.params,
+            &self.cfg,
+            &decisions,
+        );
+        let person = name_persons(&group, None);
+        let (expected_persons, persons_range) = expected_persons(
+            self.result.pairs.iter().map(|p| (p.a, p.b, p.probability)),
+            &person,
+            None,
+        );
+        Clustering {
+            persons: count_persons(&person),
+            person,
+            expected_persons,
+            persons_range,
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    }
+}
+
+/// Each record's person named by the smallest caller index among its records; `order[i]` is the
+/// caller's index of record `i` (`None`: already the caller's numbering).
+fn name_persons(group: &[u32], order: Option<&[u32]>) -> Vec<u32> {
+    let caller = |i: usize| order.map_or(i as u32, |o| o[i]);
+    let mut first = vec![u32::MAX; group.len()];
+    for (i, g) in group.iter().enumerate() {
+        let f = &mut first[*g as usize];
+        *f = (*f).min(caller(i));
+    }
+    let mut out = vec![0u32; group.len()];
+    for (i, g) in group.iter().enumerate() {
+        out[caller(i) as usize] = first[*g as usize];
+    }
+    out
+}
+
+fn count_persons(person: &[u32]) -> usize {
+    let mut roots: Vec<u32> = person.to_vec();
+    roots.sort_unstable();
+    roots.dedup();
+    roots.len()
+}
+
+/// Puts records sorted by `order` (record `i` is the caller's `order[i]`) back in the caller's
+/// order, in place.
+fn unsort(recs: &mut [Rec], order: &[u32]) {
+    let mut dest: Vec<u32> = order.to_vec();
+    for i in 0..recs.len() {
+        while dest[i] as usize != i {
+            let d = dest[i] as usize;
+            recs.swap(i, d);
+            dest.swap(i, d);
+        }
+    }
+}
+
+/// Links prepared records; with `keep`, also returns the records in the caller's order.
+fn run(prepared: Prepared, cfg: &Config, keep: bool) -> (LinkResult, Option<Vec<Rec>>) {
     let mut seconds = Vec::new();
     let mut clock = std::time::Instant::now();
     let mut lap = |name: &'static str| {
@@ -713,35 +836,30 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
         .count();
     // Back to the caller's numbering; a person is named by its first record in that numbering,
     // so the same partition gives the same ids whatever the secret.
-    let mut first = vec![u32::MAX; person.len()];
-    for (i, g) in person.iter().enumerate() {
-        let f = &mut first[*g as usize];
-        *f = (*f).min(order[i]);
-    }
-    let mut person_out = vec![0u32; person.len()];
-    for (i, g) in person.iter().enumerate() {
-        person_out[order[i] as usize] = first[*g as usize];
-    }
-    drop(first);
-    let person = person_out;
+    let person = name_persons(&person, Some(&order));
     for p in &mut pairs {
         (p.a, p.b) = (order[p.a as usize], order[p.b as usize]);
     }
-    let (expected_persons, persons_range) = expected_persons(&pairs, &person);
-    let mut roots: Vec<u32> = person.clone();
-    roots.sort_unstable();
-    roots.dedup();
+    let (expected_persons, persons_range) = expected_persons(
+        pairs.iter().map(|p| (p.a, p.b, p.probability)),
+        &person,
+        None,
+    );
     let stats = Stats {
         records: recs.len(),
         candidate_pairs,
         skipped_blocks: skipped,
         linked_pairs,
-        persons: roots.len(),
+        persons: count_persons(&person),
         expected_persons,
         persons_range,
         seconds,
     };
-    LinkResult {
+    let kept = keep.then(|| {
+        unsort(&mut recs, &order);
+        recs
+    });
+    let result = LinkResult {
         pairs,
         person,
         params,
@@ -757,7 +875,8 @@ pub fn link_prepared(prepared: Prepared, cfg: &Config) -> LinkResult {
         } else {
             Vec::new()
         },
-    }
+    };
+    (result, kept)
 }
 
 /// The packed comparison of every candidate pair, on every thread.
@@ -862,24 +981,38 @@ fn one_to_one(pairs: &mut [ScoredPair], params: &Params, recs: &[Rec]) {
     }
 }
 
-/// The persons the model expects (see [`Stats::expected_persons`]): record `i` matches an earlier
-/// person `C` with the largest probability between `i` and a record of `C` (the persons are those
-/// of the clustering), and matches any earlier person with the sum of those, at most one. Pairs
-/// and persons in the caller's numbering.
-fn expected_persons(pairs: &[ScoredPair], person: &[u32]) -> (f64, (f64, f64)) {
+/// The persons the model expects (see [`Stats::expected_persons`]) among the records `counted`
+/// marks (every record when `None`), with its 95% range: record `i` matches an earlier person `C`
+/// with the largest probability between `i` and a record of `C` (the persons are those of the
+/// clustering, `person`), and matches any earlier person with the sum of those, at most one.
+/// Only pairs whose two records are counted take part, so the figure is that of the subset as
+/// if it had been linked alone with the same scores. `pairs`: `(a, b, probability)` in the
+/// caller's numbering, as [`LinkResult::pairs`] holds them.
+pub fn expected_persons(
+    pairs: impl IntoIterator<Item = (u32, u32, f64)>,
+    person: &[u32],
+    counted: Option<&[bool]>,
+) -> (f64, (f64, f64)) {
+    let counts = |i: u32| counted.is_none_or(|c| c.get(i as usize).copied().unwrap_or(false));
     // For each record, its strongest link to each earlier person.
     let mut best: rustc_hash::FxHashMap<(u32, u32), f64> = rustc_hash::FxHashMap::default();
-    for p in pairs {
-        let (a, b) = (p.a.min(p.b), p.a.max(p.b));
+    for (a, b, p) in pairs {
+        if !(counts(a) && counts(b)) || a as usize >= person.len() || b as usize >= person.len() {
+            continue;
+        }
+        let (a, b) = (a.min(b), a.max(b));
         let e = best.entry((b, person[a as usize])).or_default();
-        *e = e.max(p.probability);
+        *e = e.max(p);
     }
     let mut matched = vec![0.0f64; person.len()];
     for ((b, _), p) in best {
         matched[b as usize] += p;
     }
     let (mut mean, mut var) = (0.0, 0.0);
-    for m in matched {
+    for (i, m) in matched.into_iter().enumerate() {
+        if !counts(i as u32) {
+            continue;
+        }
         let new = 1.0 - m.min(1.0);
         mean += new;
         var += new * (1.0 - new);
@@ -1103,6 +1236,118 @@ mod tests {
         // Record 3 now belongs with 2, so it cannot also carry 0 or 1 into one person with both.
         assert!(!(p[3] == p[0] && p[3] == p[1]));
         assert_eq!(decided.stats.persons, 2);
+    }
+
+    #[test]
+    fn a_verdict_reclusters_the_kept_pairs_without_linking_again() {
+        let enc = KeyedEncoder::new(&Secret::from_bytes(&[11; 32]).unwrap());
+        let inputs = vec![
+            input(&enc, 0, "Clarisse", "Ngoma", "1990-05-11"),
+            input(&enc, 1, "Clarise", "Ngoma", "1990-05-11"),
+            input(&enc, 2, "Odette", "Zanga", "1971-02-03"),
+            input(&enc, 3, "Clarisse", "Ngoma", "1990-05-11"),
+            input(&enc, 1, "Aline", "Kongbo", "1985-07-21"),
+        ];
+        let kept = link_kept(&inputs, &Config::default());
+        let plain = link(&inputs, &Config::default());
+        // Keeping changes nothing of the run, and clustering again without a verdict gives it.
+        assert_eq!(kept.result.person, plain.person);
+        let again = kept.recluster(&[]);
+        assert_eq!(again.person, plain.person);
+        assert_eq!(again.persons, plain.stats.persons);
+        assert!((again.expected_persons - plain.stats.expected_persons).abs() < 1e-9);
+        assert_eq!(plain.person[0], plain.person[1]);
+        // "Not the same person": 1 leaves 0's person; "the same": 2 joins 4.
+        let decided = kept.recluster(&[
+            Decision {
+                a: 1,
+                b: 0,
+                same: false,
+            },
+            Decision {
+                a: 4,
+                b: 2,
+                same: true,
+            },
+        ]);
+        let p = &decided.person;
+        assert_ne!(p[0], p[1]);
+        assert_eq!(p[2], p[4]);
+        assert_eq!(p[2], 2, "a person is named by its first record");
+        assert_eq!(decided.persons, plain.stats.persons);
+        // What a new run with the same verdicts finds.
+        let relinked = link(
+            &inputs,
+            &Config {
+                decisions: vec![
+                    Decision {
+                        a: 1,
+                        b: 0,
+                        same: false,
+                    },
+                    Decision {
+                        a: 4,
+                        b: 2,
+                        same: true,
+                    },
+                ],
+                ..Config::default()
+            },
+        );
+        assert_eq!(decided.person, relinked.person);
+    }
+
+    #[test]
+    fn clustering_kept_pairs_again_gives_the_run_s_persons_on_a_register() {
+        // The kept records are back in the caller's order: clustering in that numbering gives
+        // the run's partition exactly, on ten thousand records with many namesakes.
+        use tessera_registers::{Spec, generate};
+        let records = generate(&Spec {
+            persons: 6000,
+            ..Spec::tuning()
+        })
+        .unwrap();
+        let enc = KeyedEncoder::new(&Secret::from_bytes(&[4; 32]).unwrap());
+        let inputs: Vec<LinkInput> = records
+            .iter()
+            .map(|r| {
+                let mut x = input(
+                    &enc,
+                    (r.person % 3) as u16,
+                    &r.given_name,
+                    &r.family_name,
+                    &r.birth_date,
+                );
+                x.sex = Some(r.sex.clone()).filter(|s| !s.is_empty());
+                x
+            })
+            .collect();
+        let decisions = vec![Decision {
+            a: 5,
+            b: 7,
+            same: true,
+        }];
+        let kept = link_kept(
+            &inputs,
+            &Config {
+                decisions: decisions.clone(),
+                ..Config::default()
+            },
+        );
+        let again = kept.recluster(&decisions);
+        assert_eq!(again.person, kept.result.person);
+        assert_eq!(again.persons, kept.result.stats.persons);
+        // A subset's expected persons: every record counted gives the run's figure, and a
+        // subset expects no more persons than it has records.
+        let pairs = || kept.result.pairs.iter().map(|p| (p.a, p.b, p.probability));
+        let all = vec![true; inputs.len()];
+        let (e, _) = expected_persons(pairs(), &kept.result.person, Some(&all));
+        assert!((e - kept.result.stats.expected_persons).abs() < 1e-6);
+        let half: Vec<bool> = (0..inputs.len()).map(|i| i % 2 == 0).collect();
+        let (e, (lo, hi)) = expected_persons(pairs(), &kept.result.person, Some(&half));
+        let n = half.iter().filter(|x| **x).count() as f64;
+        assert!(e <= n && lo <= e && e <= hi, "{e} of {n}");
+        assert!(e < kept.result.stats.expected_persons);
     }
 
     #[test]

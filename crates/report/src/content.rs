@@ -159,11 +159,30 @@ pub async fn from_store(
     lang: &str,
     config: &Config,
 ) -> Result<Report, ReportError> {
+    let started = std::time::Instant::now();
     let disclosure = tessera_analysis::deployment_disclosure(store).await?;
-    let facts = Facts::build(store, dict).await?;
-    // Persons behind the records (record linkage of the stored pseudonyms, reviewers' verdicts
-    // applied): the quality chapter counts them and estimates the hidden victims from them.
-    let persons = tessera_analysis::link_persons(store).await?;
+    // The facts are read while the records are linked: the read waits on the database and
+    // parses on one thread, linkage computes on the others.
+    let timed = |start: std::time::Instant| move || start.elapsed().as_millis() as u64;
+    let (facts, persons) = tokio::join!(
+        async {
+            let ms = timed(std::time::Instant::now());
+            Facts::build(store, dict).await.map(|f| (f, ms()))
+        },
+        // Persons behind the records (record linkage of the stored pseudonyms, reviewers'
+        // verdicts applied): the quality chapter counts them and estimates the hidden victims
+        // from them. Victims and smuggled migrants linked together too: the smuggling chapter
+        // counts who is both.
+        async {
+            let ms = timed(std::time::Instant::now());
+            let persons = tessera_analysis::link_persons(store)
+                .await?
+                .with_across(tessera_analysis::link_across(store).await?);
+            Ok::<_, ReportError>((persons, ms()))
+        }
+    );
+    let ((facts, facts_ms), (persons, linkage_ms)) = (facts?, persons?);
+    let read_ms = started.elapsed().as_millis() as u64;
     let nap = match store.setting("nap_plan").await? {
         Some(text) => {
             let plan = NapPlan::from_toml(&text, dict)?.with_entered(store.nap_values().await?)?;
@@ -178,7 +197,8 @@ pub async fn from_store(
         }
         None => None,
     };
-    build(
+    let before_build = started.elapsed().as_millis() as u64;
+    let report = build(
         &facts,
         dict,
         year,
@@ -187,7 +207,17 @@ pub async fn from_store(
         nap.as_ref(),
         Some(&persons),
         config,
-    )
+    );
+    tracing::info!(
+        target: "tessera_report::timing",
+        facts_ms,
+        linkage_ms,
+        together_ms = read_ms,
+        nap_ms = before_build - read_ms,
+        build_ms = started.elapsed().as_millis() as u64 - before_build,
+        "report content"
+    );
+    report
 }
 
 /// A table as partners get it: the deployment's disclosure control (primary and complementary
@@ -644,7 +674,7 @@ pub fn build(
                 ] {
                     b.table(&publish(t, d));
                 }
-                tip_and_som(&mut b, facts, year)?;
+                tip_and_som(&mut b, facts, year, persons)?;
             }
             "assistance" => assistance_section(&mut b, facts, year, &kf[6])?,
             "nap" => {
@@ -751,11 +781,17 @@ fn count_text(l: Lang, v: Option<f64>, threshold: f64) -> String {
 }
 
 /// The smuggling chapter's part on how trafficking in persons (TIP) and smuggling of migrants
-/// (SOM) relate, from what the data model holds without linking persons across entities:
-/// criminal-justice cases by offence (the ICCS code's protocol), smuggled migrants' countries of
-/// departure beside cross-border victims' countries of origin, victims recorded as migrants and
-/// smuggled migrants with a vulnerability recorded.
-fn tip_and_som(b: &mut Builder, facts: &Facts, year: i32) -> Result<(), ReportError> {
+/// (SOM) relate: criminal-justice cases by offence (the ICCS code's protocol), smuggled migrants'
+/// countries of departure beside cross-border victims' countries of origin, victims recorded as
+/// migrants and smuggled migrants with a vulnerability recorded, and — when the persons were
+/// linked across the two entities ([`tessera_analysis::tip_som_overlap`]) — how many of the
+/// year's smuggled migrants were also recorded as victims.
+fn tip_and_som(
+    b: &mut Builder,
+    facts: &Facts,
+    year: i32,
+    persons: Option<&PersonMap>,
+) -> Result<(), ReportError> {
     let l = b.lang;
     let lang = l.code();
     let threshold = b.threshold;
@@ -951,14 +987,34 @@ fn tip_and_som(b: &mut Builder, facts: &Facts, year: i32) -> Result<(), ReportEr
     .replace("{n}", &count_text(l, migrants, threshold))
     .replace("{y}", &year.to_string());
     b.say("tip_som_vulnerable_migrants", text);
-    b.say(
-        "tip_som_linkage",
-        l.tr(
-            "These figures compare counts, not persons: whether the same persons were recorded both as victims of trafficking and as smuggled migrants can only be known by linking records across the two entities, which this edition does not yet do.",
-            "Ces chiffres comparent des effectifs, non des personnes : savoir si les mêmes personnes ont été enregistrées à la fois comme victimes de la traite et comme migrants objets de trafic illicite exige de coupler les enregistrements des deux entités, ce que cette édition ne fait pas encore.",
-        )
-        .into(),
-    );
+    let victims = Filters {
+        expr: Some(VICTIM_CONDITION.into()),
+        ..Filters::default()
+    };
+    let overlap = match persons {
+        Some(map) => tessera_analysis::tip_som_overlap(facts, map, &victims)?,
+        None => None,
+    };
+    let text = match overlap {
+        Some(years) => {
+            let of_year = years.iter().find(|o| o.year == year);
+            let (m, k) = of_year.map_or((0.0, 0.0), |o| (o.migrants as f64, o.also_victims as f64));
+            l.tr(
+                "Linking the records of the two entities from their pseudonyms, {k} of the {m} smuggled migrants (persons) recorded in {y} were also recorded as victims of trafficking, in {y} or another year.",
+                "Le couplage des enregistrements des deux entités à partir de leurs pseudonymes montre que {k} des {m} migrants objets de trafic illicite (personnes) enregistrés en {y} ont aussi été enregistrés comme victimes de la traite, en {y} ou une autre année.",
+            )
+            .replace("{k}", &count_text(l, d.count(k), threshold))
+            .replace("{m}", &count_text(l, d.count(m), threshold))
+            .replace("{y}", &year.to_string())
+        }
+        None => l
+            .tr(
+                "These figures compare counts, not persons: whether the same persons were recorded both as victims of trafficking and as smuggled migrants is known only by linking records across the two entities, which was not run for this edition.",
+                "Ces chiffres comparent des effectifs, non des personnes : savoir si les mêmes personnes ont été enregistrées à la fois comme victimes de la traite et comme migrants objets de trafic illicite exige de coupler les enregistrements des deux entités, ce qui n'a pas été fait pour cette édition.",
+            )
+            .into(),
+    };
+    b.say("tip_som_linkage", text);
     Ok(())
 }
 
@@ -1253,6 +1309,33 @@ fn quality_section(
     Ok(())
 }
 
+/// The linkage model's own count of the persons behind the victims `filters` selects, with its
+/// 95% range ([`tessera_analysis::persons_range`]), as a sentence to follow the count of persons
+/// (empty when the map has no model behind it or a bound is not published).
+fn persons_range_text(
+    l: Lang,
+    d: Disclosure,
+    facts: &Facts,
+    map: &PersonMap,
+    filters: &Filters,
+) -> Result<String, ReportError> {
+    let national = Scope::Internal(Access::National);
+    let Some(r) = tessera_analysis::persons_range(facts, map, "victim", &national, filters)? else {
+        return Ok(String::new());
+    };
+    let (Some(e), Some(lo), Some(hi)) = (d.count(r.expected), d.count(r.low), d.count(r.high))
+    else {
+        return Ok(String::new());
+    };
+    Ok(l.tr(
+        " From its match probabilities rather than from the links it took, the linkage model expects {e} persons (95% range {lo} to {hi}).",
+        " D'après ses probabilités de correspondance plutôt que d'après les liens retenus, le modèle de couplage en attend {e} (intervalle à 95 % : {lo} à {hi}).",
+    )
+    .replace("{e}", &l.number(e.round()))
+    .replace("{lo}", &l.number(lo.round()))
+    .replace("{hi}", &l.number(hi.round())))
+}
+
 /// The quality chapter's persons and hidden victims: how many distinct persons the year's
 /// approved victim records are after record linkage, and the multiple systems estimate of the
 /// victims no provider recorded, from the overlap of the provider types' lists
@@ -1305,7 +1388,8 @@ fn persons_and_hidden_victims(
         )
         .replace("{r}", &count_text(l, records, d.threshold))
         .replace("{p}", &count_text(l, people, d.threshold))
-        .replace("{y}", &y),
+        .replace("{y}", &y)
+            + &persons_range_text(l, d, facts, map, &filters)?,
     );
     // Too few persons to publish: no estimate either (it would be built from them).
     if people.is_none() {

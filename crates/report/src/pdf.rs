@@ -54,11 +54,20 @@ pub fn render(report: &Report, config: &Config) -> Result<Vec<u8>, ReportError> 
         "report".into(),
         Bytes::new(serde_json::to_vec(&data).unwrap_or_default()).into_value(),
     );
+    let started = std::time::Instant::now();
     let doc: PagedDocument = engine
         .compile_with_input(inputs)
         .output
         .map_err(|e| ReportError::Template(format!("Typst: {e}")))?;
-    typst_pdf::pdf(&doc, &typst_pdf::PdfOptions::default()).map_err(|errs| {
+    let compiled = started.elapsed();
+    let pdf = typst_pdf::pdf(&doc, &typst_pdf::PdfOptions::default());
+    tracing::info!(
+        target: "tessera_report::timing",
+        compile_ms = compiled.as_millis() as u64,
+        pdf_ms = (started.elapsed() - compiled).as_millis() as u64,
+        "report PDF"
+    );
+    pdf.map_err(|errs| {
         ReportError::Template(format!(
             "PDF: {}",
             errs.iter()

@@ -153,6 +153,75 @@ async fn the_quality_chapter_counts_persons_and_estimates_hidden_victims() {
             ),
         };
         assert!(s.contains(&want), "{lang}: {s:?} lacks {want:?}");
+        // The model's own count and range follow (issue 15, item 8), from the same map.
+        let range = tessera_analysis::persons_range(
+            &facts,
+            &persons,
+            "victim",
+            &tessera_analysis::Scope::Internal(Access::National),
+            &filters,
+        )
+        .unwrap()
+        .expect("the map keeps the linkage model");
+        let range_text = match lang {
+            "fr" => format!(
+                "le modèle de couplage en attend {} (intervalle à 95 % : {} à {})",
+                number(lang, range.expected),
+                number(lang, range.low),
+                number(lang, range.high)
+            ),
+            _ => format!(
+                "the linkage model expects {} persons (95% range {} to {})",
+                number(lang, range.expected),
+                number(lang, range.low),
+                number(lang, range.high)
+            ),
+        };
+        assert!(
+            s.contains(&range_text),
+            "{lang}: {s:?} lacks {range_text:?}"
+        );
+        assert!(range.low <= range.expected && range.expected <= range.high);
+        // The smuggling chapter: the year's smuggled migrants (persons) also recorded as
+        // victims, from victims and migrants linked together (issue 15, item 7).
+        let across = tessera_analysis::link_across(&store).await.unwrap();
+        let overlap = tessera_analysis::tip_som_overlap(
+            &facts,
+            &persons.clone().with_across(across),
+            &Filters {
+                expr: Some(VICTIM_CONDITION.into()),
+                ..Filters::default()
+            },
+        )
+        .unwrap()
+        .unwrap();
+        let of_year = overlap.iter().find(|o| o.year == YEAR).unwrap();
+        let published = tessera_analysis::deployment_disclosure(&store)
+            .await
+            .unwrap();
+        let shown = |v: usize| {
+            published.count(v as f64).map_or_else(
+                || match lang {
+                    "fr" => format!("moins de {}", number(lang, published.threshold)),
+                    _ => format!("fewer than {}", number(lang, published.threshold)),
+                },
+                |x| number(lang, x),
+            )
+        };
+        let want = match lang {
+            "fr" => format!(
+                "{} des {} migrants objets de trafic illicite (personnes) enregistrés en {YEAR} ont aussi été enregistrés comme victimes",
+                shown(of_year.also_victims),
+                shown(of_year.migrants)
+            ),
+            _ => format!(
+                "{} of the {} smuggled migrants (persons) recorded in {YEAR} were also recorded as victims",
+                shown(of_year.also_victims),
+                shown(of_year.migrants)
+            ),
+        };
+        let s = &report.sentence("tip_som_linkage").unwrap().text;
+        assert!(s.contains(&want), "{lang}: {s:?} lacks {want:?}");
 
         let e = &report.sentence("quality_hidden_victims").unwrap().text;
         for v in [direct.estimate, direct.ci_low, direct.ci_high] {

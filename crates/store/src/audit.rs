@@ -206,6 +206,13 @@ fn write_checkpoint(
         mac,
     };
     let text = serde_json::to_string(&cp).map_err(|e| fail(e.to_string()))? + "\n";
+    atomic_write(path, &text).map_err(|e| fail(e.to_string()))?;
+    *last = seq;
+    Ok(())
+}
+
+/// Replaces `path` with `text` atomically (a temporary file synced, then renamed over it).
+fn atomic_write(path: &Path, text: &str) -> std::io::Result<()> {
     // One temporary name per process: two processes on one deployment (the server and a CLI
     // command) never write into each other's temporary file.
     let mut tmp = path.as_os_str().to_owned();
@@ -220,12 +227,25 @@ fn write_checkpoint(
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
-    if let Err(e) = res {
+    if res.is_err() {
         let _ = std::fs::remove_file(&tmp);
-        return Err(fail(e.to_string()));
     }
-    *last = seq;
-    Ok(())
+    res
+}
+
+/// What a store finds in its checkpoint file, for a backup (`backup.rs`).
+pub(crate) enum CheckpointState {
+    /// The store has no audit key or no checkpoint file to read.
+    Unkeyed,
+    Missing,
+    /// Unreadable, damaged or not signed by the key: why, and the file's text when it has one.
+    Bad(String, Option<String>),
+    /// A signed head, with the file's text.
+    Signed {
+        seq: i64,
+        hash: String,
+        text: String,
+    },
 }
 
 fn now() -> Result<String, StoreError> {
@@ -495,6 +515,62 @@ impl Store {
             .map_err(|e| StoreError::Invalid(format!("the audit checkpoint writer failed: {e}")))?
     }
 
+    /// The state of the checkpoint file, for a backup.
+    pub(crate) fn checkpoint_state(&self) -> CheckpointState {
+        let (Some(key), Some(path)) = (self.audit.key.as_ref(), self.audit.checkpoint.as_deref())
+        else {
+            return CheckpointState::Unkeyed;
+        };
+        let text = std::fs::read_to_string(path).ok();
+        match read_checkpoint(key, path) {
+            OnFile::Missing => CheckpointState::Missing,
+            OnFile::Bad(reason) => CheckpointState::Bad(reason, text),
+            OnFile::Signed(cp) => CheckpointState::Signed {
+                seq: cp.seq,
+                hash: cp.hash,
+                text: text.unwrap_or_default(),
+            },
+        }
+    }
+
+    /// A checkpoint line for the head `(seq, hash)` signed with the audit key, as the
+    /// checkpoint file holds it; `None` without a key.
+    pub(crate) fn signed_head(&self, seq: i64, hash: &str) -> Result<Option<String>, StoreError> {
+        let Some(key) = self.audit.key.as_ref() else {
+            return Ok(None);
+        };
+        let at = now()?;
+        let mac = hex(&checkpoint_mac(key, seq, hash, &at).finalize().into_bytes());
+        let cp = Checkpoint {
+            seq,
+            hash: hash.to_string(),
+            at,
+            mac,
+        };
+        serde_json::to_string(&cp)
+            .map(|t| Some(t + "\n"))
+            .map_err(|e| StoreError::Invalid(e.to_string()))
+    }
+
+    /// Writes a checkpoint file's text as it was given (a restored deployment's, signed by its
+    /// own key); refuses to replace an existing file, which belongs to another database.
+    pub(crate) fn install_checkpoint(&self, text: &str) -> Result<Option<PathBuf>, StoreError> {
+        let Some(path) = self.audit.checkpoint.as_deref() else {
+            return Ok(None);
+        };
+        if path.exists() {
+            return Err(StoreError::Conflict(format!(
+                "{} already exists: it is the audit checkpoint of another database; move it away first",
+                path.display()
+            )));
+        }
+        atomic_write(path, text).map_err(|e| StoreError::AuditCheckpoint {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(Some(path.to_path_buf()))
+    }
+
     /// The last entry's seq and hash (none for an empty log), for monitoring.
     pub async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
         Ok(on_pool!(self, |pool| {
@@ -511,11 +587,22 @@ impl Store {
         action: Option<&str>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
+        self.audit_entries_before(actor, action, None, limit).await
+    }
+
+    /// [`Store::audit_entries`] older than entry `before` (keyset paging, newest first).
+    pub async fn audit_entries_before(
+        &self,
+        actor: Option<&str>,
+        action: Option<&str>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows: Vec<Row> = on_pool!(self, |pool| {
             sqlx::query_as(
             "SELECT seq, at, actor, action, object, detail, prev_hash, hash, scheme FROM audit_log
-             WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR action = $2) ORDER BY seq DESC LIMIT $3")
-            .bind(actor).bind(action).bind(limit).fetch_all(pool).await
+             WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR action = $2) AND ($3 IS NULL OR seq < $3) ORDER BY seq DESC LIMIT $4")
+            .bind(actor).bind(action).bind(before).bind(limit).fetch_all(pool).await
         })?;
         Ok(rows
             .into_iter()
@@ -721,6 +808,24 @@ pub mod actions {
         REPORT_EDIT_SENTENCE = "report.edit_sentence",
         /// A sentence of the annual report edited by hand put back to the generated text.
         REPORT_RESET_SENTENCE = "report.reset_sentence",
+        /// The deployment's privacy budget (total ε of its releases) set, before and after.
+        RELEASE_SET_BUDGET = "release.set_budget",
+        /// Differentially private tables released: the ε spent, the budget after, the tables.
+        RELEASE_DP = "release.dp",
+        /// Synthetic microdata released: the ε spent, the budget after, the variables.
+        RELEASE_SYNTHETIC = "release.synthetic",
+        /// A backup of the whole database written (file, its SHA-256, the audit head it holds,
+        /// whether the deployment secret is in it).
+        BACKUP_CREATE = "backup.create",
+        /// A database restored from a backup (written into the restored database).
+        BACKUP_RESTORE = "backup.restore",
+        /// Records past their entity's retention period deleted (entity, cut-off, counts).
+        RETENTION_APPLY = "retention.apply",
+        /// The retention rules changed (before and after).
+        RETENTION_SET = "retention.set",
+        /// A person's records deleted on a lawful request (the request's reference, how many
+        /// records of which entities and providers; never their values).
+        PERSON_DELETE = "person.delete",
     }
 
     /// Names written before the vocabulary was fixed, with the name that replaced each. Entries

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use tessera_dictionary::{Dictionary, ProviderId};
 use tessera_intake::{
-    EncodedRecord, ImportOptions, ImportSummary, IntakeError, Limits, Report,
-    validate_stream_encoded,
+    EncodedRecord, ImportOptions, ImportSummary, IntakeError, Limits, Report, Table,
+    validate_stream_encoded, validate_table_encoded,
 };
 use tessera_pseudonym::Encoder;
 
@@ -19,6 +19,9 @@ use crate::{InsertOutcome, PreparedRecord, Store, StoreError};
 pub enum ImportSource {
     Path(PathBuf),
     Bytes(Vec<u8>),
+    /// Rows already split into cells (the records of a JSON request), numbered as their
+    /// records are.
+    Table(Table<'static>),
 }
 
 /// What to import and how.
@@ -126,6 +129,17 @@ impl Store {
         );
         let reader = tokio::task::spawn_blocking(move || -> Result<ImportSummary, IntakeError> {
             let input: Box<dyn Read + Send> = match source {
+                ImportSource::Table(table) => {
+                    return validate_table_encoded(
+                        &dict,
+                        &entity_id,
+                        encoder.as_ref(),
+                        table,
+                        &lang,
+                        &options,
+                        &mut |chunk| tx.send(chunk).is_ok(),
+                    );
+                }
                 ImportSource::Path(p) => {
                     Box::new(
                         std::fs::File::open(&p).map_err(|e| IntakeError::Unreadable {

@@ -11,17 +11,22 @@
 
 mod accounts;
 mod audit;
+mod backup;
 mod error;
 mod export;
+mod facts;
 mod import;
+pub mod keyfile;
 mod linkreview;
 mod migrate;
 mod records;
 mod registry;
+mod retention;
 mod sessions;
 mod stats;
 pub mod throttle;
 pub mod totp;
+mod work;
 pub mod workflow;
 
 use std::str::FromStr;
@@ -33,8 +38,13 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use accounts::{User, hash_password, verify_password};
 pub use audit::{AuditEntry, AuditKey, AuditVerdict, actions};
+pub use backup::{
+    AuditManifest, BackupOptions, BackupSummary, Manifest, RestoreSummary, SecretManifest,
+    TableManifest, VerifiedBackup, secret_fingerprint, verify_backup,
+};
 pub use error::StoreError;
 pub use export::{EXPORT_COLUMNS, ExportOptions};
+pub use facts::{FactChange, FactRef, FactState};
 pub use import::{ImportRequest, ImportResult, ImportSource};
 pub use linkreview::LinkDecision;
 pub use records::{
@@ -44,10 +54,15 @@ pub use registry::{
     Agreement, Period, Provider, ProviderProfile, ProviderSummary, Submission, SubmissionEvent,
     SubmissionStatus, Timeliness,
 };
+pub use retention::{Deletion, RetentionItem, RetentionRules};
 pub use sessions::{
     ABSOLUTE_SECONDS, IDLE_SECONDS, SecondFactor, Session, SessionStage, SignIn, new_token,
 };
 pub use stats::{ApprovedFingerprint, FactRow};
+pub use work::{
+    COMPLETENESS_DROP, COUNT_RATIO, DIFF_LISTED, DRAFT_MAX_BYTES, DiffRecord, EntryDraft,
+    MIN_RECORDS, PERIODS_COMPARED, PeriodWork, QualityCheck, QualityFlag, SubmissionDiff, Upload,
+};
 pub use workflow::{Actor, SubmissionAction};
 
 /// The engine behind a [`Store`].

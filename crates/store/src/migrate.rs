@@ -53,7 +53,47 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_nap_values.sql"),
         postgres: include_str!("../migrations/postgres/0007_nap_values.sql"),
     },
+    Migration {
+        version: 8,
+        name: "work",
+        sqlite: include_str!("../migrations/sqlite/0008_work.sql"),
+        postgres: include_str!("../migrations/postgres/0008_work.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "fact_changes",
+        sqlite: include_str!("../migrations/sqlite/0009_fact_changes.sql"),
+        postgres: include_str!("../migrations/postgres/0009_fact_changes.sql"),
+    },
 ];
+
+/// The schema migrations this build knows, in order.
+pub(crate) fn versions() -> Vec<i64> {
+    MIGRATIONS.iter().map(|m| m.version).collect()
+}
+
+/// Tessera's own tables: every `CREATE TABLE` of the migrations (a backup copies these and no
+/// other table a shared schema may hold).
+pub(crate) fn tables() -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for m in MIGRATIONS {
+        for line in m.sqlite.lines() {
+            let upper = line.trim_start().to_ascii_uppercase();
+            let Some(rest) = upper.strip_prefix("CREATE TABLE ") else {
+                continue;
+            };
+            let rest = rest.strip_prefix("IF NOT EXISTS ").unwrap_or(rest);
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                out.insert(name.to_ascii_lowercase());
+            }
+        }
+    }
+    out
+}
 
 impl Store {
     pub(crate) async fn migrate(&self) -> Result<(), StoreError> {
@@ -94,6 +134,21 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_migrations_name_tesseras_own_tables() {
+        let t = super::tables();
+        for name in [
+            "providers",
+            "records",
+            "record_history",
+            "audit_log",
+            "sessions",
+            "settings",
+        ] {
+            assert!(t.contains(name), "{name}: {t:?}");
+        }
+    }
+
     #[test]
     fn both_dialects_have_the_same_migrations() {
         let names = |d: &str| {

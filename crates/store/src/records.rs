@@ -521,6 +521,32 @@ impl Store {
         Ok(rows.into_iter().map(record_from_row).collect())
     }
 
+    /// Records of an entity whose current version came in submission `submission`, in id order
+    /// after `after_id` (keyset paging), if the caller may see them: the records a coordinator
+    /// reviews before deciding.
+    pub async fn submission_records(
+        &self,
+        access: &Access,
+        submission: i64,
+        entity: &str,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let rows: Vec<RecordRow> = on_pool!(self, |pool| {
+            sqlx::query_as(record_select!(
+                "WHERE submission_id = $1 AND entity = $2 AND id > $3 AND ($4 IS NULL OR provider_id = $4) ORDER BY id LIMIT $5"
+            ))
+            .bind(submission)
+            .bind(entity)
+            .bind(after_id)
+            .bind(access.provider_filter())
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows.into_iter().map(record_from_row).collect())
+    }
+
     /// One record by id, if the caller may see it. Another provider's record is reported as
     /// absent, so its existence does not leak.
     pub async fn record(
@@ -617,35 +643,44 @@ impl Store {
             Option<i64>,
             Vec<u8>,
             Vec<u8>,
-            Json<Value>,
+            Option<String>,
+            Option<String>,
+        );
+        // Sex and first citizenship taken out of the JSON by the database (each only when it
+        // is a string), so the rest of the record is never sent: the one dialect difference.
+        let quasi = if self.engine_name() == "postgres" {
+            "CASE WHEN jsonb_typeof(data -> 'sex') = 'string' THEN data ->> 'sex' END, \
+             CASE WHEN jsonb_typeof(data -> 'citizenship') = 'array' \
+             AND jsonb_typeof(data -> 'citizenship' -> 0) = 'string' THEN data -> 'citizenship' ->> 0 END"
+        } else {
+            "CASE WHEN json_type(data, '$.sex') = 'text' THEN json_extract(data, '$.sex') END, \
+             CASE WHEN json_type(data, '$.citizenship[0]') = 'text' THEN json_extract(data, '$.citizenship[0]') END"
+        };
+        let sql = format!(
+            "SELECT id, provider_id, provider_ref, birth_year, clk, pkeys, {quasi} FROM records \
+             WHERE entity = $1 AND clk IS NOT NULL AND pkeys IS NOT NULL AND ($2 IS NULL OR provider_id = $2) ORDER BY id"
         );
         let rows: Vec<Row> = on_pool!(self, |pool| {
-            sqlx::query_as(
-            "SELECT id, provider_id, provider_ref, birth_year, clk, pkeys, data FROM records WHERE entity = $1 AND clk IS NOT NULL AND pkeys IS NOT NULL AND ($2 IS NULL OR provider_id = $2) ORDER BY id")
-            .bind(entity).bind(access.provider_filter()).fetch_all(pool).await
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(entity)
+                .bind(access.provider_filter())
+                .fetch_all(pool)
+                .await
         })?;
         Ok(rows
             .into_iter()
             .map(
-                |(id, provider_id, provider_ref, birth_year, clk, pkeys, data)| PseudonymRow {
-                    id,
-                    provider_id,
-                    provider_ref,
-                    birth_year,
-                    sex: data
-                        .0
-                        .get("sex")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                    citizenship: data
-                        .0
-                        .get("citizenship")
-                        .and_then(Value::as_array)
-                        .and_then(|a| a.first())
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                    clk,
-                    pkeys,
+                |(id, provider_id, provider_ref, birth_year, clk, pkeys, sex, citizenship)| {
+                    PseudonymRow {
+                        id,
+                        provider_id,
+                        provider_ref,
+                        birth_year,
+                        sex,
+                        citizenship,
+                        clk,
+                        pkeys,
+                    }
                 },
             )
             .collect())
@@ -819,10 +854,28 @@ impl RecordWriter {
         self.outcome
     }
 
+    /// Commits, logging the change for the analysis layer's incremental facts (when anything
+    /// was written) in the same transaction.
     pub async fn commit(self) -> Result<InsertOutcome, StoreError> {
+        let wrote = self.outcome.inserted + self.outcome.updated > 0;
+        let (provider, entity, submission) = (
+            self.provider.as_str(),
+            Some(self.entity.as_str()),
+            self.submission_id,
+        );
         match self.tx {
-            Tx::Sqlite(tx) => tx.commit().await?,
-            Tx::Postgres(tx) => tx.commit().await?,
+            Tx::Sqlite(mut tx) => {
+                if wrote {
+                    crate::facts::log_change!(tx, false, provider, entity, submission);
+                }
+                tx.commit().await?
+            }
+            Tx::Postgres(mut tx) => {
+                if wrote {
+                    crate::facts::log_change!(tx, true, provider, entity, submission);
+                }
+                tx.commit().await?
+            }
         }
         Ok(self.outcome)
     }

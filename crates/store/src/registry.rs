@@ -100,6 +100,19 @@ pub struct Period {
     pub closed_on: Option<Date>,
 }
 
+impl Period {
+    /// Whether the period expects data from `p`: of a type that reports in it (every type when
+    /// the period names none), and not retired before it began.
+    pub fn expects(&self, p: &Provider) -> bool {
+        (self.provider_types.is_empty()
+            || self
+                .provider_types
+                .iter()
+                .any(|t| t == p.provider_type.as_str()))
+            && p.profile.retired_on.is_none_or(|r| r > self.starts_on)
+    }
+}
+
 /// Where a submission is in the workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -169,10 +182,15 @@ pub struct Timeliness {
     pub status: Option<SubmissionStatus>,
     /// When the latest version was (last) submitted.
     pub submitted_at: Option<OffsetDateTime>,
-    /// Days after the due date it was submitted (negative: early); `None` if not submitted.
+    /// When the period's data was first submitted, whichever version it was: lateness is
+    /// measured from here, so a correction sent later (a new version, or a returned version
+    /// submitted again) does not make a provider that reported on time late.
+    pub first_submitted_at: Option<OffsetDateTime>,
+    /// Days after the due date the period was first submitted (negative: early); `None` if
+    /// never submitted.
     pub days_late: Option<i64>,
-    /// Days past the due date with nothing submitted yet (the reminder's figure); `None` when
-    /// submitted or not yet due.
+    /// Days past the due date with nothing ever submitted (the reminder's figure); `None` when
+    /// submitted once or not yet due.
     pub days_overdue: Option<i64>,
 }
 
@@ -186,7 +204,7 @@ pub struct ProviderSummary {
     pub submissions: i64,
 }
 
-type EventRow = (
+pub(crate) type EventRow = (
     Option<String>,
     String,
     String,
@@ -233,7 +251,7 @@ macro_rules! insert_provider {
         )
     };
 }
-type SubmissionRow = (
+pub(crate) type SubmissionRow = (
     i64,
     String,
     String,
@@ -721,7 +739,7 @@ impl Store {
                 next.as_str()
             )));
         }
-
+        let postgres = self.engine_name() == "postgres";
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let sql = match next {
@@ -746,6 +764,18 @@ impl Store {
             }
             sqlx::query("INSERT INTO submission_events (submission_id, from_status, to_status, actor, comment, at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id).bind(current.status.as_str()).bind(next.as_str()).bind(actor).bind(comment).bind(now).execute(&mut *tx).await?;
+            // Dashboards count approved records: their in-memory facts follow this.
+            if (current.status == SubmissionStatus::Approved)
+                != (next == SubmissionStatus::Approved)
+            {
+                crate::facts::log_change!(
+                    tx,
+                    postgres,
+                    current.provider_id.as_str(),
+                    None::<&str>,
+                    Some(id)
+                );
+            }
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })
@@ -852,27 +882,31 @@ impl Store {
         let providers = self.providers().await?;
         let periods = self.periods().await?;
         let subs = self.submissions(None).await?;
+        let first = self.first_submissions().await?;
         let today = OffsetDateTime::now_utc().date();
         let mut out = Vec::new();
         for period in &periods {
-            // Only the providers the period expects: of a type that reports in it, and not
-            // retired before it began.
-            let expected = providers.iter().filter(|p| {
-                (period.provider_types.is_empty()
-                    || period
-                        .provider_types
-                        .iter()
-                        .any(|t| t == p.provider_type.as_str()))
-                    && p.profile.retired_on.is_none_or(|r| r > period.starts_on)
-            });
-            for p in expected {
+            for p in providers.iter().filter(|p| period.expects(p)) {
                 let latest = subs
                     .iter()
                     .filter(|s| s.provider_id == p.id.as_str() && s.period_id == period.id)
                     .max_by_key(|s| s.version);
                 let submitted_at = latest.and_then(|s| s.submitted_at);
-                let days_late = submitted_at.map(|at| (at.date() - period.due_on).whole_days());
-                let days_overdue = (submitted_at.is_none() && today > period.due_on)
+                // The first submission of the period, by any version; a version whose history
+                // was not recorded (loaded from elsewhere) counts from its own submission time.
+                let first_submitted_at = first
+                    .get(&(p.id.to_string(), period.id.clone()))
+                    .copied()
+                    .into_iter()
+                    .chain(
+                        subs.iter()
+                            .filter(|s| s.provider_id == p.id.as_str() && s.period_id == period.id)
+                            .filter_map(|s| s.submitted_at),
+                    )
+                    .min();
+                let days_late =
+                    first_submitted_at.map(|at| (at.date() - period.due_on).whole_days());
+                let days_overdue = (first_submitted_at.is_none() && today > period.due_on)
                     .then(|| (today - period.due_on).whole_days());
                 out.push(Timeliness {
                     provider_id: p.id.to_string(),
@@ -880,12 +914,36 @@ impl Store {
                     due_on: period.due_on,
                     status: latest.map(|s| s.status),
                     submitted_at,
+                    first_submitted_at,
                     days_late,
                     days_overdue,
                 });
             }
         }
         Ok(out)
+    }
+
+    /// For every (provider, period): when any version of its submission was first submitted,
+    /// from the submissions' histories.
+    pub(crate) async fn first_submissions(
+        &self,
+    ) -> Result<BTreeMap<(String, String), OffsetDateTime>, StoreError> {
+        let rows: Vec<(String, String, OffsetDateTime)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT s.provider_id, s.period_id, e.at FROM submission_events e \
+                 JOIN submissions s ON s.id = e.submission_id WHERE e.to_status = 'submitted'",
+            )
+            .fetch_all(pool)
+            .await
+        })?;
+        let mut first: BTreeMap<(String, String), OffsetDateTime> = BTreeMap::new();
+        for (provider, period, at) in rows {
+            first
+                .entry((provider, period))
+                .and_modify(|t| *t = (*t).min(at))
+                .or_insert(at);
+        }
+        Ok(first)
     }
 
     /// Every provider with its record counts per entity: aggregates only, no case data.
@@ -998,7 +1056,7 @@ pub struct SubmissionEvent {
     pub at: OffsetDateTime,
 }
 
-fn submission_from_row(
+pub(crate) fn submission_from_row(
     (id, provider_id, period_id, version, status, dictionary_version, submitted_at): SubmissionRow,
 ) -> Result<Submission, StoreError> {
     Ok(Submission {

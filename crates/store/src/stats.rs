@@ -2,8 +2,6 @@
 //! million records never sit in memory as JSON, and a cheap fingerprint telling whether anything
 //! the dashboards show may have changed.
 
-use futures_util::TryStreamExt;
-
 use crate::records::Access;
 use crate::{Store, StoreError, on_pool};
 
@@ -33,9 +31,10 @@ pub struct ApprovedFingerprint {
     pub max_record_id: i64,
     /// Records stored in any version (history rows): grows with every update of a record.
     pub max_history_id: i64,
+    /// Deletions so far (retention, lawful requests): grows with each, as the maxima above may
+    /// not change when records go.
+    pub erasures: i64,
 }
-
-type FactTuple = (i64, String, String, String, Option<String>, i32, String);
 
 impl Store {
     /// Calls `f` for every record of `entity` (of every entity with `None`) that `access` may
@@ -49,55 +48,30 @@ impl Store {
         entity: Option<&str>,
         mut f: impl FnMut(FactRow) + Send,
     ) -> Result<u64, StoreError> {
-        let provider = match access {
-            Access::Provider(p) => Some(p.as_str()),
-            Access::National => None,
-        };
-        let sql = "SELECT r.id, r.provider_id, r.entity, r.provider_ref, s.period_id,
-                          CASE WHEN s.status = 'approved' THEN 1 ELSE 0 END, CAST(r.data AS TEXT)
-                   FROM records r LEFT JOIN submissions s ON s.id = r.submission_id
-                   WHERE ($1 IS NULL OR r.entity = $1) AND ($2 IS NULL OR r.provider_id = $2)
-                   ORDER BY r.id";
-        let mut n = 0u64;
-        on_pool!(self, |pool| {
-            let mut rows = sqlx::query_as::<_, FactTuple>(sql)
-                .bind(entity)
-                .bind(provider)
-                .fetch(pool);
-            while let Some((id, provider_id, entity, provider_ref, period_id, approved, data)) =
-                rows.try_next().await?
-            {
-                n += 1;
-                f(FactRow {
-                    id,
-                    provider_id,
-                    entity,
-                    provider_ref,
-                    period_id,
-                    approved: approved == 1,
-                    data,
-                });
-            }
-            Ok::<(), StoreError>(())
-        })?;
-        Ok(n)
+        self.for_each_fact_ref(access, entity, |r| f(r.to_owned()))
+            .await
     }
 
     /// A fingerprint of the approved data, read from three indexed maxima and one small table:
     /// when it is unchanged the analysis layer's in-memory facts are still current.
     pub async fn approved_fingerprint(&self) -> Result<ApprovedFingerprint, StoreError> {
-        let (approved_submissions, max_record_id, max_history_id): (i64, i64, i64) =
-            on_pool!(self, |pool| sqlx::query_as(
+        let (approved_submissions, max_record_id, max_history_id, erasures): (i64, i64, i64, i64) =
+            on_pool!(self, |pool| {
+                sqlx::query_as(
                 "SELECT (SELECT COUNT(*) FROM submissions WHERE status = 'approved'),
                         (SELECT COALESCE(MAX(id), 0) FROM records),
-                        (SELECT COALESCE(MAX(id), 0) FROM record_history)"
+                        (SELECT COALESCE(MAX(id), 0) FROM record_history),
+                        (SELECT COALESCE(MAX(CAST(value AS BIGINT)), 0) FROM settings WHERE key = $1)"
             )
+            .bind(crate::retention::ERASURES)
             .fetch_one(pool)
-            .await)?;
+            .await
+            })?;
         Ok(ApprovedFingerprint {
             approved_submissions,
             max_record_id,
             max_history_id,
+            erasures,
         })
     }
 }

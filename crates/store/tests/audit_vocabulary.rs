@@ -380,6 +380,7 @@ fn the_documentation_names_only_actions_of_the_vocabulary() {
         "link",
         "demo",
         "report",
+        "release",
     ];
     const FILES: &[&str] = &[
         "rs", "toml", "html", "md", "csv", "json", "sql", "ftl", "js",

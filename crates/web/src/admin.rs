@@ -2,7 +2,7 @@
 //! user's own account: password, language, second factor.
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tessera_dictionary::{ProviderId, Role};
@@ -11,8 +11,13 @@ use tessera_store::actions;
 use crate::i18n::{self, tr};
 use crate::{AppState, Viewer, WebError};
 
-pub async fn users(State(state): State<AppState>, v: Viewer) -> Result<Response, WebError> {
-    users_render(&state, &v, None, None).await
+/// `GET /admin/users`: the accounts a page at a time (`?page=`), with the forms.
+pub async fn users(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    users_page(&state, &v, None, None, &q).await
 }
 
 async fn users_render(
@@ -21,13 +26,25 @@ async fn users_render(
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<Response, WebError> {
+    users_page(state, v, notice, error, &[]).await
+}
+
+async fn users_page(
+    state: &AppState,
+    v: &Viewer,
+    notice: Option<String>,
+    error: Option<String>,
+    q: &[(String, String)],
+) -> Result<Response, WebError> {
     v.require(&[Role::Admin])?;
     let lang = v.lang;
-    let users: Vec<_> = state
-        .store
-        .users()
-        .await?
+    let all = state.store.users().await?;
+    let (offset, pager) =
+        crate::paging::numbered(lang, "/admin/users", q, crate::paging::PAGE_SIZE, all.len());
+    let users: Vec<_> = all
         .into_iter()
+        .skip(offset)
+        .take(crate::paging::PAGE_SIZE)
         .map(|u| {
             minijinja::context! {
                 id => u.id, username => u.username, name => u.display_name,
@@ -52,7 +69,7 @@ async fn users_render(
         lang,
         Some(v),
         "users.html",
-        minijinja::context! { users, roles, providers, notice, error },
+        minijinja::context! { users, roles, providers, notice, error, pager },
     )
 }
 
@@ -318,7 +335,8 @@ pub async fn set_language(
     v.check_csrf(&f.csrf)?;
     let lang = i18n::supported(&f.locale).ok_or(WebError::BadRequest("unknown language".into()))?;
     state.store.set_user_locale(v.user.id, lang).await?;
-    Ok(Redirect::to("/account").into_response())
+    // Through `?lang=`, so the language kept for the session follows the new choice.
+    Ok(Redirect::to(&format!("/account?lang={lang}")).into_response())
 }
 
 #[derive(Deserialize)]

@@ -1,7 +1,10 @@
-//! The JSON API (`/api/v1`): providers, agreements, reporting periods, submissions, records and
-//! statistics, for other systems and for scripts. Authentication by API token (`Authorization: Bearer tsr_…`) or session;
-//! the same roles and the same store-enforced access as the pages. Errors are RFC 9457 problem
-//! documents. The OpenAPI document is `openapi.json`, kept beside this file and served as is.
+//! The JSON API (`/api/v1`): providers, agreements, reporting periods, submissions, records,
+//! statistics and the data dictionary, for other systems and for scripts. Authentication by API
+//! token (`Authorization: Bearer tsr_…`) or session; the same roles and the same store-enforced
+//! access as the pages. Every refusal is an RFC 9457 problem document — a request without valid
+//! credentials gets 401 on every `/api/` path, never the sign-in page — with its message in the
+//! language of `?lang=` or `Accept-Language`. The OpenAPI document is `openapi.json`, kept beside
+//! this file, completed with the dictionary's schemas by `apidoc.rs`.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -12,14 +15,20 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tessera_dictionary::Role;
+use tessera_intake::{CellError, Table};
+use tessera_store::ImportSource;
 
+use crate::i18n::tr;
 use crate::pages::submission_access;
 use crate::registry;
-use crate::submit::{Outcome, store_file};
+use crate::submit::{Outcome, store_source};
 use crate::{AppState, Viewer, WebError, problem, problem_with};
 
 /// Most records accepted in one JSON request.
-const MAX_JSON_RECORDS: usize = 10_000;
+pub const MAX_JSON_RECORDS: usize = 10_000;
+
+/// The XLSX content type.
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// An API error: a [`WebError`] rendered as problem+json.
 pub struct ApiError(WebError);
@@ -52,6 +61,7 @@ type ApiResult = Result<Response, ApiError>;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
+        .route("/dictionary", get(dictionary))
         .route("/providers", get(providers).post(post_provider))
         .route("/agreements", post(post_agreement))
         .route("/periods", post(post_period))
@@ -61,21 +71,94 @@ pub fn routes() -> Router<AppState> {
         .route("/records", get(records).post(post_records))
         .route("/records/{id}", get(record))
         .route("/statistics", get(statistics))
-        .fallback(|| async {
-            problem(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "There is no such API route.",
-            )
-        })
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(axum::middleware::map_response(as_problem))
+        .layer(axum::middleware::map_request(mark))
 }
 
-async fn openapi() -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        include_str!("openapi.json"),
-    )
-        .into_response()
+/// Marks a request as the API's (the nested router sees its URI without `/api/v1`), so that
+/// its refusals are problem documents.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiRequest;
+
+async fn mark(mut req: axum::extract::Request) -> axum::extract::Request {
+    req.extensions_mut().insert(ApiRequest);
+    req
+}
+
+/// Any path under `/api/v1` that is no route: 401 without credentials (nothing about the API
+/// is told to a stranger), else 404.
+async fn no_route(v: Result<Viewer, Response>) -> Response {
+    match v {
+        Err(refused) => refused,
+        Ok(v) => problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            &tr(v.lang, "api-no-route", &[]),
+        ),
+    }
+}
+
+/// [`no_route`] for a path under `/api/` outside `/api/v1` (the site's fallback hands it here).
+pub async fn not_found(state: &AppState, parts: &mut axum::http::request::Parts) -> Response {
+    use axum::extract::FromRequestParts;
+    no_route(Viewer::from_request_parts(parts, state).await).await
+}
+
+/// A route asked with a method it does not take: 401 without credentials, else 405.
+async fn wrong_method(v: Result<Viewer, Response>) -> Response {
+    match v {
+        Err(refused) => refused,
+        Ok(v) => problem(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            &tr(v.lang, "api-method", &[]),
+        ),
+    }
+}
+
+/// Every refusal of the API is a problem document, also those made before a handler runs (a
+/// path or query value that does not parse, a body over the limit): their text becomes the
+/// detail.
+async fn as_problem(resp: Response) -> Response {
+    let status = resp.status();
+    let is_problem = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|c| c.as_bytes().starts_with(b"application/problem+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return resp;
+    }
+    let body = axum::body::to_bytes(resp.into_body(), 16 * 1024)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&body);
+    let detail = if text.trim().is_empty() || status.is_server_error() {
+        status.canonical_reason().unwrap_or("Error").to_string()
+    } else {
+        text.trim().to_string()
+    };
+    let kind = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "too-large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::NOT_FOUND => "not-found",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::UNAUTHORIZED => "unauthorised",
+        s if s.is_server_error() => "server-error",
+        _ => "bad-request",
+    };
+    problem(status, kind, &detail)
+}
+
+async fn openapi(State(state): State<AppState>) -> Response {
+    Json(crate::apidoc::openapi(&state.dict)).into_response()
+}
+
+/// The data dictionary with the JSON Schema of each entity's records.
+async fn dictionary(State(state): State<AppState>, _v: Viewer) -> ApiResult {
+    Ok(Json(crate::apidoc::dictionary(&state.dict)).into_response())
 }
 
 async fn providers(State(state): State<AppState>, v: Viewer) -> ApiResult {
@@ -258,8 +341,14 @@ async fn records(
     if state.dict.entity(&entity).is_none() {
         return Err(WebError::BadRequest(format!("unknown entity \"{entity}\"")).into());
     }
-    let after = q.after.unwrap_or(0).max(0);
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let after = q.after.unwrap_or(0);
+    let limit = q.limit.unwrap_or(100);
+    if after < 0 || !(1..=1000).contains(&limit) {
+        return Err(WebError::BadRequest(
+            "after is a record id (0 or more) and limit between 1 and 1000".into(),
+        )
+        .into());
+    }
     let rows = state.store.records(&access, &entity, after, limit).await?;
     state
         .store
@@ -294,9 +383,63 @@ fn cell(v: &Value) -> String {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
         Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
-        Value::Array(a) => a.iter().map(cell).collect::<Vec<_>>().join(","),
+        Value::Array(a) => a.iter().map(cell).collect::<Vec<_>>().join(";"),
         other => other.to_string(),
     }
+}
+
+/// The records of a JSON request as a table: a column per variable of the entity (and the
+/// pseudonyms token), a row per record numbered from 1 as the records are; a key that is no
+/// variable is a problem of its record, reported with the cells' own.
+fn records_table(
+    entity: &tessera_dictionary::Entity,
+    records: &[serde_json::Map<String, Value>],
+    lang: &str,
+) -> Table<'static> {
+    let token = tessera_intake::PSEUDONYMS_COLUMN;
+    let mut header: Vec<String> = entity.variables.iter().map(|v| v.code.clone()).collect();
+    if records.iter().any(|r| r.contains_key(token)) {
+        header.push(token.to_string());
+    }
+    let mut problems = Vec::new();
+    let rows = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            for key in r.keys().filter(|k| !header.contains(k)) {
+                let mut e = CellError::new(
+                    i + 1,
+                    key.as_str(),
+                    "",
+                    "column",
+                    tessera_intake::msg(
+                        lang,
+                        "col-unknown",
+                        &[("entity", &entity.id), ("code", key)],
+                    ),
+                );
+                e.suggestion = closest_variable(entity, key);
+                problems.push(e);
+            }
+            header
+                .iter()
+                .map(|h| r.get(h).map(cell).unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    Table::from_rows("request body", header, rows, problems)
+}
+
+/// The variable a mistyped key most likely meant.
+fn closest_variable(entity: &tessera_dictionary::Entity, key: &str) -> Option<String> {
+    let key = key.to_lowercase();
+    entity
+        .variables
+        .iter()
+        .map(|v| (tessera_dictionary::levenshtein(&key, &v.code), &v.code))
+        .filter(|(d, _)| *d <= 2.max(key.len() / 4))
+        .min()
+        .map(|(_, code)| code.clone())
 }
 
 /// Sends records for the caller's provider into the open submission of a period — as JSON
@@ -314,7 +457,8 @@ async fn post_records(
         .and_then(|c| c.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let (entity, period, bytes, name) = if ctype.starts_with("application/json") {
+    let mime = ctype.split(';').next().unwrap_or("").trim();
+    let (entity, period, source) = if mime == "application/json" || mime.ends_with("+json") {
         let b: RecordsBody = serde_json::from_slice(&body)
             .map_err(|e| WebError::BadRequest(format!("the body is not the expected JSON: {e}")))?;
         if b.records.is_empty() || b.records.len() > MAX_JSON_RECORDS {
@@ -327,70 +471,67 @@ async fn post_records(
             .dict
             .entity(&b.entity)
             .ok_or_else(|| WebError::BadRequest(format!("unknown entity \"{}\"", b.entity)))?;
-        // Columns: the entity's variables that appear in any record, in dictionary order; a key
-        // that is no variable is refused by validation as an unknown column.
-        let mut header: Vec<String> = ent
-            .variables
-            .iter()
-            .filter(|var| b.records.iter().any(|r| r.contains_key(&var.code)))
-            .map(|var| var.code.clone())
-            .collect();
-        for r in &b.records {
-            for k in r.keys() {
-                if !header.contains(k) {
-                    header.push(k.clone());
-                }
-            }
-        }
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(&header)
-            .map_err(|e| WebError::BadRequest(e.to_string()))?;
-        for r in &b.records {
-            let row: Vec<String> = header
-                .iter()
-                .map(|h| r.get(h).map(cell).unwrap_or_default())
-                .collect();
-            w.write_record(&row)
-                .map_err(|e| WebError::BadRequest(e.to_string()))?;
-        }
-        let bytes = w
-            .into_inner()
-            .map_err(|e| WebError::BadRequest(e.to_string()))?;
-        (b.entity, b.period, bytes, "request body".to_string())
-    } else {
+        let table = records_table(ent, &b.records, v.lang);
+        (b.entity, b.period, ImportSource::Table(table))
+    } else if matches!(
+        mime,
+        "" | "text/csv" | "text/plain" | "application/csv" | "application/octet-stream" | XLSX
+    ) {
         let (Some(entity), Some(period)) = (q.entity, q.period) else {
             return Err(WebError::BadRequest(
                 "send JSON, or a template file with ?entity=…&period=…".into(),
             )
             .into());
         };
-        (entity, period, body.to_vec(), "request body".to_string())
+        (entity, period, ImportSource::Bytes(body.to_vec()))
+    } else {
+        return Ok(problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            &format!("records are sent as application/json, text/csv or {XLSX}, not {mime}"),
+        ));
     };
-    match store_file(&state, &v, &entity, &period, &name, bytes).await? {
+    let lang = v.lang;
+    let (outcome, _) = store_source(&state, &v, &entity, &period, "request body", source).await?;
+    let mut resp = match outcome {
         Outcome::Stored {
             submission,
             inserted,
             updated,
-        } => Ok((
+            unchanged,
+            summary,
+        } => (
             StatusCode::CREATED,
             Json(json!({
                 "submission": submission_json(&submission),
                 "inserted": inserted,
                 "updated": updated,
+                "unchanged": unchanged,
+                "summary": summary,
             })),
         )
-            .into_response()),
-        Outcome::Refused(report) => Ok(problem_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation",
-            &format!(
-                "Nothing was stored: {} problem(s) in {} row(s) read.",
-                report.errors.len(),
-                report.rows_read
-            ),
-            json!(report.errors),
-        )),
+            .into_response(),
+        Outcome::Refused(mut report) => {
+            report.errors.sort_by_key(|e| e.row);
+            problem_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                &tr(
+                    lang,
+                    "api-refused",
+                    &[
+                        ("problems", (report.errors.len() as i64).into()),
+                        ("rows", (report.rows_read as i64).into()),
+                    ],
+                ),
+                json!(report.errors),
+            )
+        }
+    };
+    if let Ok(l) = lang.parse() {
+        resp.headers_mut().insert(header::CONTENT_LANGUAGE, l);
     }
+    Ok(resp)
 }
 
 /// Approved record counts per entity: with the count by provider type for national staff,
@@ -440,7 +581,7 @@ mod tests {
 
     #[test]
     fn json_values_become_template_cells() {
-        assert_eq!(cell(&json!(["CM", "TD"])), "CM,TD");
+        assert_eq!(cell(&json!(["CM", "TD"])), "CM;TD");
         assert_eq!(cell(&json!(true)), "yes");
         assert_eq!(cell(&json!(12)), "12");
         assert_eq!(cell(&Value::Null), "");

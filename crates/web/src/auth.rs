@@ -42,9 +42,14 @@ impl Viewer {
         if self.api {
             return Ok(());
         }
-        let (a, b) = (self.csrf.as_bytes(), token.as_bytes());
-        let same =
-            a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+        let a = self.csrf.as_bytes();
+        let equal = |b: &[u8]| {
+            a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        };
+        // Pages carry the token masked afresh each time (`site::mask_csrf`); a client that
+        // kept the token itself may send it as it is.
+        let unmasked = crate::site::unmask_csrf(token);
+        let same = equal(token.as_bytes()) || unmasked.as_deref().is_some_and(equal);
         if same && !a.is_empty() {
             Ok(())
         } else {
@@ -116,13 +121,72 @@ fn query_lang(parts: &Parts) -> Option<&str> {
         .find_map(|kv| kv.strip_prefix("lang="))
 }
 
+/// Whether a request is for the JSON API: its refusals are problem documents, never a redirect
+/// to the sign-in page.
+pub fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// The language an API request asked for: `?lang=`, else the supported `Accept-Language`
+/// it prefers (highest quality first, in the order written among equals; `q=0` refuses one);
+/// `None` when it asked for none.
+pub fn api_lang(parts: &Parts) -> Option<&'static str> {
+    query_lang(parts).and_then(i18n::supported).or_else(|| {
+        let accept = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())?;
+        let mut offers: Vec<(f32, &'static str)> = accept
+            .split(',')
+            .filter_map(|part| {
+                let mut bits = part.split(';');
+                let lang = i18n::supported(bits.next().unwrap_or("").trim())?;
+                let q = bits
+                    .find_map(|b| b.trim().strip_prefix("q="))
+                    .map_or(1.0, |q| q.trim().parse::<f32>().unwrap_or(0.0));
+                (q > 0.0).then_some((q, lang))
+            })
+            .collect();
+        offers.sort_by(|a, b| b.0.total_cmp(&a.0));
+        offers.first().map(|(_, l)| *l)
+    })
+}
+
+/// The 401 problem of an API request without valid credentials, in the language it asked for.
+pub fn unauthorised(lang: &str, key: &str) -> Response {
+    let mut resp = problem(
+        StatusCode::UNAUTHORIZED,
+        "unauthorised",
+        &tr(lang, key, &[]),
+    );
+    if let Ok(v) = "Bearer realm=\"tessera\"".parse() {
+        resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    if let Ok(v) = lang.parse() {
+        resp.headers_mut().insert(header::CONTENT_LANGUAGE, v);
+    }
+    resp
+}
+
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let path = parts.uri.path().to_string();
-        let is_api = path.starts_with("/api/");
-        let lang_override = query_lang(parts).and_then(i18n::supported);
+        // Inside the API's router (`/api/v1`) the URI has lost its prefix: the router marks
+        // its requests.
+        let is_api = is_api(&path) || parts.extensions.get::<crate::api::ApiRequest>().is_some();
+        // A page follows `?lang=`, then the user's own choice; an API request also follows its
+        // `Accept-Language` before the user's choice.
+        let lang_override = if is_api {
+            api_lang(parts)
+        } else {
+            // The language kept for the session (the EN/FR switch) comes before the user's.
+            query_lang(parts)
+                .and_then(i18n::supported)
+                .or_else(|| i18n::cookie_lang(&parts.headers))
+        };
+        let anonymous_lang = lang_override.unwrap_or("en");
         if let Some(token) = bearer(&parts.headers) {
             return match state.store.api_token_user(token).await {
                 Ok(Some(user)) => Ok(Viewer {
@@ -133,13 +197,14 @@ impl FromRequestParts<AppState> for Viewer {
                     csrf: String::new(),
                     api: true,
                 }),
-                Ok(None) => Err(problem(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorised",
-                    "The API token is unknown, revoked or its user is disabled.",
-                )),
+                Ok(None) => Err(unauthorised(anonymous_lang, "api-token-refused")),
+                Err(e) if is_api => Err(crate::api::ApiError::from(e).into_response()),
                 Err(e) => Err(WebError::from(e).into_response()),
             };
+        }
+        if is_api && parts.headers.contains_key(header::AUTHORIZATION) {
+            // Basic, a token without "Bearer ", …: not a credential this API takes.
+            return Err(unauthorised(anonymous_lang, "api-token-refused"));
         }
         let session = match cookie_token(&parts.headers, cookie_name(state)) {
             Some(t) => state
@@ -152,22 +217,31 @@ impl FromRequestParts<AppState> for Viewer {
         match session {
             Some(s) if s.stage == SessionStage::Full => {
                 if s.user.must_change_password && path != "/account/password" && path != "/logout" {
+                    if is_api {
+                        let lang = lang_override
+                            .or_else(|| i18n::supported(&s.user.locale))
+                            .unwrap_or("en");
+                        return Err(problem(
+                            StatusCode::FORBIDDEN,
+                            "password-change",
+                            &tr(lang, "api-password-change", &[]),
+                        ));
+                    }
                     return Err(Redirect::to("/account/password").into_response());
                 }
-                Ok(Viewer {
+                let viewer = Viewer {
                     lang: lang_override
                         .or_else(|| i18n::supported(&s.user.locale))
                         .unwrap_or("en"),
                     user: s.user,
                     csrf: s.csrf,
                     api: false,
-                })
+                };
+                // Known to the rest of the request: an error page shows this user's menu.
+                crate::site::note_viewer(&viewer);
+                Ok(viewer)
             }
-            _ if is_api => Err(problem(
-                StatusCode::UNAUTHORIZED,
-                "unauthorised",
-                "Sign in or send an API token: Authorization: Bearer tsr_…",
-            )),
+            _ if is_api => Err(unauthorised(anonymous_lang, "api-unauthorised")),
             _ => {
                 let next = parts
                     .uri
@@ -246,6 +320,9 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
             _ => false,
         };
         if cross_site || origin_mismatch {
+            if is_api(req.uri().path()) {
+                return crate::api::ApiError::from(WebError::Csrf).into_response();
+            }
             return WebError::Csrf.into_response();
         }
     }
@@ -483,6 +560,27 @@ mod tests {
         assert_eq!(safe_next(Some("/\t/evil.example/")), "/");
         assert_eq!(safe_next(Some("/a\nb")), "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn an_api_request_gets_the_language_it_prefers() {
+        let lang = |accept: &str, uri: &str| {
+            let (parts, _) = axum::http::Request::builder()
+                .uri(uri)
+                .header(header::ACCEPT_LANGUAGE, accept)
+                .body(())
+                .unwrap()
+                .into_parts();
+            api_lang(&parts)
+        };
+        assert_eq!(
+            lang("de-DE, fr-CF;q=0.9, en;q=0.5", "/api/v1/records"),
+            Some("fr")
+        );
+        assert_eq!(lang("fr;q=0.4, en;q=0.8", "/api/v1/records"), Some("en"));
+        assert_eq!(lang("fr;q=0, de", "/api/v1/records"), None);
+        assert_eq!(lang("fr", "/api/v1/records?lang=en"), Some("en"));
+        assert_eq!(lang("", "/api/v1/records"), None);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use tessera_analysis::{
 use tessera_dictionary::Role;
 use tessera_store::{Access, actions};
 
-use crate::i18n::{messages, number};
+use crate::i18n::{Arg, messages, number, tr};
 use crate::{AppState, Viewer, WebError};
 
 /// The views, in menu order.
@@ -35,26 +35,31 @@ pub const VIEWS: &[&str] = &[
 #[derive(Clone, Default)]
 pub struct PersonsCache(Arc<tokio::sync::Mutex<Option<Linked>>>);
 
-/// Facts and the linkage run for them.
-type Linked = (Arc<Facts>, Arc<Linkage>);
+/// Facts, the linkage run for them, and whether a reviewer's verdict came since.
+type Linked = (Arc<Facts>, Arc<Linkage>, bool);
 
 impl PersonsCache {
-    /// Forgets the linkage, so the next request links again (after a reviewer's verdict).
+    /// After a reviewer's verdict: the next request that counts persons clusters the kept runs
+    /// again under the verdicts (`tessera_analysis::apply_verdicts`), without linking again.
     pub async fn invalidate(&self) {
-        *self.0.lock().await = None;
+        if let Some(linked) = self.0.lock().await.as_mut() {
+            linked.2 = true;
+        }
     }
 }
 
 /// The linkage of the records behind `facts`: persons and the pairs left for clerical review.
 pub async fn linkage(state: &AppState, facts: &Arc<Facts>) -> Result<Arc<Linkage>, WebError> {
     let mut guard = state.persons.0.lock().await;
-    if let Some((f, l)) = guard.as_ref()
-        && Arc::ptr_eq(f, facts)
-    {
-        return Ok(l.clone());
-    }
-    let linked = Arc::new(tessera_analysis::link_and_review(&state.store).await?);
-    *guard = Some((facts.clone(), linked.clone()));
+    let linked = match guard.as_ref() {
+        Some((f, l, false)) if Arc::ptr_eq(f, facts) => return Ok(l.clone()),
+        Some((f, l, true)) if Arc::ptr_eq(f, facts) => {
+            tessera_analysis::apply_verdicts(&state.store, l).await?
+        }
+        _ => tessera_analysis::link_and_review(&state.store).await?,
+    };
+    let linked = Arc::new(linked);
+    *guard = Some((facts.clone(), linked.clone(), false));
     Ok(linked)
 }
 
@@ -81,6 +86,8 @@ struct Panel {
     /// The table's rows as text when the view writes them itself (the NAP: a dash, not `c`,
     /// where there is no value); otherwise key labels and values written by `fmt`.
     cells: Option<Vec<Vec<String>>>,
+    /// A record (or person) may count in several rows (a multi-valued variable).
+    multi: bool,
 }
 
 fn panel(table: &Table, chart: Option<tessera_analysis::Chart>) -> Panel {
@@ -90,7 +97,15 @@ fn panel(table: &Table, chart: Option<tessera_analysis::Chart>) -> Panel {
         svg: chart.map(|c| c.svg),
         table: table.clone(),
         cells: None,
+        multi: false,
     }
+}
+
+/// A headline figure: what it counts, the figure (none for a caveat), and a line of detail.
+struct Headline {
+    label: String,
+    value: Option<String>,
+    detail: Option<String>,
 }
 
 /// The viewer's scope: staff through their access, partners under the deployment's disclosure
@@ -138,14 +153,15 @@ async fn panels(
     view: &str,
     filters: &Filters,
     persons: bool,
-) -> Result<(Vec<Panel>, Vec<(String, String)>), WebError> {
+) -> Result<(Vec<Panel>, Vec<Headline>), WebError> {
     let lang = v.lang;
     let t = messages(lang);
     let facts = state.facts.get(&state.store, &state.dict).await?;
     let scope = scope_for(state, v).await?;
     // A provider's users count records only (see `Scope::check`).
     let counts_persons = !matches!(scope, Scope::Internal(Access::Provider(_)));
-    let map = if counts_persons && (persons || matches!(view, "victims" | "estimate")) {
+    let map = if counts_persons && (persons || matches!(view, "victims" | "smuggling" | "estimate"))
+    {
         Some(person_map(state, &facts).await?)
     } else {
         None
@@ -158,14 +174,37 @@ async fn panels(
         Scope::Internal(a) => Some(a.clone()),
         Scope::Partner { .. } => None,
     };
-    let headline = |key: &str, n: Option<f64>| {
-        (
-            t.get(key).cloned().unwrap_or_default(),
+    let headline = |key: &str, n: Option<f64>| Headline {
+        label: t.get(key).cloned().unwrap_or_default(),
+        value: Some(
             n.map(|x| number(x.round() as i64, lang))
                 .unwrap_or_else(|| "c".into()),
-        )
+        ),
+        detail: None,
     };
-    Ok(match view {
+    let detailed = |mut h: Headline, key: &str| {
+        h.detail = t.get(key).cloned();
+        h
+    };
+    // A count of unique persons with the range the linkage model gives it (analysis computes).
+    let ranged = |mut h: Headline, entity: &str| -> Result<Headline, WebError> {
+        if let Some(m) = &map
+            && let Some(r) = tessera_analysis::persons_range(&facts, m, entity, &scope, filters)?
+        {
+            let n = |x: f64| Arg::Str(number(x.round() as i64, lang));
+            h.detail = Some(tr(
+                lang,
+                "dash-persons-range",
+                &[
+                    ("expected", n(r.expected)),
+                    ("low", n(r.low)),
+                    ("high", n(r.high)),
+                ],
+            ));
+        }
+        Ok(h)
+    };
+    let (mut out, heads) = match view {
         "victims" => {
             let d = victims(&facts, &scope, filters, unit, lang)?;
             // Both counts, always: records received and the unique persons behind them.
@@ -206,7 +245,11 @@ async fn panels(
             (
                 p,
                 std::iter::once(headline("dash-victim-records", records))
-                    .chain(people.map(|n| headline("dash-victim-persons", n)))
+                    .chain(
+                        people
+                            .map(|n| ranged(headline("dash-victim-persons", n), "victim"))
+                            .transpose()?,
+                    )
                     .collect(),
             )
         }
@@ -241,6 +284,16 @@ async fn panels(
         }
         "smuggling" => {
             let d = smuggling(&facts, &scope, filters, unit, lang)?;
+            // Smuggled migrants as records and, when linkage ran, as unique persons: the
+            // figures the tables by sex and age add up to. The migrants incident records
+            // report are another figure, named as such.
+            let (records, people) = match &map {
+                Some(m) => (
+                    smuggling(&facts, &scope, filters, Unit::Records, lang)?.migrants,
+                    Some(smuggling(&facts, &scope, filters, Unit::Persons(m), lang)?.migrants),
+                ),
+                None => (d.migrants, None),
+            };
             (
                 vec![
                     panel(&d.by_year, Some(svg::line(&d.by_year, lang))),
@@ -252,12 +305,25 @@ async fn panels(
                         Some(svg::bar(&d.migrants_by_age_band, lang)),
                     ),
                 ],
-                vec![
+                std::iter::once(detailed(
                     headline("dash-incidents", d.incidents),
-                    headline("dash-migrants", d.migrants),
+                    "dash-incidents-detail",
+                ))
+                .chain([headline("dash-migrants", records)])
+                .chain(
+                    people
+                        .map(|n| ranged(headline("dash-migrant-persons", n), "smuggled_migrant"))
+                        .transpose()?,
+                )
+                .chain([
+                    detailed(
+                        headline("dash-migrants-reported", d.migrants_reported),
+                        "dash-migrants-reported-detail",
+                    ),
                     headline("dash-deaths", d.deaths),
                     headline("dash-injuries", d.injuries),
-                ],
+                ])
+                .collect(),
             )
         }
         "quality" => {
@@ -268,7 +334,14 @@ async fn panels(
             (
                 vec![
                     panel(&q.trend, Some(svg::line(&q.trend, lang))),
-                    panel(&q.variables, Some(svg::bar(&q.variables, lang))),
+                    panel(
+                        &q.variables,
+                        Some(svg::heatmap(
+                            &q.variables,
+                            &entity_labels(state, lang),
+                            lang,
+                        )),
+                    ),
                 ],
                 vec![],
             )
@@ -308,58 +381,129 @@ async fn panels(
             })
             .await
             .map_err(|e| WebError::BadRequest(e.to_string()))??;
+            let n = |x: f64| number(x.round() as i64, lang);
+            let msg = |k: &str| t.get(k).cloned().unwrap_or_default();
+            let mut rows = Vec::new();
             for (method, result) in &hidden.estimates {
-                let name = t
-                    .get(&format!("mse-{}", method.name()))
-                    .cloned()
-                    .unwrap_or_default();
+                let name = msg(&format!("mse-{}", method.name()));
                 match result {
+                    // The estimate and its interval are the figure; the model is a detail.
                     Ok(e) => {
-                        lines.push((
-                            name,
-                            format!(
-                                "{} [{} – {}] · {} {} · {}",
-                                number(e.estimate.round() as i64, lang),
-                                number(e.ci_low.round() as i64, lang),
-                                number(e.ci_high.round() as i64, lang),
-                                t.get("mse-observed").cloned().unwrap_or_default(),
-                                number(e.observed.round() as i64, lang),
-                                e.model
-                            ),
-                        ));
+                        lines.push(Headline {
+                            label: name.clone(),
+                            value: Some(n(e.estimate)),
+                            detail: Some(format!(
+                                "{}. {}",
+                                crate::i18n::tr(
+                                    lang,
+                                    "mse-interval",
+                                    &[("low", n(e.ci_low).into()), ("high", n(e.ci_high).into())],
+                                ),
+                                crate::i18n::tr(
+                                    lang,
+                                    "mse-detail",
+                                    &[
+                                        ("observed", n(e.observed).into()),
+                                        ("model", e.model.clone().into()),
+                                    ],
+                                ),
+                            )),
+                        });
+                        rows.push(tessera_analysis::TableRow {
+                            keys: vec![tessera_analysis::Key::new(method.name(), &name)],
+                            values: vec![
+                                Some(e.observed),
+                                Some(e.estimate.round()),
+                                Some(e.ci_low.round()),
+                                Some(e.ci_high.round()),
+                            ],
+                        });
                         for w in &e.warnings {
-                            lines.push((
-                                t.get("mse-warning").cloned().unwrap_or_default(),
-                                w.clone(),
-                            ));
+                            lines.push(Headline {
+                                label: msg("mse-warning"),
+                                value: None,
+                                detail: Some(w.clone()),
+                            });
                         }
                     }
-                    Err(e) => lines.push((name, e.to_string())),
+                    Err(e) => lines.push(Headline {
+                        label: name,
+                        value: None,
+                        detail: Some(e.to_string()),
+                    }),
                 }
             }
-            panels.push(panel(&overlap_as_table(&hidden.table, lang), None));
+            if !rows.is_empty() {
+                let estimates = Table {
+                    id: "victim_hidden_estimates".into(),
+                    title: msg("mse-chart-title"),
+                    key_headers: vec![msg("mse-model")],
+                    value_headers: vec![
+                        msg("mse-chart-observed"),
+                        msg("mse-chart-estimate"),
+                        msg("mse-chart-low"),
+                        msg("mse-chart-high"),
+                    ],
+                    rows,
+                    unit: "persons".into(),
+                    suppressed: false,
+                    drill: None,
+                };
+                panels.push(panel(&estimates, Some(svg::interval(&estimates, lang))));
+            }
+            // Lists named as the dictionary names provider types; the pooled rest as such.
+            let list_name = |code: &str| {
+                if code == tessera_analysis::OTHER_LISTS {
+                    msg("mse-other-lists")
+                } else {
+                    state.label("provider_type", code, lang)
+                }
+            };
+            panels.push(panel(
+                &overlap_as_table(&hidden.table, &list_name, lang),
+                None,
+            ));
             (panels, lines)
         }
         _ => return Err(WebError::NotFound),
-    })
+    };
+    for p in &mut out {
+        p.multi = tessera_analysis::multi_valued(&facts, &p.table);
+    }
+    Ok((out, heads))
+}
+
+/// Each entity's label in `lang` (the dictionary's), for grouping variables by entity.
+fn entity_labels(state: &AppState, lang: &str) -> Vec<(String, String)> {
+    state
+        .dict
+        .entities
+        .values()
+        .map(|e| (e.id.clone(), e.label.get(lang).to_string()))
+        .collect()
 }
 
 /// The overlap table as a dashboard table: one row per pattern of lists, with its count.
-fn overlap_as_table(ov: &tessera_analysis::OverlapTable, lang: &str) -> Table {
+fn overlap_as_table(
+    ov: &tessera_analysis::OverlapTable,
+    name: &dyn Fn(&str) -> String,
+    lang: &str,
+) -> Table {
     let rows = ov
         .patterns()
         .into_iter()
         .map(|(pattern, n)| {
-            let label = ov
+            let on: Vec<&String> = ov
                 .lists
                 .iter()
                 .zip(&pattern)
                 .filter(|(_, on)| **on)
-                .map(|(l, _)| l.as_str())
-                .collect::<Vec<_>>()
-                .join(" + ");
+                .map(|(l, _)| l)
+                .collect();
+            let code = on.iter().map(|l| l.as_str()).collect::<Vec<_>>().join("+");
+            let label = on.iter().map(|l| name(l)).collect::<Vec<_>>().join(" + ");
             tessera_analysis::TableRow {
-                keys: vec![tessera_analysis::Key::new(&label, &label)],
+                keys: vec![tessera_analysis::Key::new(&code, &label)],
                 values: vec![Some(n)],
             }
         })
@@ -476,8 +620,29 @@ pub async fn dashboard(
                     })
                     .collect()
             });
+            // What the table counts, said once under its title.
+            let counts = match p.table.unit.as_str() {
+                // Durations are medians over the cases, not counts.
+                _ if p.id == "cj_durations" => t.get("dash-counts-medians"),
+                "persons" => t.get("dash-counts-persons"),
+                "records" => t.get("dash-counts-records"),
+                _ => None,
+            }
+            .cloned()
+            // Data quality reads every record sent, approved or not, as percentages.
+            .filter(|_| p.cells.is_none() && view != "quality")
+            .map(|c| match p.multi {
+                true => format!(
+                    "{c} {}",
+                    t.get("dash-counts-multi").cloned().unwrap_or_default()
+                ),
+                false => c,
+            });
             minijinja::context! {
-                id => &p.id, title => &p.title,
+                id => &p.id, title => &p.title, counts,
+                // Key columns read left-aligned, figures right-aligned (the plan's rows, written
+                // by the view, align its year and status with the figures).
+                nkeys => if p.cells.is_some() { 1 } else { p.table.key_headers.len() },
                 svg => p.svg.clone().map(minijinja::Value::from_safe_string),
                 headers, rows, drills, suppressed => p.table.suppressed,
                 csv => format!("/dashboard.csv?{}&table={}", keep, crate::auth::urlencode(&p.id)),
@@ -515,7 +680,7 @@ pub async fn dashboard(
         Some(&v),
         "dashboard.html",
         minijinja::context! {
-            view, views, panels, headlines => headlines.iter().map(|(k, n)| minijinja::context! { label => k, value => n }).collect::<Vec<_>>(),
+            view, views, panels, headlines => headlines.iter().map(|h| minijinja::context! { label => &h.label, value => &h.value, detail => &h.detail }).collect::<Vec<_>>(),
             year_from => filters.year_from, year_to => filters.year_to, expr => filters.expr.clone().unwrap_or_default(),
             sexes, ptypes, partner => v.role() == Role::Partner, persons,
             counts_persons => !matches!(v.role(), Role::FocalPoint | Role::Viewer),
@@ -592,10 +757,13 @@ pub async fn dashboard_records(
     let ent = state.dict.entity(&entity).ok_or(WebError::NotFound)?;
     let filters = filters_from(&q);
     let facts = state.facts.get(&state.store, &state.dict).await?;
-    let ids = tessera_analysis::drill(&facts, &entity, &access, &filters, DRILL_LIMIT + 1)?;
-    let more = ids.len() > DRILL_LIMIT;
+    // Every record behind the row, a page at a time (`?page=`).
+    let ids = tessera_analysis::drill(&facts, &entity, &access, &filters, usize::MAX)?;
+    let path = "/dashboard/records";
+    let (offset, pager) = crate::paging::numbered(lang, path, &q, DRILL_PAGE, ids.len());
+    let total = ids.len();
     // Read through the store with the same access: the facts are never the last word.
-    let ids: Vec<i64> = ids.into_iter().take(DRILL_LIMIT).collect();
+    let ids: Vec<i64> = ids.into_iter().skip(offset).take(DRILL_PAGE).collect();
     let rows = state.store.records_by_id(&access, &ids).await?;
     state
         .store
@@ -611,21 +779,24 @@ pub async fn dashboard_records(
         )
         .await?;
     let (headers, items) = crate::pages::record_rows(&state, ent, &rows, lang);
-    let back = format!("/dashboard?{}", query_string(&q, &["lang", "entity"]));
+    let back = format!(
+        "/dashboard?{}",
+        query_string(&q, &["lang", "entity", "page"])
+    );
     state.render(
         lang,
         Some(&v),
         "drill.html",
         minijinja::context! {
-            entity_label => ent.label.get(lang), headers, items, more, back,
+            entity_label => ent.label.get(lang), headers, items, back, pager,
             filter => filters.expr.clone().unwrap_or_default(),
-            shown => number(rows.len() as i64, lang),
+            shown => number(total as i64, lang),
         },
     )
 }
 
-/// Records listed at most behind one dashboard row.
-const DRILL_LIMIT: usize = 500;
+/// Records listed on a page behind one dashboard row.
+const DRILL_PAGE: usize = 100;
 
 /// One table of a dashboard as CSV (suppressed cells written `c`; formulas neutralised).
 pub async fn dashboard_csv(

@@ -30,9 +30,29 @@ pub fn supported(tag: &str) -> Option<&'static str> {
     UI_LANGUAGES.iter().copied().find(|l| *l == primary)
 }
 
-/// The language of an anonymous request: `?lang=`, else the first supported `Accept-Language`.
+/// The cookie that keeps a language chosen with `?lang=` (the EN/FR switch) for the rest of
+/// the browser session, signed in or not.
+pub const LANG_COOKIE: &str = "tessera-lang";
+
+/// The language kept in the [`LANG_COOKIE`], if any and supported.
+pub fn cookie_lang(headers: &HeaderMap) -> Option<&'static str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == LANG_COOKIE)
+        .and_then(|(_, v)| supported(v))
+}
+
+/// The language of an anonymous request: `?lang=`, else the language kept for the session
+/// ([`LANG_COOKIE`]), else the first supported `Accept-Language`.
 pub fn negotiate(query_lang: Option<&str>, headers: &HeaderMap) -> &'static str {
     if let Some(l) = query_lang.and_then(supported) {
+        return l;
+    }
+    if let Some(l) = cookie_lang(headers) {
         return l;
     }
     let accept = headers
@@ -199,6 +219,15 @@ mod tests {
         assert_eq!(negotiate(None, &h), "fr");
         assert_eq!(negotiate(Some("en"), &h), "en");
         assert_eq!(negotiate(Some("xx"), &HeaderMap::new()), "en");
+        // The language chosen earlier in the session comes before the browser's.
+        h.insert(
+            header::COOKIE,
+            "tessera=abc; tessera-lang=en".parse().unwrap(),
+        );
+        assert_eq!(negotiate(None, &h), "en");
+        assert_eq!(negotiate(Some("fr"), &h), "fr");
+        h.insert(header::COOKIE, "tessera-lang=xx".parse().unwrap());
+        assert_eq!(negotiate(None, &h), "fr", "an unknown language is ignored");
     }
 
     #[test]

@@ -17,16 +17,22 @@
 
 pub mod admin;
 pub mod api;
+pub mod apidoc;
 pub mod auth;
 pub mod dashboards;
+pub mod help;
 pub mod i18n;
 pub mod linkreview;
+pub mod lists;
 pub mod metrics;
 pub mod nap;
 pub mod pages;
+pub mod paging;
 pub mod registry;
 pub mod reports;
+pub mod site;
 pub mod submit;
+pub mod work;
 pub use tessera_store::totp;
 
 use std::sync::Arc;
@@ -129,6 +135,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "submission_table.html",
         include_str!("../templates/submission_table.html"),
     ),
+    ("pager.html", include_str!("../templates/pager.html")),
+    (
+        "home_provider.html",
+        include_str!("../templates/home_provider.html"),
+    ),
+    ("confirm.html", include_str!("../templates/confirm.html")),
+    ("error.html", include_str!("../templates/error.html")),
+    ("help.html", include_str!("../templates/help.html")),
 ];
 
 impl AppState {
@@ -176,6 +190,7 @@ impl AppState {
             lang,
             t => &*t,
             languages => UI_LANGUAGES,
+            lang_links => site::lang_links(lang),
             nav,
             user => viewer.map(|v| minijinja::context! {
                 name => &v.user.display_name,
@@ -183,7 +198,7 @@ impl AppState {
                 role => t.get(&format!("role-{}", v.user.role.as_str())).cloned().unwrap_or_default(),
                 provider => v.user.provider_id.as_ref().map(|p| p.as_str().to_string()),
             }),
-            csrf => viewer.map(|v| v.csrf.clone()).unwrap_or_default(),
+            csrf => viewer.map(|v| site::mask_csrf(&v.csrf)).unwrap_or_default(),
             version,
             ..ctx
         })?;
@@ -257,13 +272,28 @@ impl IntoResponse for WebError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
+        // The page explains the status in the user's language; a refusal with a reason of its
+        // own (a bad request, a store's refusal naming the agreement…) keeps that reason.
+        let generic = matches!(
+            self,
+            WebError::Forbidden | WebError::NotFound | WebError::Csrf
+        ) || status.is_server_error()
+            || status == StatusCode::NOT_FOUND;
+        let page = site::ErrorPage {
+            detail: (!generic).then(|| self.public_message()),
+            csrf: matches!(self, WebError::Csrf),
+        };
         let msg = escape_html(&self.public_message());
         let body = format!(
             "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title><link rel=\"stylesheet\" href=\"/assets/tessera.css\"></head><body><main><h1>{}</h1><p>{msg}</p><p><a href=\"/\">Tessera</a></p></main></body></html>",
             status.as_u16(),
             status.canonical_reason().unwrap_or("Error"),
         );
-        (status, Html(body)).into_response()
+        // The page as a last resort: the site's layer renders it in the user's language with
+        // their menu (`site::context`).
+        let mut resp = (status, Html(body)).into_response();
+        resp.extensions_mut().insert(page);
+        resp
     }
 }
 
@@ -317,6 +347,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(registry::home))
         .route("/setup", get(registry::setup))
         .route("/healthz", get(|| async { "ok" }))
+        .merge(help::routes())
         .route("/metrics", get(metrics::metrics))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/login/code", get(auth::code_page).post(auth::code))
@@ -345,11 +376,14 @@ pub fn router(state: AppState) -> Router {
         .route("/periods/{id}/close", post(registry::close))
         .route("/records", get(pages::records))
         .route("/records/new", get(submit::entry_page).post(submit::entry))
+        .route("/records/new/check", post(submit::entry_check))
+        .route("/records/new/draft", post(submit::entry_draft))
         .route("/records/{id}", get(pages::record))
         .route("/upload", get(submit::upload_page).post(submit::upload))
         .route("/upload/key", post(submit::encoding_key))
         .route("/submissions", get(pages::submissions))
-        .route("/submissions/{id}", get(pages::submission))
+        .route("/submissions/{id}", get(work::submission))
+        .route("/submissions/{id}/confirm", post(work::confirm))
         .route("/submissions/{id}/{action}", post(pages::submission_action))
         .route("/review", get(pages::review))
         .route("/linkage", get(linkreview::page))
@@ -379,12 +413,21 @@ pub fn router(state: AppState) -> Router {
         .route("/templates/{entity}", get(submit::template_download))
         .nest("/api/v1", api::routes())
         .route("/assets/tessera.css", get(css))
+        .route("/assets/favicon.svg", get(site::favicon))
+        .route("/favicon.ico", get(site::favicon))
         .route("/assets/pseudonymise.js", get(pseudonymise_js))
         .route("/assets/pseudonym.wasm", get(pseudonym_wasm))
+        .route("/assets/work.js", get(work_js))
+        .fallback(site::not_found)
         .layer(DefaultBodyLimit::max(max))
         .layer(axum::middleware::from_fn(auth::same_origin_only))
         .layer(axum::middleware::from_fn(time_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            site::context,
+        ))
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn(site::gzip))
         .with_state(state)
 }
 
@@ -460,6 +503,18 @@ async fn pseudonymise_js() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
         include_str!("../assets/pseudonymise.js"),
+    )
+}
+
+/// Keyboard shortcuts of the linkage review and the filter over long code lists (progressive
+/// enhancement: every page works without it).
+async fn work_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../assets/work.js"),
     )
 }
 

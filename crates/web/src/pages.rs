@@ -87,6 +87,10 @@ pub(crate) fn submission_access(v: &Viewer) -> Result<Access, WebError> {
 /// Home: record counts per provider — all providers for national roles, one's own provider for
 /// focal points and viewers, totals only (small numbers hidden) for partners.
 pub async fn home(State(state): State<AppState>, v: Viewer) -> Result<Response, WebError> {
+    // A provider's users see their work first: what is due, what came back, what to do.
+    if matches!(v.role(), Role::FocalPoint | Role::Viewer) {
+        return crate::work::provider_home(&state, &v).await;
+    }
     let lang = v.lang;
     let t = crate::i18n::messages(lang);
     let own = provider_scope(&v);
@@ -98,26 +102,44 @@ pub async fn home(State(state): State<AppState>, v: Viewer) -> Result<Response, 
         .filter(|s| own.as_ref().is_none_or(|p| *p == s.provider.id))
         .collect();
     let partner = v.role() == Role::Partner;
+    // Approved records of the entities listed, as the dashboards count them: no draft, no
+    // submission awaiting review, and none of the person–case links that join records.
+    let facts = state.facts.get(&state.store, &state.dict).await?;
+    let approved: std::collections::HashMap<String, Vec<u64>> =
+        tessera_analysis::records_by_provider(
+            &facts,
+            &tessera_store::Access::National,
+            ENTITY_COLUMNS,
+        )
+        .into_iter()
+        .collect();
     let mut totals = vec![0i64; ENTITY_COLUMNS.len()];
+    let mut grand_total = 0i64;
     let providers: Vec<_> = summaries
         .iter()
         .map(|s| {
+            let mut total = 0i64;
             let counts: Vec<String> = ENTITY_COLUMNS
                 .iter()
                 .enumerate()
-                .map(|(i, e)| {
-                    let n = s.records.get(*e).copied().unwrap_or(0);
+                .map(|(i, _)| {
+                    let n = approved
+                        .get(s.provider.id.as_str())
+                        .and_then(|c| c.get(i))
+                        .map_or(0, |&n| n as i64);
                     totals[i] += n;
+                    total += n;
                     number(n, lang)
                 })
                 .collect();
+            grand_total += total;
             minijinja::context! {
                 id => s.provider.id.as_str(),
                 name => &s.provider.name,
                 type_label => state.label("provider_type", s.provider.provider_type.as_str(), lang),
                 region_label => s.provider.region.as_deref().map(|r| state.label("region", r, lang)).unwrap_or_default(),
                 counts,
-                total => number(s.total, lang),
+                total => number(total, lang),
                 submissions => number(s.submissions, lang),
             }
         })
@@ -129,7 +151,6 @@ pub async fn home(State(state): State<AppState>, v: Viewer) -> Result<Response, 
     // Partners get the approved national totals only, with counts under the disclosure
     // threshold hidden: the same figures as the API's statistics and the dashboards.
     let shown_totals: Vec<String> = if partner {
-        let facts = state.facts.get(&state.store, &state.dict).await?;
         let counts = tessera_analysis::record_counts(
             &facts,
             &crate::dashboards::scope_for(&state, &v).await?,
@@ -164,7 +185,7 @@ pub async fn home(State(state): State<AppState>, v: Viewer) -> Result<Response, 
             entities,
             intro,
             totals => shown_totals,
-            grand_total => number(summaries.iter().map(|s| s.total).sum(), lang),
+            grand_total => number(grand_total, lang),
             total_submissions => number(summaries.iter().map(|s| s.submissions).sum(), lang),
         },
     )
@@ -206,6 +227,19 @@ pub async fn records(
         None
     };
     let (headers, items) = record_rows(&state, ent, &rows, lang);
+    let params: Vec<(String, String)> = [("entity".to_string(), entity.clone())]
+        .into_iter()
+        .chain(q.after.map(|a| ("after".to_string(), a.to_string())))
+        .collect();
+    let pager = crate::paging::keyset(
+        lang,
+        "/records",
+        &params,
+        "after",
+        next,
+        rows.len(),
+        Some(total as usize),
+    );
     let entities: Vec<_> = state
         .dict
         .entities
@@ -218,7 +252,7 @@ pub async fn records(
         "records.html",
         minijinja::context! {
             entity, entity_label => ent.label.get(lang), entities,
-            headers, items, next, total => number(total, lang),
+            headers, items, next, total => number(total, lang), pager,
             can_enter => v.role() == Role::FocalPoint,
         },
     )
@@ -335,7 +369,8 @@ pub async fn record(
         "record.html",
         minijinja::context! {
             id => r.id, reference => &r.provider_ref, provider => &r.provider_id,
-            entity_label => ent.label.get(lang), version => r.version,
+            // Not `version`: the footer names the dictionary's version under that key.
+            entity_label => ent.label.get(lang), record_version => r.version,
             submission => r.submission_id, fields,
             history => history.iter().map(|(ver, _)| *ver).collect::<Vec<_>>(),
         },
@@ -358,82 +393,70 @@ fn submission_rows(lang: &str, subs: Vec<tessera_store::Submission>) -> Vec<mini
         .collect()
 }
 
-pub async fn submissions(State(state): State<AppState>, v: Viewer) -> Result<Response, WebError> {
-    let access = submission_access(&v)?;
-    let subs = state.store.submissions_for(&access, None).await?;
-    let rows = submission_rows(v.lang, subs);
-    state.render(
-        v.lang,
-        Some(&v),
-        "submissions.html",
-        minijinja::context! { submissions => rows, review => false },
-    )
-}
-
-/// The coordinator's queue: submissions waiting for a decision.
-pub async fn review(State(state): State<AppState>, v: Viewer) -> Result<Response, WebError> {
-    v.require(&[Role::Coordinator])?;
-    let subs = state
-        .store
-        .submissions_for(&Access::National, Some(SubmissionStatus::Submitted))
-        .await?;
-    let rows = submission_rows(v.lang, subs);
-    state.render(
-        v.lang,
-        Some(&v),
-        "submissions.html",
-        minijinja::context! { submissions => rows, review => true },
-    )
-}
-
-pub async fn submission(
+/// Submissions the viewer may see, a page at a time, optionally of one status (`?status=`).
+pub async fn submissions(
     State(state): State<AppState>,
     v: Viewer,
-    Path(id): Path<i64>,
+    Query(q): Query<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let access = submission_access(&v)?;
-    let lang = v.lang;
-    let s = state
+    let status = q
+        .iter()
+        .find(|(k, _)| k == "status")
+        .and_then(|(_, s)| SubmissionStatus::parse(s).ok());
+    submission_list(&state, &v, &access, status, &q, "/submissions", false).await
+}
+
+/// The coordinator's queue: submissions waiting for a decision, a page at a time.
+pub async fn review(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    v.require(&[Role::Coordinator])?;
+    let status = Some(SubmissionStatus::Submitted);
+    submission_list(&state, &v, &Access::National, status, &q, "/review", true).await
+}
+
+async fn submission_list(
+    state: &AppState,
+    v: &Viewer,
+    access: &Access,
+    status: Option<SubmissionStatus>,
+    q: &[(String, String)],
+    path: &str,
+    review: bool,
+) -> Result<Response, WebError> {
+    let size = crate::paging::PAGE_SIZE;
+    // The page number is clamped to the last page once the total is known.
+    let wanted = crate::paging::page_number(q);
+    let (mut subs, total) = state
         .store
-        .submission_for(&access, id)
-        .await?
-        .ok_or(WebError::NotFound)?;
-    let events: Vec<_> = state
-        .store
-        .submission_events(&access, id)
-        .await?
-        .into_iter()
-        .map(|e| {
-            minijinja::context! {
-                to => tr(lang, &format!("status-{}", e.to), &[]),
-                actor => e.actor, comment => e.comment,
-                at => date(&e.at.date().to_string(), lang),
-            }
-        })
-        .collect();
-    let t = crate::i18n::messages(lang);
-    let counts: Vec<_> = state
-        .store
-        .submission_counts(&access, id)
-        .await?
-        .into_iter()
-        .map(|(e, n)| minijinja::context! { entity => t.get(&format!("entity-{e}")).cloned().unwrap_or(e), n => number(n, lang) })
-        .collect();
-    // The buttons shown are the moves the store's rule would allow.
-    let allowed =
-        |a: SubmissionAction| workflow::check_decision(&Actor::User(&v.user), &s, &a).is_ok();
-    let can_submit = allowed(SubmissionAction::Submit);
-    let can_decide = allowed(SubmissionAction::Approve);
+        .submissions_page(access, status, ((wanted - 1) * size) as i64, size as i64)
+        .await?;
+    let (offset, pager) = crate::paging::numbered(v.lang, path, q, size, total as usize);
+    if offset != (wanted - 1) * size {
+        subs = state
+            .store
+            .submissions_page(access, status, offset as i64, size as i64)
+            .await?
+            .0;
+    }
+    let rows = submission_rows(v.lang, subs);
+    let statuses: Vec<_> = [
+        SubmissionStatus::Draft,
+        SubmissionStatus::Submitted,
+        SubmissionStatus::Returned,
+        SubmissionStatus::Approved,
+    ]
+    .into_iter()
+    .map(|s| minijinja::context! { id => s.as_str(), label => status_label(v.lang, s), current => Some(s) == status })
+    .collect();
     state.render(
-        lang,
-        Some(&v),
-        "submission.html",
-        minijinja::context! {
-            id => s.id, provider => &s.provider_id, period => &s.period_id, version => s.version,
-            status => s.status.as_str(), status_label => status_label(lang, s.status),
-            events, counts,
-            can_submit, can_decide,
-        },
+        v.lang,
+        Some(v),
+        "submissions.html",
+        minijinja::context! { submissions => rows, review, pager, statuses, all_current => status.is_none() },
     )
 }
 
@@ -457,7 +480,11 @@ pub async fn submission_action(
         .map(str::trim)
         .filter(|c| !c.is_empty());
     workflow(&state, &v, id, &action, comment).await?;
-    Ok(Redirect::to(&format!("/submissions/{id}")).into_response())
+    let done = match action.as_str() {
+        "approve" | "return" | "submit" => action.as_str(),
+        _ => "",
+    };
+    Ok(Redirect::to(&format!("/submissions/{id}?done={done}")).into_response())
 }
 
 /// Submit, approve or return, for the pages and the API: the rule and the audit entry are the
@@ -502,15 +529,28 @@ pub async fn timeliness(State(state): State<AppState>, v: Viewer) -> Result<Resp
                     let r = rows
                         .iter()
                         .find(|r| r.provider_id == p.id.as_str() && &r.period_id == per);
+                    // Lateness counts from the period's first submission; a later correction
+                    // (returned, or a new version being prepared) is said beside it.
                     let (class, text) = match r {
                         Some(r) => match (r.status, r.days_late) {
                             (None, _) => ("missing", tr(lang, "timeliness-missing", &[])),
                             (Some(s), None) => ("open", status_label(lang, s)),
-                            (Some(_), Some(d)) if d > 0 => (
-                                "late",
-                                tr(lang, "timeliness-late", &[("days", Arg::Num(d))]),
-                            ),
-                            (Some(_), Some(_)) => ("ontime", tr(lang, "timeliness-ontime", &[])),
+                            (Some(s), Some(d)) => {
+                                let (class, text) = if d > 0 {
+                                    (
+                                        "late",
+                                        tr(lang, "timeliness-late", &[("days", Arg::Num(d))]),
+                                    )
+                                } else {
+                                    ("ontime", tr(lang, "timeliness-ontime", &[]))
+                                };
+                                match s {
+                                    SubmissionStatus::Returned | SubmissionStatus::Draft => {
+                                        (class, format!("{text} · {}", status_label(lang, s)))
+                                    }
+                                    _ => (class, text),
+                                }
+                            }
                         },
                         None => ("missing", tr(lang, "timeliness-missing", &[])),
                     };
@@ -532,7 +572,12 @@ pub async fn timeliness(State(state): State<AppState>, v: Viewer) -> Result<Resp
 pub struct AuditQuery {
     actor: Option<String>,
     action: Option<String>,
+    /// Entries older than this one (keyset paging).
+    before: Option<i64>,
 }
+
+/// Audit entries on a page.
+const AUDIT_PAGE: i64 = 100;
 
 /// The audit log, newest first, filtered by actor or action; with the chain's verdict.
 pub async fn audit(
@@ -543,7 +588,27 @@ pub async fn audit(
     v.require(&[Role::Admin])?;
     let actor = q.actor.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let action = q.action.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    let entries = state.store.audit_entries(actor, action, 200).await?;
+    let entries = state
+        .store
+        .audit_entries_before(actor, action, q.before, AUDIT_PAGE)
+        .await?;
+    let params: Vec<(String, String)> = [("actor", actor), ("action", action)]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
+        .chain(q.before.map(|b| ("before".to_string(), b.to_string())))
+        .collect();
+    let next = (entries.len() as i64 == AUDIT_PAGE)
+        .then(|| entries.last().map(|e| e.seq))
+        .flatten();
+    let pager = crate::paging::keyset(
+        v.lang,
+        "/audit",
+        &params,
+        "before",
+        next,
+        entries.len(),
+        None,
+    );
     let verdict = match state.store.verify_audit().await? {
         tessera_store::AuditVerdict::Intact { entries } => {
             tr(v.lang, "audit-intact", &[("count", Arg::Num(entries))])
@@ -566,6 +631,7 @@ pub async fn audit(
         "audit.html",
         minijinja::context! {
             entries, verdict, actor => actor.unwrap_or(""), action => action.unwrap_or(""),
+            pager,
         },
     )
 }

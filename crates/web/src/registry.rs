@@ -650,6 +650,8 @@ const DONE: &[&str] = &[
 #[derive(Deserialize)]
 pub struct DoneQuery {
     done: Option<String>,
+    /// The registry's page (`GET /providers?page=`).
+    page: Option<usize>,
 }
 
 impl DoneQuery {
@@ -679,16 +681,24 @@ fn code_options(
     lang: &str,
     selected: &[&str],
 ) -> Vec<minijinja::Value> {
-    state
+    let mut codes: Vec<(&str, &str)> = state
         .dict
         .codelist(list)
         .map(|l| {
             l.codes
                 .iter()
-                .map(|c| minijinja::context! { code => &c.code, label => c.label.get(lang), selected => selected.contains(&c.code.as_str()) })
+                .map(|c| (c.code.as_str(), c.label.get(lang)))
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    // Long lists in the reader's alphabetical order (see `lists`).
+    if codes.len() > crate::lists::LONG_LIST {
+        crate::lists::sort_by_label(&mut codes, |c| c.1);
+    }
+    codes
+        .into_iter()
+        .map(|(code, label)| minijinja::context! { code, label, selected => selected.contains(&code) })
+        .collect()
 }
 
 /// One name field per interface language.
@@ -723,7 +733,7 @@ pub async fn providers(
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, WebError> {
     let fb = q.feedback(v.lang);
-    providers_render(&state, &v, fb).await
+    providers_page(&state, &v, fb, q.page.unwrap_or(1)).await
 }
 
 async fn providers_render(
@@ -731,13 +741,30 @@ async fn providers_render(
     v: &Viewer,
     fb: Feedback,
 ) -> Result<Response, WebError> {
+    providers_page(state, v, fb, 1).await
+}
+
+async fn providers_page(
+    state: &AppState,
+    v: &Viewer,
+    fb: Feedback,
+    page: usize,
+) -> Result<Response, WebError> {
     v.require(NATIONAL_ROLES)?;
     let lang = v.lang;
-    let list: Vec<_> = state
-        .store
-        .providers()
-        .await?
+    let all = state.store.providers().await?;
+    let params = vec![("page".to_string(), page.to_string())];
+    let (offset, pager) = crate::paging::numbered(
+        lang,
+        "/providers",
+        &params,
+        crate::paging::PAGE_SIZE,
+        all.len(),
+    );
+    let list: Vec<_> = all
         .into_iter()
+        .skip(offset)
+        .take(crate::paging::PAGE_SIZE)
         .map(|p| {
             minijinja::context! {
                 id => p.id.as_str(),
@@ -762,7 +789,7 @@ async fn providers_render(
         Some(v),
         "providers.html",
         minijinja::context! {
-            providers => list,
+            providers => list, pager,
             can_edit => REGISTRARS.contains(&v.role()),
             types => code_options(state, "provider_type", lang, &[ptype.as_str()]),
             regions => code_options(state, "region", lang, &[region.as_str()]),

@@ -265,7 +265,12 @@ async fn focal_point_uploads_fixes_submits_and_coordinator_approves() {
     // The coordinator finds it in the review queue and approves it.
     sign_in(&c, &base, "coord").await;
     c.goto(&format!("{base}/review")).await.unwrap();
-    let path = submission_url.trim_start_matches(&base);
+    // The page after a decision says what was done (`?done=`); the queue links the page itself.
+    let path = submission_url
+        .trim_start_matches(&base)
+        .split('?')
+        .next()
+        .unwrap_or_default();
     c.find(Locator::Css(&format!("a[href='{path}']")))
         .await
         .expect("the submission waits in the review queue")
@@ -274,6 +279,14 @@ async fn focal_point_uploads_fixes_submits_and_coordinator_approves() {
         .unwrap();
     c.wait()
         .for_element(Locator::Id("approve"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // A decision is confirmed on its own page.
+    c.wait()
+        .for_element(Locator::Id("confirm"))
         .await
         .unwrap()
         .click()
@@ -288,7 +301,7 @@ async fn focal_point_uploads_fixes_submits_and_coordinator_approves() {
         c.goto(url).await.unwrap();
         let page = c.source().await.unwrap();
         assert!(
-            page.contains("Not Found") && !page.contains("BRW-1"),
+            page.contains("id=\"error-404\"") && !page.contains("BRW-1"),
             "{url}: {page}"
         );
     }
@@ -320,7 +333,7 @@ async fn focal_point_uploads_fixes_submits_and_coordinator_approves() {
         ("/dashboard?view=estimate", "dashboard-estimate"),
     ] {
         let mut headings = Vec::new();
-        for lang in ["en", "fr"] {
+        for lang in ["fr", "en"] {
             let sep = if path.contains('?') { '&' } else { '?' };
             c.goto(&format!("{base}{path}{sep}lang={lang}"))
                 .await
@@ -702,7 +715,7 @@ async fn screenshots(c: &Client, url: &str, name: &str) {
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let mut headings = Vec::new();
-    for lang in ["en", "fr"] {
+    for lang in ["fr", "en"] {
         let sep = if url.contains('?') { '&' } else { '?' };
         c.goto(&format!("{url}{sep}lang={lang}")).await.unwrap();
         headings.push(
@@ -967,6 +980,14 @@ async fn a_country_is_set_up_from_an_empty_database_through_the_web_pages() {
         .click()
         .await
         .unwrap();
+    // A decision is confirmed on its own page.
+    c.wait()
+        .for_element(Locator::Id("confirm"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_text(&c, "status", "Approved").await;
 
     // The coordinator's dashboard counts the rows uploaded.
@@ -1131,5 +1152,636 @@ async fn an_analyst_edits_a_sentence_of_the_annual_report() {
     assert!(png.starts_with(b"\x89PNG") && png.len() > 5_000);
     std::fs::write(shots.join("reports-edit-en.png"), png).unwrap();
     screenshots(&c, &format!("{base}/reports?year=2024"), "reports").await;
+    c.close().await.unwrap();
+}
+
+/// Issue 19, "each role's work first", as the focal point meets it: the home page leads with the
+/// submission the coordinator returned and the comment saying why, lists the periods with their
+/// deadline, and reports the last upload; the entry form's country list filters as one types.
+/// Screenshots of the home page (English, French, full length) and of the filtered list are kept
+/// for review.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_focal_points_home_leads_with_the_returned_submission_and_its_comment() {
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let app = common::apps().await.remove(0);
+    let own = tessera_store::Access::Provider(
+        tessera_dictionary::ProviderId::parse(common::OWN).unwrap(),
+    );
+    let returned = app
+        .store
+        .submissions_for(&own, Some(tessera_store::SubmissionStatus::Returned))
+        .await
+        .unwrap()[0]
+        .id;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = app.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("victims.csv");
+    std::fs::write(
+        &file,
+        "provider_ref,identification_status,date_identified,sex,citizenship,exploitation,given_name,family_name\nHOME-1,IDENTIFIED,2025-02-01,F,Tchad,SEX,Zara,Oumarou\n",
+    )
+    .unwrap();
+
+    sign_in(&c, &base, "fp").await;
+    c.goto(&format!("{base}/?lang=en")).await.unwrap();
+    let action = wait_containing(&c, "next-action", "was returned").await;
+    assert!(
+        action.contains("Your 2025 submission was returned"),
+        "{action}"
+    );
+    let comment = c
+        .find(Locator::Id(&format!("return-comment-{returned}")))
+        .await
+        .expect("the returned submission is on the home page")
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        comment,
+        "Dates d'identification manquantes pour plusieurs fiches."
+    );
+    // The call to action opens the upload form on the returned period.
+    choose(&c, "#cta-primary").await;
+    c.wait()
+        .for_element(Locator::Id("upload-form"))
+        .await
+        .unwrap();
+    let period = c
+        .find(Locator::Id("period"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(period.as_deref(), Some("2025"));
+    upload(&c, &base, &file).await;
+    c.goto(&format!("{base}/?lang=en")).await.unwrap();
+    let report = wait_containing(&c, "last-upload", "victims.csv").await;
+    assert!(report.contains("1 new, 0 updated, 0 unchanged"), "{report}");
+    screenshots(&c, &format!("{base}/"), "home-focal-point").await;
+
+    // The entry form's country list: sorted by name, filtered as one types.
+    c.goto(&format!("{base}/records/new?entity=victim&lang=fr"))
+        .await
+        .unwrap();
+    let filter = c
+        .wait()
+        .for_element(Locator::Id("f-citizenship-filter"))
+        .await
+        .expect("the script adds a filter box over the country list");
+    filter.send_keys("cote").await.unwrap();
+    let visible: Vec<String> = c
+        .execute(
+            "return Array.from(document.querySelectorAll('#f-citizenship option')).filter(o => !o.hidden).map(o => o.textContent);",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    assert!(
+        !visible.is_empty() && visible.len() < 5,
+        "only the matching countries stay: {visible:?}"
+    );
+    assert!(
+        visible.iter().any(|v| v.starts_with("Côte")),
+        "accents do not matter: {visible:?}"
+    );
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    c.execute(
+        "document.getElementById('f-citizenship-filter').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    std::fs::write(
+        shots.join("entry-country-filter-fr.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    c.close().await.unwrap();
+}
+
+/// Issue 19 as the coordinator meets it: the review page of a submitted submission (its records,
+/// quality flags against the provider's previous periods), a return with a comment through the
+/// confirmation page, the status and the comment then on the submission; and the linkage review
+/// driven by the keyboard (j to the next pair, n for "different persons"), which comes back at
+/// the following pair. Screenshots of the review, the confirmation and the linkage queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_coordinator_reviews_returns_with_a_comment_and_confirms() {
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let app = common::apps().await.remove(0);
+    let submitted = app
+        .store
+        .submissions_for(
+            &tessera_store::Access::National,
+            Some(tessera_store::SubmissionStatus::Submitted),
+        )
+        .await
+        .unwrap();
+    let sub = submitted
+        .first()
+        .expect("the demo leaves submissions to review")
+        .id;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = app.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+
+    sign_in(&c, &base, "coord").await;
+    c.goto(&format!("{base}/review?lang=en")).await.unwrap();
+    choose(&c, &format!("a[href='/submissions/{sub}']")).await;
+    c.wait().for_element(Locator::Id("quality")).await.unwrap();
+    let records = c
+        .find_all(Locator::Css("#submission-records tbody tr"))
+        .await
+        .unwrap();
+    assert!(!records.is_empty(), "the submission's records are listed");
+    screenshots(
+        &c,
+        &format!("{base}/submissions/{sub}"),
+        "submission-review",
+    )
+    .await;
+
+    // Return with a comment: the confirmation shows it, then the submission is returned.
+    c.goto(&format!("{base}/submissions/{sub}?lang=en"))
+        .await
+        .unwrap();
+    let why = "Twelve victims have no date of identification: add it and send again.";
+    c.find(Locator::Id("comment"))
+        .await
+        .unwrap()
+        .send_keys(why)
+        .await
+        .unwrap();
+    choose(&c, "#return").await;
+    let shown = wait_containing(&c, "confirm-comment", "Twelve").await;
+    assert_eq!(shown, why);
+    std::fs::write(
+        shots.join("submission-confirm-return-en.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    choose(&c, "#confirm").await;
+    wait_text(&c, "status", "Returned").await;
+    let notice = c
+        .find(Locator::Id("notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.contains("returned"), "{notice}");
+    let comment = c
+        .find(Locator::Id("return-comment"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(comment, why);
+    let s = app
+        .store
+        .submission_for(&tessera_store::Access::National, sub)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.status, tessera_store::SubmissionStatus::Returned);
+
+    // The linkage review by keyboard: the legend shows, j focuses the first pair, j the
+    // second, n says "different persons" for it; the page comes back at the pair after it.
+    c.goto(&format!("{base}/linkage?lang=en")).await.unwrap();
+    let keys = c.find(Locator::Id("keys")).await.unwrap();
+    assert!(
+        keys.is_displayed().await.unwrap(),
+        "the legend of the keys shows"
+    );
+    let ids: Vec<String> = c
+        .execute(
+            "return Array.from(document.querySelectorAll('section.pair')).map(s => s.id);",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    assert!(ids.len() >= 3, "{ids:?}");
+    std::fs::write(
+        shots.join("linkage-queue-en.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    let body = c.find(Locator::Css("body")).await.unwrap();
+    body.send_keys("j").await.unwrap();
+    body.send_keys("j").await.unwrap();
+    let url = c.current_url().await.unwrap();
+    assert_eq!(
+        url.fragment(),
+        Some(ids[1].as_str()),
+        "j moves to the next pair"
+    );
+    body.send_keys("n").await.unwrap();
+    let start = Instant::now();
+    loop {
+        let url = c.current_url().await.unwrap();
+        if url.fragment() == Some(ids[2].as_str())
+            && !c
+                .source()
+                .await
+                .unwrap()
+                .contains(&format!("id=\"{}\"", ids[1]))
+        {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the verdict came back at the next pair: {url}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let parts: Vec<i64> = ids[1]
+        .trim_start_matches("pair-")
+        .split('-')
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let decisions = app.store.link_decisions().await.unwrap();
+    assert!(
+        decisions
+            .iter()
+            .any(|d| d.record_a == parts[0] && d.record_b == parts[1] && !d.same),
+        "the verdict is recorded"
+    );
+    // The pair after it is where the reader's eye is.
+    let top = c
+        .execute(
+            "return document.getElementById(arguments[0]).getBoundingClientRect().top;",
+            vec![ids[2].clone().into()],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(top.abs() < 40.0, "scrolled to the next pair: {top}");
+    std::fs::write(
+        shots.join("linkage-after-verdict-en.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    c.close().await.unwrap();
+}
+
+/// Issue 19: every dashboard, with a demo large enough for long lists (5,000 person records),
+/// at a desktop width (1366 px) and a phone's (360 px). On each page: no chart writes two of
+/// its labels alike or cuts one short ("…"), and nothing overflows the page sideways (tables
+/// scroll in their own containers). Full-page screenshots are kept for review as
+/// `dashboard-<view>-<desktop|phone>.png`, and each page's compressed weight is written to
+/// `page-weights.txt` beside them (and must stay under 150 KB).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_dashboard_reads_at_desktop_and_phone_widths() {
+    use tower::ServiceExt;
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let app = common::sqlite_demo(5000).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = app.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let views = [
+        ("victims", "/dashboard?view=victims"),
+        ("victims-persons", "/dashboard?view=victims&unit=persons"),
+        ("flows", "/dashboard?view=flows"),
+        ("funnel", "/dashboard?view=funnel"),
+        ("smuggling", "/dashboard?view=smuggling"),
+        ("quality", "/dashboard?view=quality"),
+        ("nap", "/dashboard?view=nap"),
+        ("estimate", "/dashboard?view=estimate"),
+    ];
+    let partner_views = [
+        ("partner-victims", "/dashboard?view=victims"),
+        ("partner-flows", "/dashboard?view=flows"),
+        ("partner-funnel", "/dashboard?view=funnel"),
+        ("partner-smuggling", "/dashboard?view=smuggling"),
+    ];
+    let mut weights = String::from("page\traw bytes\tgzip bytes\n");
+    for (user, list) in [("analyst", &views[..]), ("partner", &partner_views[..])] {
+        sign_in(&c, &base, user).await;
+        let cookie = app.login(user).await;
+        for (name, path) in list {
+            // The page's weight as a browser receives it (gzip), and uncompressed.
+            let get = |gzip: bool| {
+                let mut b = axum::http::Request::get(format!("{path}&lang=en"))
+                    .header(axum::http::header::HOST, "localhost")
+                    .header(axum::http::header::COOKIE, &cookie);
+                if gzip {
+                    b = b.header(axum::http::header::ACCEPT_ENCODING, "gzip, br");
+                }
+                app.router
+                    .clone()
+                    .oneshot(b.body(axum::body::Body::empty()).unwrap())
+            };
+            let size = |r: axum::http::Response<axum::body::Body>| async move {
+                assert_eq!(r.status(), 200, "{name}");
+                axum::body::to_bytes(r.into_body(), 1 << 26)
+                    .await
+                    .unwrap()
+                    .len()
+            };
+            let raw = size(get(false).await.unwrap()).await;
+            let packed = size(get(true).await.unwrap()).await;
+            weights.push_str(&format!("{name}\t{raw}\t{packed}\n"));
+            assert!(packed < 150_000, "{name}: {packed} bytes compressed");
+            for (width, tag) in [(1366u32, "desktop"), (360, "phone")] {
+                c.set_window_size(width, 900).await.unwrap();
+                c.goto(&format!("{base}{path}&lang=en")).await.unwrap();
+                c.wait().for_element(Locator::Css("h1")).await.unwrap();
+                // Labels (category names, class `lbl`): none cut short ("…"), none outside its
+                // chart, and no two alike on one axis (same group and x: a bar chart's rows, a
+                // column of a flow diagram, an entity's variables in the heat map).
+                let charts = c
+                    .execute(
+                        "return [...document.querySelectorAll('figure svg')].map(s => {
+                           const vb = s.viewBox.baseVal, parents = [];
+                           return {
+                             id: s.getAttribute('aria-labelledby') || '',
+                             labels: [...s.querySelectorAll('text.lbl')].map(t => {
+                               if (!parents.includes(t.parentNode)) parents.push(t.parentNode);
+                               const b = t.getBBox();
+                               const inside = t.closest('g[transform]') ||
+                                 (b.x >= vb.x - 1 && b.x + b.width <= vb.x + vb.width + 1);
+                               return {axis: parents.indexOf(t.parentNode) + '@' + t.getAttribute('x'),
+                                       text: t.textContent, inside: !!inside};
+                             })
+                           };
+                         });",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                for chart in charts.as_array().unwrap() {
+                    let id = chart["id"].as_str().unwrap_or("");
+                    let mut seen = std::collections::HashSet::new();
+                    for l in chart["labels"].as_array().unwrap() {
+                        let text = l["text"].as_str().unwrap_or("");
+                        assert!(
+                            !text.contains('…'),
+                            "{name} {id}: a label cut short: {text}"
+                        );
+                        assert!(
+                            l["inside"].as_bool() == Some(true),
+                            "{name} {id}: {text:?} runs out of its chart"
+                        );
+                        let axis = l["axis"].as_str().unwrap_or("");
+                        assert!(
+                            seen.insert((axis.to_string(), text.to_string())),
+                            "{name} {id}: {text:?} twice on one axis"
+                        );
+                    }
+                }
+                // Nothing wider than the page, tables scrolling in their own containers.
+                let fit = c
+                    .execute(
+                        "const w = document.documentElement.clientWidth;
+                         const bad = [];
+                         for (const e of document.querySelectorAll('body *')) {
+                           const p = e.parentElement;
+                           if (p && p.closest('.scroll, figure')) continue;
+                           const r = e.getBoundingClientRect();
+                           if (r.width > 0 && r.right > w + 1) {
+                             bad.push(e.tagName + (e.id ? '#' + e.id : '') + ' ' + Math.round(r.right));
+                           }
+                         }
+                         return {scroll: document.documentElement.scrollWidth,
+                                 inner: window.innerWidth, bad: bad.slice(0, 8)};",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                let (scroll, inner) = (
+                    fit["scroll"].as_u64().unwrap(),
+                    fit["inner"].as_u64().unwrap(),
+                );
+                if tag == "phone" {
+                    assert!(inner <= 400, "{name}: a phone's width, not {inner}");
+                }
+                assert!(
+                    scroll <= inner && fit["bad"].as_array().unwrap().is_empty(),
+                    "{name} at {width} px: {fit}"
+                );
+                let height = c
+                    .execute("return document.documentElement.scrollHeight;", vec![])
+                    .await
+                    .unwrap()
+                    .as_u64()
+                    .unwrap_or(900)
+                    .clamp(900, 12_000);
+                c.set_window_size(width, height as u32 + 100).await.unwrap();
+                let png = c.screenshot().await.unwrap();
+                assert!(png.starts_with(b"\x89PNG") && png.len() > 5_000);
+                std::fs::write(shots.join(format!("dashboard-{name}-{tag}.png")), png).unwrap();
+            }
+        }
+        c.set_window_size(1366, 900).await.unwrap();
+        sign_out(&c).await;
+    }
+    std::fs::write(shots.join("page-weights.txt"), &weights).unwrap();
+    eprintln!("{weights}");
+
+    // The language switch keeps the view and its filters, and the language stays after it.
+    sign_in(&c, &base, "analyst").await;
+    c.goto(&format!("{base}/dashboard?view=smuggling&year_from=2023"))
+        .await
+        .unwrap();
+    choose(&c, "#lang-fr").await;
+    let start = Instant::now();
+    loop {
+        let url = c.current_url().await.unwrap().to_string();
+        if url.contains("lang=fr") {
+            assert!(
+                url.contains("view=smuggling") && url.contains("year_from=2023"),
+                "{url}"
+            );
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{url}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.goto(&format!("{base}/dashboard?view=funnel"))
+        .await
+        .unwrap();
+    let lang = c
+        .find(Locator::Css("html"))
+        .await
+        .unwrap()
+        .attr("lang")
+        .await
+        .unwrap();
+    assert_eq!(lang.as_deref(), Some("fr"), "kept for the session");
+    // An unknown address: the page, in French, with the menu, at a phone's width.
+    c.set_window_size(360, 800).await.unwrap();
+    c.goto(&format!("{base}/tableau-inconnu")).await.unwrap();
+    let h1 = c.find(Locator::Id("error-404")).await.unwrap();
+    assert_eq!(h1.text().await.unwrap(), "Page introuvable");
+    c.find(Locator::Css("nav.menu a[href='/dashboard']"))
+        .await
+        .unwrap();
+    std::fs::write(
+        shots.join("error-404-phone-fr.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    c.close().await.unwrap();
+}
+
+/// Issue 19, item 5, in Chromium: the entry form in sections checks each field as it changes
+/// with the import's own message, marks a field required once the dictionary's rule makes it so
+/// (a judgment date after a verdict), and keeps a draft on the server without the names.
+/// Screenshots of the form with a message and of the conditional field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_entry_form_checks_as_one_types_and_keeps_a_draft() {
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let app = common::apps().await.remove(0);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = app.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+
+    sign_in(&c, &base, "fp").await;
+    c.goto(&format!("{base}/records/new?entity=victim&lang=en"))
+        .await
+        .unwrap();
+    fill(&c, "f-provider_ref", "LIVE-7").await;
+    fill(&c, "f-age", "300").await;
+    // Leaving the field sends the change.
+    c.find(Locator::Id("f-given_name"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let message = loop {
+        if let Ok(e) = c
+            .find(Locator::Css("[data-errors-for='age'] .field-error"))
+            .await
+            && let Ok(text) = e.text().await
+            && !text.is_empty()
+        {
+            break text;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no message under the age"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(message.contains("300"), "{message}");
+    // Fields not touched yet say nothing.
+    let others = c
+        .find_all(Locator::Css("[data-errors-for='sex'] .field-error"))
+        .await
+        .unwrap();
+    assert!(others.is_empty(), "the sex was not filled in yet");
+    c.execute(
+        "document.getElementById('field-age').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    std::fs::write(
+        shots.join("entry-live-check-en.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    // A draft: the page comes back with the notice, the names are not kept.
+    fill(&c, "f-given_name", "Zara").await;
+    choose(&c, "#save-draft").await;
+    wait_containing(&c, "entry-draft", "Draft saved").await;
+    let draft = app
+        .store
+        .entry_draft("fp", "victim")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        draft
+            .values
+            .iter()
+            .any(|(k, v)| k == "provider_ref" && v == "LIVE-7")
+    );
+    assert!(draft.values.iter().all(|(_, v)| v != "Zara"));
+
+    // A verdict makes the judgment date required.
+    c.goto(&format!("{base}/records/new?entity=cj_case&lang=en"))
+        .await
+        .unwrap();
+    let field = c.find(Locator::Id("field-judgment_date")).await.unwrap();
+    assert!(
+        !field
+            .attr("class")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .contains("required-now")
+    );
+    choose(&c, "#f-verdict option:nth-child(2)").await;
+    let start = Instant::now();
+    loop {
+        let class = c
+            .find(Locator::Id("field-judgment_date"))
+            .await
+            .unwrap()
+            .attr("class")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        if class.contains("required-now") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{class}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let required = c
+        .find(Locator::Id("f-judgment_date"))
+        .await
+        .unwrap()
+        .prop("required")
+        .await
+        .unwrap();
+    assert_eq!(required.as_deref(), Some("true"));
+    c.execute(
+        "document.getElementById('field-verdict').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    std::fs::write(
+        shots.join("entry-conditional-en.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
     c.close().await.unwrap();
 }

@@ -47,3 +47,7 @@ repair-whole-number = “{ $from }” read as the whole number { $to }
 repair-leading-zeros = “{ $from }” read as the code { $to } (leading zeros restored)
 import-stored = Imported { $file }: { $inserted } new, { $updated } updated, { $unchanged } unchanged.
 import-stored-submission = Imported { $file }: { $inserted } new, { $updated } updated, { $unchanged } unchanged, into submission { $submission }.
+cell-choice-flag = expected 1 (chosen) or 0 (not chosen) in this column of one choice
+skipped-summary = { $count } field submission(s) not imported, as the field server's review did not accept them:
+skipped-central = review state “{ $state }” in ODK Central: not imported
+skipped-kobo = validation status “{ $state }” in KoboToolbox: not imported

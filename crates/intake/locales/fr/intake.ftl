@@ -47,3 +47,7 @@ repair-whole-number = « { $from } » lu comme le nombre entier { $to }
 repair-leading-zeros = « { $from } » lu comme le code { $to } (zéros initiaux rétablis)
 import-stored = { $file } importé : { $inserted } nouvelle(s), { $updated } mise(s) à jour, { $unchanged } inchangée(s).
 import-stored-submission = { $file } importé : { $inserted } nouvelle(s), { $updated } mise(s) à jour, { $unchanged } inchangée(s), dans la soumission { $submission }.
+cell-choice-flag = 1 (choisi) ou 0 (non choisi) attendu dans cette colonne d'un seul choix
+skipped-summary = { $count } soumission(s) de terrain non importée(s), la relecture du serveur de collecte ne les ayant pas acceptées :
+skipped-central = état de relecture « { $state } » dans ODK Central : non importée
+skipped-kobo = statut de validation « { $state } » dans KoboToolbox : non importée

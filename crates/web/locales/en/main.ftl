@@ -94,7 +94,7 @@ return-comment = Why is it returned? (required to return)
 return-needs-comment = Say why the submission is returned: the focal point needs to know what to fix.
 history = History
 review-intro = Submissions waiting for your decision. Open one to approve it or return it with a comment.
-timeliness-intro = The latest version of each provider's submission per period, against the due date.
+timeliness-intro = Each provider's submission per period against the due date, counted from the first time the period was submitted: a correction sent later does not make it late.
 timeliness-missing = Nothing received
 timeliness-late = { $days ->
     [one] One day late
@@ -127,7 +127,7 @@ rows-stored = { $count ->
    *[other] { $count } records stored.
 }
 entry-intro = Fields marked * are required. Names and identity numbers are turned into pseudonyms as soon as you save; they are never stored.
-entry-stored = Saved in submission { $submission } ({ $inserted } new, { $updated } updated). You can enter the next record.
+entry-stored = Saved in submission { $submission } ({ $inserted } new, { $updated } updated, { $unchanged } unchanged). You can enter the next record.
 save-record = Save record
 pseudonymised = pseudonymised
 audit-intact = The chain of { $count } entries is intact.
@@ -191,8 +191,8 @@ dash-expr = Condition
 dash-table = Table
 dash-csv = Download the table (CSV)
 dash-suppressed = Cells marked c are suppressed: too small to publish without risk of identifying someone.
-dash-incidents = Incidents
-dash-migrants = Smuggled migrants
+dash-incidents = Smuggling incident records
+dash-migrants = Smuggled-migrant records
 dash-deaths = Deaths
 dash-injuries = Injuries
 dash-estimate = Hidden victims (MSE)
@@ -202,8 +202,9 @@ dash-unit-persons = unique persons
 dash-note-persons = Approved submissions only, counted as unique persons: records of the same person from several providers count once (linkage on pseudonyms).
 dash-victim-records = Victim records
 dash-victim-persons = Unique victims (after linkage)
-mse-stepwise = Estimate, stepwise model (Home Office), 95% interval
-mse-min-bic = Estimate, minimum-BIC model, 95% interval
+dash-persons-range = The linkage model expects { $expected } (95% range { $low } to { $high }) from its match probabilities; the figure counts the persons its links make.
+mse-stepwise = Estimated victims, stepwise model (Home Office)
+mse-min-bic = Estimated victims, minimum-BIC model
 mse-observed = observed
 mse-warning = Caveat
 nav-linkage = Linkage review
@@ -258,6 +259,14 @@ level-sex-0 = different
 level-citizenship-1 = same
 level-citizenship-0 = different
 level-birth_date-7 = same day and month, another year
+level-name-7 = names sound alike, spelt otherwise
+level-birth_date-8 = known on one side only
+level-birth_date-9 = unknown on both sides
+level-birth_date-10 = years of birth two apart
+level-sex-2 = different (names alike)
+level-sex-3 = same (names alike)
+level-citizenship-2 = different (names alike)
+level-citizenship-3 = same (names alike)
 level-address-3 = same street address
 level-address-2 = same postcode and place
 level-address-1 = same postcode or place, not both
@@ -495,3 +504,206 @@ report-edit-unknown = This report has no sentence "{ $id }".
 done-report-saved = The sentence is saved; the report now prints it.
 done-report-reset = The generated sentence is back.
 done-report-unchanged = Nothing changed.
+# Paging (every list that can grow)
+pager-label = Pages
+page-first = First
+page-prev = Previous
+page-next = Next
+page-last = Last
+page-of = Page { $page } of { $pages }
+rows-range = rows { $from }–{ $to } of { $total }
+rows-shown = { $shown } shown
+rows-shown-of = { $shown } shown of { $total }
+status-all = All
+# A provider's home page (focal points and viewers)
+work-heading = Your work
+work-not-started = Not started
+work-state-returned = Returned: to correct
+work-state-overdue = { $days ->
+    [one] One day overdue
+   *[other] { $days } days overdue
+}
+work-state-left = { $days ->
+    [0] Due today
+    [one] One day left
+   *[other] { $days } days left
+}
+work-state-sent-late = { $days ->
+    [one] Sent one day late
+   *[other] Sent { $days } days late
+}
+work-state-sent-ontime = Sent on time
+work-cta-returned = Your { $period } submission was returned: correct it and submit it again
+work-cta-returned-text = The coordinator's comment below says what to fix. Upload the corrected file (records keep their reference and are replaced), then open the submission and submit it.
+work-upload-corrected = Upload a corrected file
+work-open-submission = Open the submission
+work-cta-draft = { $records ->
+    [one] Your { $period } data is ready to submit (one record)
+   *[other] Your { $period } data is ready to submit ({ $records } records)
+}
+work-cta-draft-text = Check the records, then submit them to the national coordinator.
+work-review-submit = Check and submit
+work-cta-due = Send your { $period } data by { $due }
+work-upload = Upload a file
+work-enter = Enter a record
+work-cta-done = Nothing is due now
+work-cta-done-text = Every open period has been sent. Thank you.
+work-returned-heading = Returned to you
+work-returned-by = Returned by { $by } on { $at }:
+work-returned-todo = Correct the records, upload them again, then submit the submission.
+work-periods-heading = Reporting periods
+work-col-due = Due on
+work-col-deadline = Deadline
+work-col-records = Records
+work-col-action = Next
+work-open = Open
+work-no-periods = No reporting period expects data from your organisation now.
+work-uploads-heading = Last uploads
+work-upload-stored = { $rows ->
+    [one] One row read
+   *[other] { $rows } rows read
+}: { $inserted } new, { $updated } updated, { $unchanged } unchanged.
+work-upload-refused = { $errors ->
+    [one] Refused: one problem to fix. Nothing was stored.
+   *[other] Refused: { $errors } problems to fix. Nothing was stored.
+}
+work-upload-notes = What reading repaired
+work-no-uploads = Nothing uploaded yet.
+upload-unchanged = { $unchanged ->
+    [one] One record was sent again unchanged and left as it was.
+   *[other] { $unchanged } records were sent again unchanged and left as they were.
+}
+list-filter = Type to filter the list
+# A submission's review page
+review-entity-count = { $entity }: { $n }
+review-timeliness = Timeliness
+review-first-ontime = First submitted on { $date }, on time.
+review-first-late = First submitted on { $date }, { $days ->
+    [one] one day late.
+   *[other] { $days } days late.
+}
+review-returned-heading = Returned: what to fix
+review-quality-heading = Data quality against previous periods
+review-quality-first = No earlier period of this provider holds records: nothing to compare with yet.
+review-quality-compared = Compared with the provider's periods { $periods }. Counts that more than double or halve, and variables recorded for 20 points fewer of the records, are flagged.
+review-no-flags = Nothing stands out against the previous periods.
+review-flag-count = { $entity }: { $now } records this period, against { $before } on average before.
+review-flag-completeness = { $entity } — { $variable }: recorded for { $now } % of records, against { $before } % before.
+review-count-now = This period
+review-count-before = Previous periods (mean)
+review-diff-heading = Changes since the previous version
+review-diff-summary = Against version { $version }: { $added } added, { $changed } changed, { $kept } kept as they were.
+review-diff-previous = See the previous version
+review-diff-added = Records added
+review-diff-changed = Records changed, and what changed
+review-diff-more = Only the first 200 are listed.
+review-decide-heading = Your decision
+review-approve-help = Approving locks the submission: its records count in every figure, and corrections then go into a new version.
+review-records-heading = Records of this submission
+review-done-approve = The submission is approved.
+review-done-return = The submission is returned to its provider with your comment.
+review-done-submit = The submission is sent to the national coordinator.
+review-bad-decision = The decision must be to approve or to return the submission.
+confirm-title = Confirm your decision
+confirm-approve-question = Approve submission { $id } of { $provider } for { $period } (version { $version })?
+confirm-return-question = Return submission { $id } of { $provider } for { $period } (version { $version }) to its provider?
+confirm-facts = { $records ->
+    [one] It holds one record
+   *[other] It holds { $records } records
+}; { $flags ->
+    [0] no data-quality flag.
+    [one] one data-quality flag.
+   *[other] { $flags } data-quality flags.
+}
+confirm-comment = With this comment:
+confirm-approve-consequence = Once approved, the submission is locked and counts in every figure; corrections go into a new version.
+confirm-return-consequence = The focal point sees your comment on their home page and can correct and submit again.
+confirm-approve-button = Yes, approve
+confirm-return-button = Yes, return it
+confirm-cancel = Back to the submission
+# Linkage review: order, filters, keys
+linkage-order = Sorted by what a verdict would change: pairs closest to the decision threshold, and whose verdict would move the most records between persons, first.
+linkage-any = Any
+linkage-clear = Clear the filters
+linkage-band-option = { $low } % to { $high } %
+linkage-matching = { $count ->
+    [0] No pair matches these filters.
+    [one] One pair matches.
+   *[other] { $count } pairs match.
+}
+linkage-impact-split = { $records ->
+    [one] "different" would move one record
+   *[other] "different" would split { $records } records
+}
+linkage-impact-merge = { $records ->
+    [one] "same" would join one record
+   *[other] "same" would join { $records } records
+}
+linkage-keys = Keys:
+linkage-key-next = next pair
+linkage-key-prev = previous pair
+api-unauthorised = Sign in, or send an API token: Authorization: Bearer tsr_…
+api-token-refused = The API token is unknown, revoked or its user is disabled; send Authorization: Bearer tsr_…
+api-password-change = Change your password on the web page /account/password before using the API with this session.
+api-no-route = There is no such API route; the routes are listed in /api/v1/openapi.json.
+api-method = This API route does not take this method; the routes and their methods are listed in /api/v1/openapi.json.
+import-notes = What reading did
+api-refused = Nothing was stored: { $problems } problem(s) in { $rows } row(s) read.
+
+# Issue 19: figures that state what they count, error pages, the language switch
+dash-counts-records = Counts approved records.
+dash-counts-persons = Counts unique persons in approved records: each person once, with the values of their earliest record that gives one.
+dash-counts-multi = One record or person can have several values here, so it counts in several rows: the rows add up to more than the total.
+dash-migrant-persons = Unique smuggled migrants (after linkage)
+dash-migrants-reported = Migrants reported in incident records
+dash-migrants-reported-detail = The number of migrants each incident record gives, added up: a migrant is counted once per incident, whoever recorded them.
+dash-incidents-detail = Approved incident records; the migrants' figures below are smuggled-migrant records, which the charts by sex and age break down.
+mse-interval = 95% interval: { $low } to { $high }
+mse-detail = { $observed } victims on the lists (observed); model: { $model }
+mse-chart-title = Hidden victims: estimates and observed
+mse-chart-observed = Observed on the lists
+mse-chart-estimate = Estimate
+mse-chart-low = low
+mse-chart-high = high
+error-400-title = Request refused
+error-400-text = The page could not use what was sent. Check the address or the form, and try again.
+error-403-title = Not available to your role
+error-403-text = This page is not part of your role's work; the menu lists what you can open.
+error-404-title = Page not found
+error-404-text = There is nothing at this address, or it is not yours to see.
+error-409-title = Already changed
+error-409-text = This was changed in the meantime, or its state does not allow this. Reload the page to see where it stands.
+error-500-title = Something went wrong
+error-500-text = The server could not complete this request. The error has been logged; try again in a moment.
+error-csrf = The form expired or came from another site: go back, reload the page and send it again.
+error-back = Back to the previous page
+error-home = Home page
+error-status = Error code
+home-approved-note = Approved records only, as the dashboards count them: submissions awaiting review are not included.
+mse-model = Model
+
+# Help (/help): the manual, the handbook, the procedures
+help = Help
+help-contents = Contents of the help
+help-manual = Users' manual
+help-handbook = Handbook of definitions
+help-sop = Operating procedures
+help-mou = Data-sharing agreement
+help-security = Security
+mse-other-lists = Other lists (pooled)
+dash-counts-medians = Medians over the approved cases with both dates.
+# Data entry: sections, drafts, live checks
+entry-section-required = Required for every record
+entry-section-details = Details
+entry-section-identifiers = Identifiers
+entry-identifiers-note = These fields are turned into pseudonyms when the record is saved. They are never kept in a draft.
+entry-save-draft = Save as draft
+entry-discard-draft = Discard the draft
+entry-draft-note = A draft keeps the form on the server to finish later, without its identifiers; saving the record removes it.
+entry-draft-saved = { $dropped ->
+    [0] Draft saved. Come back to this form to finish it.
+    [one] Draft saved, without the one identifier you entered: enter it again when you save the record.
+   *[other] Draft saved, without the { $dropped } identifiers you entered: enter them again when you save the record.
+}
+entry-draft-restored = Your draft of { $at } is back in the form. Identifiers are not kept in drafts: enter them again.
+entry-draft-discarded = The draft is discarded.

@@ -94,7 +94,7 @@ return-comment = Pourquoi la renvoyer ? (obligatoire pour renvoyer)
 return-needs-comment = Indiquez pourquoi la transmission est renvoyée : le point focal doit savoir quoi corriger.
 history = Historique
 review-intro = Transmissions en attente de votre décision. Ouvrez-en une pour la valider ou la renvoyer avec un commentaire.
-timeliness-intro = La dernière version de la transmission de chaque fournisseur par période, au regard de l’échéance.
+timeliness-intro = La transmission de chaque fournisseur par période au regard de l’échéance, comptée depuis la première soumission de la période : une correction envoyée plus tard ne la rend pas tardive.
 timeliness-missing = Rien reçu
 timeliness-late = { $days ->
     [one] Un jour de retard
@@ -127,7 +127,7 @@ rows-stored = { $count ->
    *[other] { $count } fiches enregistrées.
 }
 entry-intro = Les champs marqués * sont obligatoires. Les noms et numéros d’identité sont transformés en pseudonymes dès l’enregistrement ; ils ne sont jamais conservés.
-entry-stored = Enregistrée dans la transmission { $submission } ({ $inserted } nouvelle(s), { $updated } mise(s) à jour). Vous pouvez saisir la fiche suivante.
+entry-stored = Enregistrée dans la transmission { $submission } ({ $inserted } nouvelle(s), { $updated } mise(s) à jour, { $unchanged } inchangée(s)). Vous pouvez saisir la fiche suivante.
 save-record = Enregistrer la fiche
 pseudonymised = pseudonymisé
 audit-intact = La chaîne de { $count } entrées est intacte.
@@ -191,8 +191,8 @@ dash-expr = Condition
 dash-table = Tableau
 dash-csv = Télécharger le tableau (CSV)
 dash-suppressed = Les cellules marquées c sont masquées : trop petites pour être publiées sans risque d’identifier quelqu’un.
-dash-incidents = Incidents
-dash-migrants = Migrants objets de trafic
+dash-incidents = Fiches d’incidents de trafic illicite
+dash-migrants = Fiches de migrants objets de trafic
 dash-deaths = Décès
 dash-injuries = Blessés
 dash-estimate = Victimes cachées (ESM)
@@ -202,8 +202,9 @@ dash-unit-persons = personnes uniques
 dash-note-persons = Transmissions validées seulement, comptées en personnes uniques : les fiches d’une même personne venant de plusieurs fournisseurs comptent une fois (couplage sur pseudonymes).
 dash-victim-records = Fiches de victimes
 dash-victim-persons = Victimes uniques (après couplage)
-mse-stepwise = Estimation, modèle pas à pas (Home Office), intervalle à 95 %
-mse-min-bic = Estimation, modèle au BIC minimal, intervalle à 95 %
+dash-persons-range = Le modèle de couplage en attend { $expected } (intervalle à 95 % : { $low } à { $high }) d’après ses probabilités de correspondance ; le chiffre compte les personnes que forment ses liens.
+mse-stepwise = Victimes estimées, modèle pas à pas (Home Office)
+mse-min-bic = Victimes estimées, modèle au BIC minimal
 mse-observed = observées
 mse-warning = Mise en garde
 nav-linkage = Revue des appariements
@@ -258,6 +259,14 @@ level-sex-0 = différent
 level-citizenship-1 = identique
 level-citizenship-0 = différente
 level-birth_date-7 = même jour et mois, autre année
+level-name-7 = noms qui se prononcent de même, écrits autrement
+level-birth_date-8 = connue d'un seul côté
+level-birth_date-9 = inconnue des deux côtés
+level-birth_date-10 = années de naissance à deux ans d'écart
+level-sex-2 = différent (noms proches)
+level-sex-3 = même sexe (noms proches)
+level-citizenship-2 = différente (noms proches)
+level-citizenship-3 = même nationalité (noms proches)
 level-address-3 = même adresse
 level-address-2 = même code postal et même localité
 level-address-1 = même code postal ou même localité, pas les deux
@@ -499,3 +508,215 @@ report-edit-unknown = Ce rapport n’a pas de phrase « { $id } ».
 done-report-saved = La phrase est enregistrée ; le rapport l’imprime désormais.
 done-report-reset = La phrase générée est rétablie.
 done-report-unchanged = Rien n’a changé.
+# Pagination (toute liste qui peut grandir)
+pager-label = Pages
+page-first = Première
+page-prev = Précédente
+page-next = Suivante
+page-last = Dernière
+page-of = Page { $page } sur { $pages }
+rows-range = lignes { $from } à { $to } sur { $total }
+rows-shown = { $shown } affichées
+rows-shown-of = { $shown } affichées sur { $total }
+status-all = Toutes
+# Accueil d'un fournisseur (points focaux et lecteurs)
+work-heading = Votre travail
+work-not-started = Pas commencée
+work-state-returned = Renvoyée : à corriger
+work-state-overdue = { $days ->
+    [one] Un jour de retard
+   *[other] { $days } jours de retard
+}
+work-state-left = { $days ->
+    [0] Échéance aujourd’hui
+    [one] Un jour restant
+   *[other] { $days } jours restants
+}
+work-state-sent-late = { $days ->
+    [one] Envoyée avec un jour de retard
+   *[other] Envoyée avec { $days } jours de retard
+}
+work-state-sent-ontime = Envoyée à temps
+work-cta-returned = Votre transmission { $period } a été renvoyée : corrigez-la et soumettez-la à nouveau
+work-cta-returned-text = Le commentaire du coordonnateur ci-dessous indique quoi corriger. Téléversez le fichier corrigé (les fiches gardent leur référence et sont remplacées), puis ouvrez la transmission et soumettez-la.
+work-upload-corrected = Téléverser un fichier corrigé
+work-open-submission = Ouvrir la transmission
+work-cta-draft = { $records ->
+    [one] Vos données { $period } sont prêtes à soumettre (une fiche)
+   *[other] Vos données { $period } sont prêtes à soumettre ({ $records } fiches)
+}
+work-cta-draft-text = Vérifiez les fiches, puis soumettez-les au coordonnateur national.
+work-review-submit = Vérifier et soumettre
+work-cta-due = Envoyez vos données { $period } avant le { $due }
+work-upload = Téléverser un fichier
+work-enter = Saisir une fiche
+work-cta-done = Rien n’est attendu pour l’instant
+work-cta-done-text = Toutes les périodes ouvertes ont été envoyées. Merci.
+work-returned-heading = Renvoyées vers vous
+work-returned-by = Renvoyée par { $by } le { $at } :
+work-returned-todo = Corrigez les fiches, téléversez-les à nouveau, puis soumettez la transmission.
+work-periods-heading = Périodes de rapport
+work-col-due = Échéance
+work-col-deadline = Délai
+work-col-records = Fiches
+work-col-action = Suite
+work-open = Ouvrir
+work-no-periods = Aucune période de rapport n’attend de données de votre organisation pour l’instant.
+work-uploads-heading = Derniers téléversements
+work-upload-stored = { $rows ->
+    [one] { $rows } ligne lue
+   *[other] { $rows } lignes lues
+} : { $inserted ->
+    [one] { $inserted } nouvelle
+   *[other] { $inserted } nouvelles
+}, { $updated ->
+    [one] { $updated } mise à jour
+   *[other] { $updated } mises à jour
+}, { $unchanged ->
+    [one] { $unchanged } inchangée
+   *[other] { $unchanged } inchangées
+}.
+work-upload-refused = { $errors ->
+    [one] Refusé : un problème à corriger. Rien n’a été enregistré.
+   *[other] Refusé : { $errors } problèmes à corriger. Rien n’a été enregistré.
+}
+work-upload-notes = Ce que la lecture a réparé
+work-no-uploads = Rien n’a encore été téléversé.
+upload-unchanged = { $unchanged ->
+    [one] Une fiche renvoyée sans changement a été laissée telle quelle.
+   *[other] { $unchanged } fiches renvoyées sans changement ont été laissées telles quelles.
+}
+list-filter = Tapez pour filtrer la liste
+# Page d'examen d'une transmission
+review-entity-count = { $entity } : { $n }
+review-timeliness = Ponctualité
+review-first-ontime = Soumise pour la première fois le { $date }, à temps.
+review-first-late = Soumise pour la première fois le { $date }, { $days ->
+    [one] avec un jour de retard.
+   *[other] avec { $days } jours de retard.
+}
+review-returned-heading = Renvoyée : ce qu’il faut corriger
+review-quality-heading = Qualité des données au regard des périodes précédentes
+review-quality-first = Aucune période antérieure de ce fournisseur ne contient de fiches : rien à comparer pour l’instant.
+review-quality-compared = Comparée aux périodes { $periods } du fournisseur. Sont signalés les effectifs qui font plus que doubler ou diminuent de plus de moitié, et les variables renseignées pour 20 points de fiches en moins.
+review-no-flags = Rien d’inhabituel au regard des périodes précédentes.
+review-flag-count = { $entity } : { $now } fiches sur la période, contre { $before } en moyenne auparavant.
+review-flag-completeness = { $entity } — { $variable } : renseignée pour { $now } % des fiches, contre { $before } % auparavant.
+review-count-now = Cette période
+review-count-before = Périodes précédentes (moyenne)
+review-diff-heading = Changements depuis la version précédente
+review-diff-summary = Par rapport à la version { $version } : { $added } ajoutées, { $changed } modifiées, { $kept } conservées telles quelles.
+review-diff-previous = Voir la version précédente
+review-diff-added = Fiches ajoutées
+review-diff-changed = Fiches modifiées, et ce qui a changé
+review-diff-more = Seules les 200 premières sont listées.
+review-decide-heading = Votre décision
+review-approve-help = Valider verrouille la transmission : ses fiches comptent dans tous les chiffres, et les corrections passent ensuite par une nouvelle version.
+review-records-heading = Fiches de cette transmission
+review-done-approve = La transmission est validée.
+review-done-return = La transmission est renvoyée à son fournisseur avec votre commentaire.
+review-done-submit = La transmission est envoyée au coordonnateur national.
+review-bad-decision = La décision doit être de valider ou de renvoyer la transmission.
+confirm-title = Confirmez votre décision
+confirm-approve-question = Valider la transmission { $id } de { $provider } pour { $period } (version { $version }) ?
+confirm-return-question = Renvoyer la transmission { $id } de { $provider } pour { $period } (version { $version }) à son fournisseur ?
+confirm-facts = { $records ->
+    [one] Elle contient { $records } fiche
+   *[other] Elle contient { $records } fiches
+} ; { $flags ->
+    [0] aucun signalement de qualité.
+    [one] un signalement de qualité.
+   *[other] { $flags } signalements de qualité.
+}
+confirm-comment = Avec ce commentaire :
+confirm-approve-consequence = Une fois validée, la transmission est verrouillée et compte dans tous les chiffres ; les corrections passent par une nouvelle version.
+confirm-return-consequence = Le point focal voit votre commentaire sur sa page d’accueil et peut corriger puis soumettre à nouveau.
+confirm-approve-button = Oui, valider
+confirm-return-button = Oui, la renvoyer
+confirm-cancel = Retour à la transmission
+# Examen du couplage : ordre, filtres, touches
+linkage-order = Triées selon ce qu’un verdict changerait : d’abord les paires les plus proches du seuil de décision et dont le verdict déplacerait le plus de fiches entre personnes.
+linkage-any = Tous
+linkage-clear = Effacer les filtres
+linkage-band-option = de { $low } % à { $high } %
+linkage-matching = { $count ->
+    [0] Aucune paire ne correspond à ces filtres.
+    [one] { $count } paire correspond.
+   *[other] { $count } paires correspondent.
+}
+linkage-impact-split = { $records ->
+    [one] « différentes » déplacerait { $records } fiche
+   *[other] « différentes » séparerait { $records } fiches
+}
+linkage-impact-merge = { $records ->
+    [one] « même personne » réunirait { $records } fiche
+   *[other] « même personne » réunirait { $records } fiches
+}
+linkage-keys = Touches :
+linkage-key-next = paire suivante
+linkage-key-prev = paire précédente
+api-unauthorised = Connectez-vous, ou envoyez un jeton d’API : Authorization: Bearer tsr_…
+api-token-refused = Le jeton d’API est inconnu, révoqué, ou son utilisateur est désactivé ; envoyez Authorization: Bearer tsr_…
+api-password-change = Changez votre mot de passe sur la page /account/password avant d’utiliser l’API avec cette session.
+api-no-route = Cette route de l’API n’existe pas ; les routes sont listées dans /api/v1/openapi.json.
+api-method = Cette route de l’API ne prend pas cette méthode ; les routes et leurs méthodes sont listées dans /api/v1/openapi.json.
+import-notes = Ce que la lecture a fait
+api-refused = Rien n’a été enregistré : { $problems } problème(s) dans { $rows } ligne(s) lue(s).
+
+# Issue 19: figures that state what they count, error pages, the language switch
+dash-counts-records = Compte les fiches approuvées.
+dash-counts-persons = Compte les personnes uniques des fiches approuvées : chaque personne une fois, avec les valeurs de sa fiche la plus ancienne qui en donne une.
+dash-counts-multi = Une fiche ou une personne peut avoir plusieurs valeurs ici, et compte alors dans plusieurs lignes : les lignes totalisent plus que le total.
+dash-migrant-persons = Migrants objets de trafic uniques (après couplage)
+dash-migrants-reported = Migrants déclarés dans les fiches d’incidents
+dash-migrants-reported-detail = Le nombre de migrants que donne chaque fiche d’incident, additionné : un migrant compte une fois par incident, quel que soit celui qui l’a enregistré.
+dash-incidents-detail = Fiches d’incidents approuvées ; les chiffres de migrants ci-dessous sont des fiches de migrants, que les graphiques par sexe et par âge ventilent.
+mse-interval = Intervalle à 95 % : de { $low } à { $high }
+mse-detail = { $observed } victimes sur les listes (observées) ; modèle : { $model }
+mse-chart-title = Victimes cachées : estimations et observé
+mse-chart-observed = Observées sur les listes
+mse-chart-estimate = Estimation
+mse-chart-low = basse
+mse-chart-high = haute
+error-400-title = Demande refusée
+error-400-text = La page n’a pas pu utiliser ce qui a été envoyé. Vérifiez l’adresse ou le formulaire, puis réessayez.
+error-403-title = Hors de votre rôle
+error-403-text = Cette page ne fait pas partie du travail de votre rôle ; le menu indique ce que vous pouvez ouvrir.
+error-404-title = Page introuvable
+error-404-text = Il n’y a rien à cette adresse, ou ce n’est pas à vous de le voir.
+error-409-title = Déjà modifié
+error-409-text = Ceci a été modifié entre-temps, ou son état ne le permet pas. Rechargez la page pour voir où il en est.
+error-500-title = Une erreur est survenue
+error-500-text = Le serveur n’a pas pu traiter cette demande. L’erreur a été journalisée ; réessayez dans un instant.
+error-csrf = Le formulaire a expiré ou vient d’un autre site : revenez en arrière, rechargez la page et renvoyez-le.
+error-back = Retour à la page précédente
+error-home = Page d’accueil
+error-status = Code d’erreur
+home-approved-note = Fiches approuvées seulement, comme les comptent les tableaux de bord : les soumissions en attente d’examen n’y sont pas.
+mse-model = Modèle
+
+# Aide (/help) : le manuel, le recueil, les procédures
+help = Aide
+help-contents = Sommaire de l’aide
+help-manual = Manuel d’utilisation
+help-handbook = Recueil des définitions
+help-sop = Procédures opérationnelles
+help-mou = Accord de partage de données
+help-security = Sécurité
+mse-other-lists = Autres listes (regroupées)
+dash-counts-medians = Médianes sur les affaires approuvées qui ont les deux dates.
+# Saisie : sections, brouillons, contrôles au fil de la saisie
+entry-section-required = Obligatoire pour toute fiche
+entry-section-details = Précisions
+entry-section-identifiers = Identifiants
+entry-identifiers-note = Ces champs sont transformés en pseudonymes à l’enregistrement de la fiche. Ils ne sont jamais conservés dans un brouillon.
+entry-save-draft = Enregistrer comme brouillon
+entry-discard-draft = Abandonner le brouillon
+entry-draft-note = Un brouillon garde le formulaire sur le serveur pour le terminer plus tard, sans ses identifiants ; enregistrer la fiche le supprime.
+entry-draft-saved = { $dropped ->
+    [0] Brouillon enregistré. Revenez à ce formulaire pour le terminer.
+    [one] Brouillon enregistré, sans l’identifiant saisi : saisissez-le à nouveau en enregistrant la fiche.
+   *[other] Brouillon enregistré, sans les { $dropped } identifiants saisis : saisissez-les à nouveau en enregistrant la fiche.
+}
+entry-draft-restored = Votre brouillon du { $at } est de retour dans le formulaire. Les identifiants ne sont pas conservés dans les brouillons : saisissez-les à nouveau.
+entry-draft-discarded = Le brouillon est abandonné.

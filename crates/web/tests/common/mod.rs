@@ -50,13 +50,42 @@ pub const USERS: &[(&str, Role, Option<&str>)] = &[
 ];
 
 async fn fill(store: &Store) -> AppState {
+    fill_with(store, 400).await
+}
+
+/// The demo fixture with `records` person records, on SQLite only: pages at a size where
+/// charts meet long lists (the browser's screenshots of every dashboard).
+pub async fn sqlite_demo(records: usize) -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("t.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let state = fill_with(&store, records).await;
+    App {
+        engine: "sqlite",
+        store,
+        router: tessera_web::router(state.clone()),
+        state,
+        _dir: Some(dir),
+    }
+}
+
+async fn fill_with(store: &Store, records: usize) -> AppState {
     let dict = dictionary();
     let encoder: Arc<dyn tessera_pseudonym::Encoder> =
         Arc::new(KeyedEncoder::new(&Secret::from_bytes(&[7u8; 32]).unwrap()));
     let mut truth = Vec::new();
-    tessera_demo::run(store, &dict, encoder.clone(), 400, 11, &mut truth, |_| {})
-        .await
-        .unwrap();
+    tessera_demo::run(
+        store,
+        &dict,
+        encoder.clone(),
+        records,
+        11,
+        &mut truth,
+        |_| {},
+    )
+    .await
+    .unwrap();
     let nap = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/nap/cf-demo.toml"),
     )
@@ -299,7 +328,9 @@ impl App {
         let at = page
             .find("name=\"csrf\" value=\"")
             .expect("a form with a CSRF token");
-        page[at + 19..at + 19 + 64].to_string()
+        // The token as the page carries it (masked afresh on every page), up to its quote.
+        let rest = &page[at + 19..];
+        rest[..rest.find('"').expect("a closing quote")].to_string()
     }
 }
 
@@ -322,4 +353,19 @@ pub fn enc(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// A page with the values of its CSRF fields blanked: pages carry the session's token masked
+/// afresh each time, so two renderings of the same page differ there only.
+pub fn without_csrf(page: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let mut out = String::with_capacity(page.len());
+    let mut rest = page;
+    while let Some(at) = rest.find(marker) {
+        out.push_str(&rest[..at + marker.len()]);
+        rest = &rest[at + marker.len()..];
+        rest = &rest[rest.find('"').unwrap_or(0)..];
+    }
+    out.push_str(rest);
+    out
 }
